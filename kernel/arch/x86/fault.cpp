@@ -1,0 +1,197 @@
+// Exception reporting: names, error codes, registers and a symbolized backtrace; the
+// return to the shell when a command faulted; the double-fault task; `crash KIND`.
+#include "fault.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "idt.h"
+#include "paging.h"
+#include "../../console.h"
+#include "../../kallsyms.h"
+#include "../../panic.h"
+#include "../../shell.h"
+
+extern "C" char boot_stack_guard[], boot_stack_bottom[];
+
+namespace quartz {
+namespace {
+
+JmpBuf* recovery = nullptr;  // the shell's, while a command runs
+StackOwnerFn stack_owner_lookup = nullptr;
+alignas(16) uint8_t double_fault_stack[8192];
+
+constexpr const char* kNames[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range exceeded", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack-segment fault", "#GP general protection",
+    "#PF page fault", "reserved (15)", "#MF x87 floating-point error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD floating-point", "#VE virtualization",
+    "#CP control protection", "reserved (22)", "reserved (23)", "reserved (24)",
+    "reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
+    "#VC VMM communication", "#SX security", "reserved (31)"};
+
+constexpr bool has_error_code(uint32_t v) {
+  return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+}
+
+const char* stack_owner(uintptr_t addr) {
+  const auto guard = reinterpret_cast<uintptr_t>(boot_stack_guard);
+  if (addr >= guard && addr < guard + kPageSize) return "the boot/shell stack";
+  return stack_owner_lookup ? stack_owner_lookup(addr) : nullptr;
+}
+
+void print_registers(uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx, uint32_t esi,
+                     uint32_t edi, uint32_t ebp, uint32_t esp, uint32_t eflags) {
+  kprintf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", eax, ebx, ecx, edx);
+  kprintf("ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", esi, edi, ebp, esp);
+  kprintf("CS=%04x DS=%04x ES=%04x FS=%04x GS=%04x SS=%04x EFLAGS=%08x\n", cpu::read_cs(),
+          cpu::read_ds(), cpu::read_es(), cpu::read_fs(), cpu::read_gs(), cpu::read_ss(), eflags);
+}
+
+void explain_page_fault(uint32_t error, uint32_t cr2) {
+  // Intel SDM Vol. 3A §4.7, Figure 4-12: P, W/R, U/S, RSVD, I/D bits.
+  kprintf("CR2=%08x: %s %s%s", cr2, (error & 1) ? "protection violation on" : "not-present page,",
+          (error & 16) ? "instruction fetch" : (error & 2) ? "write" : "read",
+          (error & 8) ? " (reserved bit set)" : "");
+  if (cr2 < kPageSize) kprintf(" -- a NULL pointer dereference?");
+  if (const char* owner = stack_owner(cr2)) kprintf(" -- guard page of %s: stack overflow", owner);
+  kprintf("\n");
+}
+
+// Extra words in a frame are pointers into a stack we may not trust; only follow
+// frames whose addresses are mapped, aligned and moving up the stack.
+bool frame_ok(uintptr_t ebp, uintptr_t prev) {
+  return ebp && !(ebp & 3) && ebp > prev && paging_is_mapped(ebp) && paging_is_mapped(ebp + 4);
+}
+
+void double_fault_task() {
+  const Tss& t = main_tss();
+  kprintf("\n*** EXCEPTION 8: #DF double fault (on its own stack)\n");
+  kprintf("EIP=");
+  print_symbol(t.eip);
+  kprintf("\n");
+  print_registers(t.eax, t.ebx, t.ecx, t.edx, t.esi, t.edi, t.ebp, t.esp, t.eflags);
+  const char* owner = stack_owner(t.esp);
+  if (!owner) owner = stack_owner(t.esp - 4);
+  if (owner)
+    kprintf("kernel panic: kernel stack overflow in %s (ESP=%08x hit the guard page)\n", owner, t.esp);
+  else
+    kprintf("kernel panic: double fault\n");
+  print_backtrace(t.ebp, 0);
+  panic_stop();
+}
+
+}  // namespace
+
+const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector] : "IRQ"; }
+
+void fault_set_recovery(JmpBuf* buf) { recovery = buf; }
+void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
+
+void fault_init_double_fault() {
+  gdt_init_double_fault_task(paging_cr3(), double_fault_task,
+                             reinterpret_cast<uintptr_t>(double_fault_stack + sizeof(double_fault_stack)));
+  idt_set_double_fault_task(kDoubleFaultTssSelector);
+}
+
+void print_symbol(uintptr_t addr) {
+  const char* name;
+  uint32_t off;
+  if (ksyms_lookup(addr, &name, &off))
+    kprintf("%08x <%s+0x%x>", unsigned(addr), name, off);
+  else
+    kprintf("%08x", unsigned(addr));
+}
+
+void print_backtrace(uintptr_t ebp, uintptr_t first_pc) {
+  kprintf("Backtrace:\n");
+  if (first_pc) {
+    kprintf("  ");
+    print_symbol(first_pc);
+    kprintf("\n");
+  }
+  uintptr_t prev = 0;
+  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
+    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
+    const uint32_t ret = frame[1];
+    if (!ret) break;
+    kprintf("  ");
+    print_symbol(ret);
+    kprintf("\n");
+    prev = ebp;
+    ebp = frame[0];
+  }
+}
+
+void fault_handle(InterruptFrame& f) {
+  const uint32_t v = f.vector;
+  if (v == 2) {  // NMI: nothing to fix, nothing to stop
+    kprintf("NMI received (ignored)\n");
+    return;
+  }
+  kprintf("\n*** EXCEPTION %u: %s", v, kNames[v]);
+  if (has_error_code(v)) kprintf(", error code 0x%x", f.error_code);
+  kprintf("\nEIP=");
+  print_symbol(f.eip);
+  kprintf("\n");
+  if (v == 14) explain_page_fault(f.error_code, cpu::read_cr2());
+  print_registers(f.eax, f.ebx, f.ecx, f.edx, f.esi, f.edi, f.ebp, f.interrupted_esp(), f.eflags);
+  print_backtrace(f.ebp, f.eip);
+  // Returning to the shell is safe only for a fault in a command itself: not nested in
+  // an interrupt handler (depth 1 is this fault) and not inside a section that had
+  // interrupts off, whose data may be half-updated.
+  const bool in_thread = g_interrupt_depth == 1;
+  const bool interrupts_were_on = (f.eflags & cpu::kEflagsIf) != 0;
+  if (recovery && in_thread && interrupts_were_on) {
+    JmpBuf* r = recovery;
+    recovery = nullptr;
+    g_interrupt_depth = 0;
+    arch_longjmp(r, 1);
+  }
+  panic("unrecoverable %s at %08x%s", kNames[v], f.eip,
+        !in_thread ? " in interrupt context" : !interrupts_were_on ? " with interrupts off" : "");
+}
+
+// ---- crash KIND: faults on purpose, for demos and tests ----
+namespace {
+volatile bool stop_recursion = false;
+
+[[gnu::noinline]] uint32_t overflow_stack(uint32_t depth) {
+  volatile uint8_t pad[256];
+  pad[depth & 0xFF] = uint8_t(depth);
+  if (stop_recursion) return 0;
+  return overflow_stack(depth + 1) + pad[depth & 0xFF];
+}
+
+int cmd_crash(int argc, char** argv) {
+  if (argc != 2) return shell_usage("crash");
+  const char* kind = argv[1];
+  auto is = [&](const char* k) { return __builtin_strcmp(kind, k) == 0; };
+  kprintf("crash: raising %s on purpose\n", kind);
+  if (is("de")) {
+    volatile uint32_t zero = 0;
+    kprintf("%u\n", cpu::fault_de(zero));
+  } else if (is("ud")) {
+    cpu::fault_ud();
+  } else if (is("pf")) {
+    volatile uintptr_t address = 0x10;  // opaque to the compiler: a real load happens
+    auto* p = reinterpret_cast<volatile uint32_t*>(address);
+    kprintf("%u\n", *p);
+  } else if (is("gp")) {
+    cpu::fault_gp(0x28);  // one past the last GDT entry
+  } else if (is("bp")) {
+    cpu::fault_bp();
+  } else if (is("stack")) {
+    kprintf("%u\n", overflow_stack(0));
+  } else {
+    kprintf("crash: unknown kind '%s' (de, ud, pf, gp, bp, stack)\n", kind);
+    return 1;
+  }
+  kprintf("crash: %s did not fault\n", kind);
+  return 1;
+}
+}  // namespace
+
+SHELL_COMMAND(crash, "de|ud|pf|gp|bp|stack", "raise a CPU exception on purpose", cmd_crash);
+
+}  // namespace quartz

@@ -1,0 +1,33 @@
+// CPU exceptions: the register dump, the symbolized backtrace, the return to the shell
+// after a fault in a command, and the double-fault task that reports stack overflows.
+#pragma once
+#include <cstdint>
+#include "interrupt_frame.h"
+
+namespace quartz {
+
+struct JmpBuf {
+  uint32_t ebx, esi, edi, ebp, esp, eip;
+};
+extern "C" int arch_setjmp(JmpBuf* buf);
+extern "C" [[noreturn]] void arch_longjmp(JmpBuf* buf, int value);
+
+// Called by interrupt_dispatch for vectors 0-31, interrupts off.
+void fault_handle(InterruptFrame& frame);
+// The shell arms a recovery point around each command; nullptr disarms it.
+void fault_set_recovery(JmpBuf* buf);
+// Boot only, after paging: installs the double-fault task gate and its stack.
+void fault_init_double_fault();
+// Prints "Backtrace:", `first_pc` (if not 0), then up to 16 callers found by following
+// the saved EBPs from `ebp` (the kernel keeps frame pointers for this).
+void print_backtrace(uintptr_t ebp, uintptr_t first_pc = 0);
+// Prints "0x00101234 <name+0x12>" (or just the address) for a code address.
+void print_symbol(uintptr_t addr);
+const char* exception_name(uint32_t vector);
+
+// Code that owns a stack region tells the double-fault path about its guard page, so
+// an overflow is reported by name ("kernel stack overflow in thread shell").
+using StackOwnerFn = const char* (*)(uintptr_t addr);
+void fault_set_stack_owner_lookup(StackOwnerFn fn);
+
+}  // namespace quartz

@@ -1,0 +1,98 @@
+// The IDT and interrupt_dispatch: routes vectors 0-31 to the fault handler and 32-47 to
+// the registered IRQ handlers, filters spurious IRQs 7/15, sends the EOI, and runs the
+// tick's bottom half after IRQ 0 with interrupts enabled.
+#include "idt.h"
+#include "cpu.h"
+#include "fault.h"
+#include "gdt.h"
+#include "../../../drivers/pic.h"
+
+extern "C" const uint32_t isr_stub_table[48];
+
+namespace quartz {
+
+volatile uint32_t g_interrupt_depth = 0;
+
+namespace {
+
+struct [[gnu::packed]] IdtEntry {
+  uint16_t offset_low;
+  uint16_t selector;
+  uint8_t zero;
+  uint8_t type_attr;
+  uint16_t offset_high;
+};
+struct [[gnu::packed]] IdtPointer {
+  uint16_t limit;
+  uint32_t base;
+};
+// Intel SDM Vol. 3A §6.11, Figure 6-2.
+constexpr uint8_t kInterruptGate32 = 0x8E;  // present, ring 0, 32-bit interrupt gate
+constexpr uint8_t kTaskGate = 0x85;         // present, ring 0, task gate
+
+alignas(8) IdtEntry idt[256];
+IrqHandler handlers[kIrqCount];
+void (*tick_bottom_half)() = nullptr;
+IrqStats stats;
+
+void set_gate(int vector, uint32_t handler, uint16_t selector, uint8_t type) {
+  idt[vector] = {uint16_t(handler & 0xFFFF), selector, 0, type, uint16_t(handler >> 16)};
+}
+
+}  // namespace
+
+void idt_init() {
+  for (int v = 0; v < 48; ++v) set_gate(v, isr_stub_table[v], kKernelCodeSelector, kInterruptGate32);
+  g_pic.remap(kIrqBase, kIrqBase + 8);
+  static IdtPointer idtr;
+  idtr = {sizeof(idt) - 1, reinterpret_cast<uint32_t>(&idt)};
+  asm volatile("lidt %0" ::"m"(idtr));
+}
+
+void idt_set_double_fault_task(uint16_t tss_selector) {
+  set_gate(8, 0, tss_selector, kTaskGate);
+}
+
+void irq_register(int irq, IrqHandler handler) {
+  if (irq < 0 || irq >= kIrqCount) return;
+  const bool was_on = cpu::interrupts_enabled();
+  cpu::raw_cli();
+  handlers[irq] = handler;
+  g_pic.set_masked(irq, handler == nullptr);
+  if (was_on) cpu::raw_sti();
+}
+
+void irq_set_tick_bottom_half(void (*fn)()) { tick_bottom_half = fn; }
+
+const IrqStats& irq_stats() { return stats; }
+
+}  // namespace quartz
+
+using namespace quartz;
+
+extern "C" void interrupt_dispatch(InterruptFrame* frame) {
+  const uint32_t vector = frame->vector;
+  g_interrupt_depth = g_interrupt_depth + 1;
+  if (vector < kIrqBase) {
+    fault_handle(*frame);
+    g_interrupt_depth = g_interrupt_depth - 1;
+    return;
+  }
+  const int irq = int(vector) - kIrqBase;
+  if ((irq == 7 || irq == 15) && g_pic.is_spurious(irq)) {
+    ++stats.spurious[irq];
+    g_interrupt_depth = g_interrupt_depth - 1;
+    return;
+  }
+  ++stats.count[irq];
+  if (IrqHandler h = handlers[irq]) h(*frame);
+  g_pic.eoi(irq);
+  if (irq == 0 && tick_bottom_half) {
+    // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
+    // IRQs) may arrive while the deferred work runs. The work must cope with that.
+    cpu::raw_sti();
+    tick_bottom_half();
+    cpu::raw_cli();
+  }
+  g_interrupt_depth = g_interrupt_depth - 1;
+}

@@ -1,0 +1,22 @@
+// InterruptDisabler: the RAII guard that masks interrupts and restores exactly the state
+// it found (xv6 pushcli/popcli, SerenityOS InterruptDisabler).
+#pragma once
+#include "cpu.h"
+
+namespace quartz {
+
+class InterruptDisabler {
+ public:
+  InterruptDisabler() : flags_(cpu::read_eflags()) { cpu::raw_cli(); }
+  ~InterruptDisabler() {
+    if (flags_ & cpu::kEflagsIf) cpu::raw_sti();
+  }
+  InterruptDisabler(const InterruptDisabler&) = delete;
+  InterruptDisabler& operator=(const InterruptDisabler&) = delete;
+  bool were_enabled() const { return (flags_ & cpu::kEflagsIf) != 0; }
+
+ private:
+  uint32_t flags_;
+};
+
+}  // namespace quartz

@@ -1,0 +1,35 @@
+// Two-level x86 paging (4 KiB pages, no PAE): the kernel's one address space, with RAM
+// identity-mapped and separate virtual areas for the heap, modules and thread stacks.
+//
+// Contract: map/unmap from thread context or boot (they take interrupts off inside);
+// never from an interrupt handler, since a new page table comes from the page
+// allocator. Facts: Intel SDM Vol. 3A §4.3, Figures 4-4 and 4-5.
+#pragma once
+#include <cstdint>
+
+namespace quartz {
+
+constexpr uintptr_t kPageSize = 4096;
+// RAM below this is identity-mapped (physical == virtual); the page allocator only
+// hands out frames below it. Everything above is ours to lay out.
+constexpr uintptr_t kIdentityLimit = 0x30000000;  // 768 MiB
+constexpr uintptr_t kHeapBase = 0xC0000000, kHeapSize = 0x10000000;
+constexpr uintptr_t kModuleBase = 0xD0000000, kModuleSize = 0x10000000;
+constexpr uintptr_t kStackAreaBase = 0xE0000000, kStackAreaSize = 0x10000000;
+
+namespace pte {
+constexpr uint32_t kPresent = 1u << 0, kWritable = 1u << 1, kUser = 1u << 2;
+constexpr uint32_t kFrameMask = 0xFFFFF000u;
+}  // namespace pte
+
+// Boot only: identity-maps [0, ram_top) except page 0 (so NULL faults) and the boot
+// stack's guard page; maps the kernel's text and rodata read-only (CR0.WP on, so the
+// kernel itself faults on a stray write there); turns paging on.
+void paging_init(uintptr_t ram_top);
+bool paging_map(uintptr_t va, uintptr_t pa, uint32_t flags);  // false: no memory, or mapped
+bool paging_unmap(uintptr_t va, uintptr_t* pa_out);          // false: was not mapped
+bool paging_translate(uintptr_t va, uintptr_t* pa_out, uint32_t* flags_out = nullptr);
+inline bool paging_is_mapped(uintptr_t va) { return paging_translate(va, nullptr); }
+uint32_t paging_cr3();
+
+}  // namespace quartz

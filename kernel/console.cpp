@@ -1,0 +1,88 @@
+// Console fan-out (UART + VGA), printk, and the shared input queue fed by the UART and
+// keyboard interrupt handlers.
+#include "console.h"
+#include "arch/x86/cpu.h"
+#include "format.h"
+#include "ring_buffer.h"
+#include "../drivers/uart.h"
+#include "../drivers/vga.h"
+
+namespace quartz {
+namespace {
+RingBuffer<1024> input;  // producer: IRQ handlers (interrupts off); consumer: the shell
+
+struct Sink {
+  char buf[128];
+  size_t len = 0;
+  void flush() {
+    console_write(buf, len);
+    len = 0;
+  }
+};
+void sink_putc(void* ctx, char c) {
+  auto* s = static_cast<Sink*>(ctx);
+  s->buf[s->len++] = c;
+  if (s->len == sizeof(s->buf)) s->flush();
+}
+}  // namespace
+
+void console_init() {
+  uart_init();
+  vga_init();
+}
+
+void console_write(const char* s, size_t n) {
+  uart_write(s, n);
+  vga_write(s, n);
+}
+
+void console_input_from_irq(char c) { input.push(uint8_t(c)); }
+
+bool console_try_getc(char* c) {
+  uint8_t b;
+  if (!input.pop(&b)) return false;
+  *c = char(b);
+  return true;
+}
+
+int console_getc() {
+  for (;;) {
+    char c;
+    if (console_try_getc(&c)) return uint8_t(c);
+    // Check again with interrupts off, then halt with sti;hlt so an IRQ that fills
+    // the queue between the check and the hlt still wakes us.
+    cpu::raw_cli();
+    if (input.size() != 0) {
+      cpu::raw_sti();
+      continue;
+    }
+    cpu::sti_and_hlt();
+  }
+}
+
+uint32_t console_input_dropped() { return uint32_t(input.dropped()); }
+
+int vkprintf(const char* fmt, va_list ap) {
+  Sink sink;
+  const int n = vformat(sink_putc, &sink, fmt, ap);
+  sink.flush();
+  return n;
+}
+
+int kprintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = vkprintf(fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+}  // namespace quartz
+
+extern "C" int printk(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = quartz::vkprintf(fmt, ap);
+  va_end(ap);
+  return n;
+}

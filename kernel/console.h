@@ -1,0 +1,26 @@
+// The console: every line the kernel prints goes to the serial port and the VGA screen;
+// every key from the serial port or the PS/2 keyboard lands in one input queue.
+//
+// Contract: console_write/printk from any context (interrupt handlers included; output
+// is polled). console_input_from_irq only from IRQ handlers (interrupts off).
+// console_getc only from thread context: it waits with the CPU halted.
+#pragma once
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
+
+namespace quartz {
+
+void console_init();
+void console_write(const char* s, size_t n);
+void console_input_from_irq(char c);
+int console_getc();
+bool console_try_getc(char* c);
+uint32_t console_input_dropped();
+
+int kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+int vkprintf(const char* fmt, va_list ap);
+
+}  // namespace quartz
+
+extern "C" int printk(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

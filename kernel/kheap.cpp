@@ -1,0 +1,137 @@
+// kmalloc/kfree (allocator logic in kernel/lib/heap) and the `mem` shell command.
+#include "kheap.h"
+#include "arch/x86/irq_guard.h"
+#include "arch/x86/paging.h"
+#include "console.h"
+#include "panic.h"
+#include "pmm.h"
+#include "selftest.h"
+#include "shell.h"
+
+namespace quartz {
+namespace {
+Heap heap;  // interrupts off around every call
+
+bool commit_pages(void*, uintptr_t addr, size_t bytes) {
+  for (uintptr_t va = addr; va < addr + bytes; va += kPageSize) {
+    const uintptr_t frame = pmm_alloc();
+    if (!frame || !paging_map(va, frame, pte::kWritable)) {
+      if (frame) pmm_free(frame);
+      // Give back what this call mapped so a failed growth changes nothing.
+      for (uintptr_t undo = addr; undo < va; undo += kPageSize) {
+        uintptr_t pa;
+        if (paging_unmap(undo, &pa)) pmm_free(pa);
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+const char* free_result_text(Heap::FreeResult r) {
+  switch (r) {
+    case Heap::FreeResult::NotHeap: return "pointer is not from kmalloc";
+    case Heap::FreeResult::BadMagic: return "block header corrupted (overrun or not from kmalloc)";
+    case Heap::FreeResult::DoubleFree: return "double free";
+    default: return "invalid free";
+  }
+}
+
+int cmd_mem(int, char**) {
+  const HeapStats s = kheap_stats();
+  kprintf("heap: %u bytes in use in %u allocations; arena %u KiB, %u bytes free\n",
+          unsigned(s.bytes_in_use), unsigned(s.live_allocations), unsigned(s.arena_bytes / 1024),
+          unsigned(s.free_bytes));
+  kprintf("heap: %u allocations and %u frees since boot\n", unsigned(s.total_allocs),
+          unsigned(s.total_frees));
+  kprintf("pages: %u free of %u (4 KiB each, %u KiB free)\n", unsigned(pmm_free_pages()),
+          unsigned(pmm_total_pages()), unsigned(pmm_free_pages() * 4));
+  return 0;
+}
+}  // namespace
+
+SHELL_COMMAND(mem, "", "heap and page allocator statistics", cmd_mem);
+
+void kheap_init() { heap.init(kHeapBase, kHeapSize, commit_pages, nullptr, kPageSize); }
+
+HeapStats kheap_stats() {
+  InterruptDisabler guard;
+  return heap.stats();
+}
+
+bool kheap_check(const char** reason) {
+  InterruptDisabler guard;
+  return heap.check(reason);
+}
+
+}  // namespace quartz
+
+using namespace quartz;
+
+extern "C" void* kmalloc(size_t size) {
+  InterruptDisabler guard;
+  return heap.alloc(size);
+}
+
+extern "C" void* kzalloc(size_t size) {
+  void* p = kmalloc(size);
+  if (p) __builtin_memset(p, 0, size);
+  return p;
+}
+
+extern "C" void kfree(void* p) {
+  Heap::FreeResult r;
+  {
+    InterruptDisabler guard;
+    r = heap.free(p);
+  }
+  if (r != Heap::FreeResult::Ok && r != Heap::FreeResult::Null)
+    panic("kfree(%p): %s", p, free_result_text(r));
+}
+
+namespace quartz {
+SELFTEST(kheap_stats_return_to_baseline) {
+  const HeapStats before = kheap_stats();
+  void* blocks[32];
+  for (int i = 0; i < 32; ++i) {
+    blocks[i] = kmalloc(size_t(i * 37 + 1));
+    ST_EXPECT(blocks[i] != nullptr);
+    __builtin_memset(blocks[i], 0xA5, size_t(i * 37 + 1));
+  }
+  const HeapStats during = kheap_stats();
+  ST_EXPECT(during.live_allocations == before.live_allocations + 32);
+  for (int i = 0; i < 32; i += 2) kfree(blocks[i]);
+  for (int i = 1; i < 32; i += 2) kfree(blocks[i]);
+  const HeapStats after = kheap_stats();
+  ST_EXPECT(after.bytes_in_use == before.bytes_in_use);
+  ST_EXPECT(after.live_allocations == before.live_allocations);
+  const char* reason = nullptr;
+  ST_EXPECT(kheap_check(&reason));
+  return true;
+}
+
+SELFTEST(kheap_grows_by_mapping_pages) {
+  const size_t free_before = pmm_free_pages();
+  void* big = kmalloc(256 * 1024);  // more than the arena had: new pages get mapped
+  ST_EXPECT(big != nullptr);
+  ST_EXPECT(reinterpret_cast<uintptr_t>(big) >= kHeapBase);
+  auto* bytes = static_cast<volatile uint8_t*>(big);
+  bytes[0] = 1;
+  bytes[256 * 1024 - 1] = 2;
+  ST_EXPECT(pmm_free_pages() < free_before);
+  kfree(big);
+  return true;
+}
+
+SELFTEST(kmalloc_alignment_and_zeroing) {
+  void* a = kmalloc(1);
+  void* z = kzalloc(100);
+  ST_EXPECT(a && z);
+  ST_EXPECT((reinterpret_cast<uintptr_t>(a) & 15) == 0);
+  for (int i = 0; i < 100; ++i) ST_EXPECT(static_cast<uint8_t*>(z)[i] == 0);
+  kfree(a);
+  kfree(z);
+  kfree(nullptr);  // allowed, like free(NULL)
+  return true;
+}
+}  // namespace quartz

@@ -1,0 +1,64 @@
+// Bookkeeping for physical page frames: one bit per frame, set = used.
+//
+// Contract:
+//   - Callers: the physical memory manager, which owns the only instance and serializes
+//     every call (interrupts off or its lock held); this class has no locking of its own.
+//     Pure logic over caller-provided storage: no allocation, no hardware access.
+//   - Pages are indices 0..total()-1; the PMM adds its base frame / multiplies by 4096.
+//   - After init() every page is used; the PMM then frees what the memory map says is
+//     RAM and re-marks the kernel image, the bitmap itself and anything else reserved.
+//   - alloc() hands out the lowest free page; alloc_contiguous() the lowest free run.
+//     A "next word that may be free" hint keeps repeated allocations cheap; worst case
+//     is one scan over the words.
+//   - free() refuses (returns false, changes nothing) a page that is out of range or
+//     already free, so double frees are reported instead of corrupting the count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace quartz {
+
+class PageBitmap {
+public:
+    static constexpr size_t bits_per_word = 32;
+    static constexpr size_t words_for(size_t npages) { return (npages + bits_per_word - 1) / bits_per_word; }
+
+    constexpr PageBitmap() = default;
+
+    // words must hold words_for(npages) entries and outlive the bitmap. Marks all used.
+    void init(uint32_t* words, size_t npages);
+
+    // Range updates for boot-time setup. Return false (and change nothing) if the range
+    // does not lie inside [0, total()). Marking an already free page free is fine.
+    bool mark_free(size_t first, size_t count);
+    bool mark_used(size_t first, size_t count);
+
+    bool alloc(size_t* page);
+    // Lowest run of count free pages whose first page is a multiple of align_pages
+    // (a power of two). False if count is 0, align_pages is not a power of two, or no run.
+    bool alloc_contiguous(size_t count, size_t* first, size_t align_pages = 1);
+
+    bool free(size_t page);
+    // Frees a run from alloc_contiguous(); false (nothing changed) if any page of it is
+    // out of range or already free.
+    bool free_range(size_t first, size_t count);
+
+    bool is_free(size_t page) const;
+    size_t free_count() const { return free_count_; }
+    size_t total() const { return npages_; }
+
+private:
+    bool in_range(size_t first, size_t count) const { return count <= npages_ && first <= npages_ - count; }
+    bool test(size_t page) const { return (words_[page / bits_per_word] >> (page % bits_per_word)) & 1u; }
+    void set_used(size_t page) { words_[page / bits_per_word] |= 1u << (page % bits_per_word); }
+    void set_free(size_t page) { words_[page / bits_per_word] &= ~(1u << (page % bits_per_word)); }
+
+    uint32_t* words_ = nullptr;
+    size_t nwords_ = 0;
+    size_t npages_ = 0;
+    size_t free_count_ = 0;
+    size_t hint_ = 0;  // every word below this one is full
+};
+
+}  // namespace quartz

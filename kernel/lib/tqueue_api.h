@@ -1,0 +1,128 @@
+/* Task queues, module-facing API: struct tq_struct, task_queue, queue_task,
+ * run_task_queue, cancel_task_sync and tq_timer, with the Linux 2.2/2.4 names.
+ *
+ * This header is C99 and C++: modules written in either language include it.
+ * The machinery lives in kernel/lib/task_queue.h (C++); the functions declared here are
+ * defined by the kernel (kernel glue instantiating quartz::TaskQueue with the real
+ * interrupt guard).
+ *
+ * Rules for task queues
+ *   - queue_task():      any context (thread or interrupt), interrupts on or off.
+ *                        Never sleeps, never allocates. Returns 1 if the task was queued,
+ *                        0 if it was already pending (on this or any other queue) or is
+ *                        being cancelled right now. A task is never linked twice.
+ *   - run_task_queue():  any context. Runs every task queued before the call, in FIFO
+ *                        order (first queued runs first; Linux 2.2 was LIFO, 2.4 FIFO).
+ *                        Routines run with the caller's interrupt state (the kernel drains
+ *                        tq_timer with interrupts ON, as Linux did), in interrupt context
+ *                        when called from an interrupt: they may not sleep.
+ *                        If the queue is already being drained (a tick arriving while the
+ *                        previous drain is still running) no nested drain starts: the call
+ *                        is counted in `delayed` and returns; what was queued meanwhile
+ *                        runs at the next drain.
+ *   - cancel_task_sync(): thread context (it may wait for a running routine). On return the
+ *                        task is neither pending nor running, even if its routine requeues
+ *                        itself. Returns 1 if it was pending. Called from the task's own
+ *                        routine it would deadlock: the kernel panics with a clear message.
+ *   - A routine may requeue its own task: it runs at the next drain, never this one.
+ *
+ * Initialising a task: every kernel-private field may be zero, so
+ *     static struct tq_struct t = { .routine = f, .data = p };
+ * or INIT_TQUEUE(&t, f, p) for a task in kmalloc'd or stack memory.
+ */
+#ifndef QUARTZ_TQUEUE_API_H
+#define QUARTZ_TQUEUE_API_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct task_queue_head;
+
+/* In C++ the private fields carry "= 0" default initialisers: the layout is the same, and
+ * `{ .routine = f, .data = p }` compiles without -Wmissing-field-initializers there too. */
+#ifdef __cplusplus
+#define TQ_ZERO_INIT = 0
+#else
+#define TQ_ZERO_INIT
+#endif
+
+struct tq_struct {
+    /* public: set by the owner before queueing */
+    void (*routine)(void *);
+    void *data;
+
+    /* kernel-private below; all-zero means "idle, never queued". Written only with the
+     * queue's interrupt guard held (interrupts off). */
+    struct tq_struct *tq_next TQ_ZERO_INIT;        /* link in its queue or drain batch */
+    struct tq_struct *tq_prev TQ_ZERO_INIT;        /* link in its queue or drain batch */
+    struct task_queue_head *tq_queue TQ_ZERO_INIT; /* queue it is pending on, or NULL  */
+    unsigned long sync TQ_ZERO_INIT;               /* bit 0 pending; bits 8.. cancels  */
+    unsigned long tq_magic TQ_ZERO_INIT;           /* debug-objects state, TQ_MAGIC_*  */
+};
+
+/* Values of tq_magic. 0 is a valid never-used task (static initialiser). */
+#define TQ_MAGIC_NONE    0x00000000UL
+#define TQ_MAGIC_IDLE    0x7451d1e0UL   /* used before, not pending                   */
+#define TQ_MAGIC_PENDING 0x7451b5e1UL   /* on a queue or in a drain's batch           */
+#define TQ_MAGIC_FREED   0x6b6b7451UL   /* stamped by tq_debug_mark_freed (kfree)     */
+
+#define TQ_SYNC_PENDING     0x1UL
+#define TQ_SYNC_CANCEL_ONE  0x100UL     /* one cancel_task_sync in progress           */
+#define TQ_SYNC_CANCEL_MASK (~0xffUL)
+
+/* Initialise (or re-initialise) a task that is not queued. */
+#define INIT_TQUEUE(_tq, _routine, _data)                                        \
+    do {                                                                         \
+        (_tq)->routine = (_routine);                                             \
+        (_tq)->data = (_data);                                                   \
+        (_tq)->tq_next = 0;                                                      \
+        (_tq)->tq_prev = 0;                                                      \
+        (_tq)->tq_queue = 0;                                                     \
+        (_tq)->sync = 0;                                                         \
+        (_tq)->tq_magic = TQ_MAGIC_NONE;                                         \
+    } while (0)
+
+/* A queue head. All-zero is a valid empty queue; the name is only for /proc/tq. */
+struct task_queue_head {
+    const char *name TQ_ZERO_INIT;                 /* constant; for the tq command     */
+    struct tq_struct *head TQ_ZERO_INIT;           /* FIFO of pending tasks; IRQs off  */
+    struct tq_struct *tail TQ_ZERO_INIT;           /* IRQs off                         */
+    struct tq_struct *batch TQ_ZERO_INIT;          /* rest of the batch being drained  */
+    struct tq_struct *running TQ_ZERO_INIT;        /* task whose routine runs now      */
+    void (*running_routine)(void *) TQ_ZERO_INIT;  /* ...and its routine               */
+    unsigned long drain_ctx TQ_ZERO_INIT;          /* Hooks::context() of the drainer  */
+    unsigned long queued TQ_ZERO_INIT;             /* pending: head list + batch       */
+    int draining TQ_ZERO_INIT;                     /* a drain is in progress           */
+    int registered TQ_ZERO_INIT;                   /* on the registry of queues        */
+    struct task_queue_head *next_queue TQ_ZERO_INIT; /* registry link                  */
+    /* statistics */
+    unsigned long drains TQ_ZERO_INIT;             /* drains run to completion         */
+    unsigned long tasks_run TQ_ZERO_INIT;          /* routines called                  */
+    unsigned long delayed TQ_ZERO_INIT;            /* drains refused: already draining */
+    unsigned long skipped TQ_ZERO_INIT;            /* ticks the kernel did not drain   */
+    unsigned long long longest_drain TQ_ZERO_INIT; /* Hooks::now() units (rdtsc)       */
+};
+/* Every field is written with the guard held (interrupts off), except `running` and
+ * `running_routine`, cleared by the drain with a single store after each routine. */
+
+typedef struct task_queue_head task_queue;
+
+/* `DECLARE_TASK_QUEUE(my_queue);` defines an empty queue named "my_queue". */
+#define TASK_QUEUE_INIT(_name) { .name = #_name }
+#define DECLARE_TASK_QUEUE(_name) task_queue _name = TASK_QUEUE_INIT(_name)
+
+/* Defined by the kernel. */
+extern task_queue tq_timer;             /* drained after every timer tick (IRQ0) */
+int queue_task(struct tq_struct *task, task_queue *queue);
+void run_task_queue(task_queue *queue);
+int cancel_task_sync(struct tq_struct *task);
+/* Debug-objects: stamp a task as freed (kfree, module unload). A task that is still
+ * pending is reported ("free of an active task") and unlinked first. */
+void tq_debug_mark_freed(struct tq_struct *task);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUARTZ_TQUEUE_API_H */

@@ -1,0 +1,102 @@
+// kernel_main: the boot sequence from the Multiboot entry to the shell, in order.
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "kallsyms.h"
+#include "kheap.h"
+#include "multiboot.h"
+#include "panic.h"
+#include "pit8253.h"
+#include "pmm.h"
+#include "selftest.h"
+#include "shell.h"
+#include "timer.h"
+#include "../drivers/keyboard.h"
+#include "../drivers/uart.h"
+
+namespace quartz {
+void run_global_constructors();
+
+namespace {
+KernelCmdline cmdline;
+
+// Proves that global constructors ran (checked by a self-test).
+struct ConstructorProbe {
+  volatile int value = 0;
+  ConstructorProbe() { value = 0x5157; }
+};
+ConstructorProbe constructor_probe;
+
+uint32_t hz_from_cmdline() {
+  const char* v = cmdline.get("hz");
+  if (!v) return pit::kDefaultHz;
+  long long hz;
+  if (!parse_int(v, &hz) || !pit::hz_valid(hz)) {
+    kprintf("cmdline: hz=%s is not a number in %u..%u; using HZ=%u\n", v, pit::kMinHz,
+            pit::kMaxHz, pit::kDefaultHz);
+    return pit::kDefaultHz;
+  }
+  return uint32_t(hz);
+}
+
+void apply_cmdline() {
+  const char* panic_mode = cmdline.get("panic");
+  if (panic_mode) {
+    if (__builtin_strcmp(panic_mode, "exit") == 0)
+      panic_set_exit_on_panic(true);
+    else if (__builtin_strcmp(panic_mode, "halt") != 0)
+      kprintf("cmdline: panic=%s is not 'halt' or 'exit'; halting on panic\n", panic_mode);
+  }
+}
+}  // namespace
+
+SELFTEST(global_constructors_ran) {
+  ST_EXPECT(constructor_probe.value == 0x5157);
+  return true;
+}
+
+}  // namespace quartz
+
+using namespace quartz;
+
+extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
+  console_init();
+  const char* error = nullptr;
+  if (!multiboot_copy(magic, info_phys, &error)) {
+    kprintf("Quartz: %s\n", error);
+    cpu::halt_forever();
+  }
+  gdt_init();
+  run_global_constructors();
+  ksyms_init();
+  kprintf("Quartz teaching kernel\n");
+
+  const BootInfo& info = boot_info();
+  char cmdline_error[128];
+  if (!cmdline.parse(info.cmdline, cmdline_error, sizeof(cmdline_error)))
+    kprintf("cmdline: %s; ignoring the command line\n", cmdline_error);
+  if (info.cmdline_truncated) kprintf("cmdline: longer than %u characters; truncated\n",
+                                      unsigned(sizeof(info.cmdline) - 1));
+  apply_cmdline();
+
+  idt_init();
+  const uintptr_t ram_top = pmm_init(info);
+  paging_init(ram_top);
+  fault_init_double_fault();
+  kheap_init();
+
+  const uint32_t hz = hz_from_cmdline();
+  timer_init(hz);
+  uart_enable_rx_interrupt();
+  keyboard_init();
+  cpu::raw_sti();
+
+  kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n",
+          unsigned(pmm_total_pages() * 4), info.module_count, hz);
+  kprintf("Type 'help' for the commands.\n");
+  shell_main(cmdline.get("run"));
+}

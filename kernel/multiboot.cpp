@@ -1,0 +1,72 @@
+// Copies the Multiboot 1 information structure into kernel storage before the
+// allocators can hand out the memory it sits in.
+#include "multiboot.h"
+
+namespace quartz {
+namespace {
+BootInfo info;
+
+// Multiboot 1 info structure offsets (specification §3.3).
+struct [[gnu::packed]] MbInfo {
+  uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+  uint32_t syms[4];
+  uint32_t mmap_length, mmap_addr;
+};
+struct [[gnu::packed]] MbModule {
+  uint32_t mod_start, mod_end, cmdline, pad;
+};
+struct [[gnu::packed]] MbMmapEntry {
+  uint32_t size;  // of the rest of the entry, not counting this field
+  uint64_t base, length;
+  uint32_t type;
+};
+constexpr uint32_t kFlagMem = 1u << 0, kFlagCmdline = 1u << 2, kFlagMods = 1u << 3,
+                   kFlagMmap = 1u << 6;
+
+void copy_string(char* dst, uint32_t cap, const char* src, bool* truncated) {
+  uint32_t i = 0;
+  for (; src[i] && i + 1 < cap; ++i) dst[i] = src[i];
+  dst[i] = 0;
+  if (truncated) *truncated = src[i] != 0;
+}
+}  // namespace
+
+bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
+  if (magic != kMultibootBootloaderMagic) {
+    *error = "not started by a Multiboot loader (EAX != 0x2BADB002)";
+    return false;
+  }
+  const auto* mb = reinterpret_cast<const MbInfo*>(info_phys);
+  info.flags = mb->flags;
+  if (mb->flags & kFlagMem) {
+    info.mem_lower_kib = mb->mem_lower;
+    info.mem_upper_kib = mb->mem_upper;
+  }
+  if ((mb->flags & kFlagCmdline) && mb->cmdline)
+    copy_string(info.cmdline, sizeof(info.cmdline), reinterpret_cast<const char*>(mb->cmdline),
+                &info.cmdline_truncated);
+  if (mb->flags & kFlagMmap) {
+    uint32_t off = 0;
+    while (off + sizeof(uint32_t) <= mb->mmap_length && info.mmap_count < 64) {
+      const auto* e = reinterpret_cast<const MbMmapEntry*>(mb->mmap_addr + off);
+      info.mmap[info.mmap_count++] = {e->base, e->length, e->type};
+      off += e->size + sizeof(uint32_t);
+    }
+  }
+  if (mb->flags & kFlagMods) {
+    const auto* mods = reinterpret_cast<const MbModule*>(mb->mods_addr);
+    for (uint32_t i = 0; i < mb->mods_count && info.module_count < 32; ++i) {
+      BootModule& m = info.modules[info.module_count++];
+      m.start = mods[i].mod_start;
+      m.end = mods[i].mod_end;
+      if (mods[i].cmdline)
+        copy_string(m.name, sizeof(m.name), reinterpret_cast<const char*>(mods[i].cmdline),
+                    nullptr);
+    }
+  }
+  return true;
+}
+
+const BootInfo& boot_info() { return info; }
+
+}  // namespace quartz

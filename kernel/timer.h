@@ -1,0 +1,13 @@
+// Kernel time: HZ, the jiffies tick counter, and the IRQ 0 handler that advances it.
+#pragma once
+#include <cstdint>
+
+extern "C" volatile unsigned long jiffies;  // ticks since boot; wraps like Linux's
+
+namespace quartz {
+uint32_t timer_hz();
+// Programs the PIT and installs the IRQ 0 handler. Boot, interrupts off.
+void timer_init(uint32_t hz);
+// Returns false (changing nothing) if hz is outside [pit::kMinHz, pit::kMaxHz].
+bool timer_set_hz(long long hz);
+}  // namespace quartz

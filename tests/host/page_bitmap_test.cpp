@@ -1,0 +1,201 @@
+// Host tests for kernel/lib/page_bitmap: page-frame bookkeeping against a simple model.
+#include "page_bitmap.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+using quartz::PageBitmap;
+
+namespace {
+
+struct Fixture {
+    explicit Fixture(size_t npages) : words(PageBitmap::words_for(npages)) { bm.init(words.data(), npages); }
+    std::vector<uint32_t> words;
+    PageBitmap bm;
+};
+
+}  // namespace
+
+TEST(PageBitmap, InitAllUsed) {
+    Fixture f(100);
+    EXPECT_EQ(f.words.size(), 4u);
+    EXPECT_EQ(f.bm.total(), 100u);
+    EXPECT_EQ(f.bm.free_count(), 0u);
+    size_t p;
+    EXPECT_FALSE(f.bm.alloc(&p));
+    EXPECT_FALSE(f.bm.is_free(0));
+}
+
+TEST(PageBitmap, AllocLowestFirst) {
+    Fixture f(100);
+    ASSERT_TRUE(f.bm.mark_free(10, 50));
+    EXPECT_EQ(f.bm.free_count(), 50u);
+    size_t p;
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 10u);
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 11u);
+    ASSERT_TRUE(f.bm.free(10));
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 10u);  // a freed lower page is found again despite the hint
+    EXPECT_EQ(f.bm.free_count(), 48u);
+}
+
+TEST(PageBitmap, MarkRanges) {
+    Fixture f(64);
+    EXPECT_TRUE(f.bm.mark_free(0, 64));
+    EXPECT_TRUE(f.bm.mark_free(0, 64));  // idempotent
+    EXPECT_EQ(f.bm.free_count(), 64u);
+    EXPECT_TRUE(f.bm.mark_used(30, 4));
+    EXPECT_TRUE(f.bm.mark_used(31, 4));
+    EXPECT_EQ(f.bm.free_count(), 59u);
+    EXPECT_FALSE(f.bm.mark_free(60, 5));  // out of range: nothing changes
+    EXPECT_FALSE(f.bm.mark_used(65, 0));
+    EXPECT_FALSE(f.bm.mark_used(SIZE_MAX, 2));  // no overflow in the range check
+    EXPECT_EQ(f.bm.free_count(), 59u);
+    EXPECT_TRUE(f.bm.mark_used(64, 0));  // empty range at the end is fine
+}
+
+TEST(PageBitmap, ExhaustionAndTailBits) {
+    Fixture f(37);  // the last word has 27 bits that do not exist
+    f.bm.mark_free(0, 37);
+    std::vector<bool> seen(37);
+    size_t p;
+    for (int i = 0; i < 37; ++i) {
+        ASSERT_TRUE(f.bm.alloc(&p));
+        ASSERT_LT(p, 37u);
+        ASSERT_FALSE(seen[p]);
+        seen[p] = true;
+    }
+    EXPECT_FALSE(f.bm.alloc(&p));
+    EXPECT_EQ(f.bm.free_count(), 0u);
+    EXPECT_TRUE(f.bm.free(36));
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 36u);
+}
+
+TEST(PageBitmap, DoubleFreeAndOutOfRange) {
+    Fixture f(64);
+    f.bm.mark_free(0, 64);
+    size_t p;
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_TRUE(f.bm.free(p));
+    EXPECT_FALSE(f.bm.free(p));  // double free detected
+    EXPECT_FALSE(f.bm.free(64));
+    EXPECT_FALSE(f.bm.free(SIZE_MAX));
+    EXPECT_EQ(f.bm.free_count(), 64u);
+}
+
+TEST(PageBitmap, Contiguous) {
+    Fixture f(256);
+    f.bm.mark_free(0, 256);
+    f.bm.mark_used(3, 1);
+    f.bm.mark_used(40, 1);
+    size_t first;
+    ASSERT_TRUE(f.bm.alloc_contiguous(3, &first));
+    EXPECT_EQ(first, 0u);
+    ASSERT_TRUE(f.bm.alloc_contiguous(36, &first));
+    EXPECT_EQ(first, 4u);  // 4..39 fits exactly before the used page 40
+    ASSERT_TRUE(f.bm.alloc_contiguous(16, &first, 16));
+    EXPECT_EQ(first, 48u);  // aligned to 16 pages
+    EXPECT_EQ(f.bm.free_count(), 256u - 2 - 3 - 36 - 16);
+    EXPECT_FALSE(f.bm.alloc_contiguous(0, &first));
+    EXPECT_FALSE(f.bm.alloc_contiguous(1, &first, 3));  // alignment not a power of two
+    EXPECT_FALSE(f.bm.alloc_contiguous(300, &first));
+    ASSERT_TRUE(f.bm.alloc_contiguous(192, &first));
+    EXPECT_EQ(first, 64u);
+    EXPECT_FALSE(f.bm.alloc_contiguous(8, &first));  // only 41..47 are left
+    ASSERT_TRUE(f.bm.alloc_contiguous(7, &first));
+    EXPECT_EQ(first, 41u);
+    EXPECT_EQ(f.bm.free_count(), 0u);
+
+    EXPECT_TRUE(f.bm.free_range(64, 192));
+    EXPECT_FALSE(f.bm.free_range(64, 1));   // already free
+    EXPECT_FALSE(f.bm.free_range(250, 10)); // out of range
+    ASSERT_TRUE(f.bm.alloc_contiguous(100, &first, 64));
+    EXPECT_EQ(first, 64u);
+}
+
+TEST(PageBitmap, FreeRangeIsAllOrNothing) {
+    Fixture f(64);
+    f.bm.mark_free(0, 64);
+    size_t first;
+    ASSERT_TRUE(f.bm.alloc_contiguous(8, &first));
+    ASSERT_TRUE(f.bm.free(4));
+    EXPECT_FALSE(f.bm.free_range(0, 8));  // page 4 is already free
+    EXPECT_FALSE(f.bm.is_free(0));        // nothing freed
+    EXPECT_EQ(f.bm.free_count(), 57u);
+}
+
+TEST(PageBitmap, RandomAgainstModel) {
+    constexpr size_t n = 1000;
+    Fixture f(n);
+    std::vector<bool> used(n, true);
+    std::mt19937 rng(99);
+    size_t model_free = 0;
+    auto count_free = [&] {
+        size_t c = 0;
+        for (bool u : used) c += !u;
+        return c;
+    };
+    for (int op = 0; op < 50000; ++op) {
+        switch (rng() % 6) {
+            case 0: {
+                size_t a = rng() % n, c = rng() % 40;
+                bool ok = f.bm.mark_free(a, c);
+                ASSERT_EQ(ok, a + c <= n);
+                if (ok) for (size_t i = a; i < a + c; ++i) used[i] = false;
+                break;
+            }
+            case 1: {
+                size_t a = rng() % n, c = rng() % 10;
+                if (f.bm.mark_used(a, c)) for (size_t i = a; i < a + c; ++i) used[i] = true;
+                break;
+            }
+            case 2:
+            case 3: {
+                size_t p;
+                size_t lowest = n;
+                for (size_t i = 0; i < n; ++i) if (!used[i]) { lowest = i; break; }
+                bool ok = f.bm.alloc(&p);
+                ASSERT_EQ(ok, lowest != n);
+                if (ok) {
+                    ASSERT_EQ(p, lowest);
+                    used[p] = true;
+                }
+                break;
+            }
+            case 4: {
+                size_t p = rng() % (n + 5);
+                bool expect = p < n && used[p];
+                ASSERT_EQ(f.bm.free(p), expect);
+                if (expect) used[p] = false;
+                break;
+            }
+            case 5: {
+                size_t c = 1 + rng() % 20, align = size_t{1} << (rng() % 4);
+                size_t expect = n;
+                for (size_t s = 0; s + c <= n; s += align) {
+                    size_t i = s;
+                    while (i < s + c && !used[i]) ++i;
+                    if (i == s + c) { expect = s; break; }
+                }
+                size_t first;
+                bool ok = f.bm.alloc_contiguous(c, &first, align);
+                ASSERT_EQ(ok, expect != n);
+                if (ok) {
+                    ASSERT_EQ(first, expect);
+                    for (size_t i = first; i < first + c; ++i) used[i] = true;
+                }
+                break;
+            }
+        }
+        model_free = count_free();
+        ASSERT_EQ(f.bm.free_count(), model_free);
+        if (op % 1000 == 0) {
+            for (size_t i = 0; i < n; ++i) ASSERT_EQ(f.bm.is_free(i), !used[i]);
+        }
+    }
+}

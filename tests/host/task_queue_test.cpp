@@ -1,0 +1,1008 @@
+// Host tests of the task queue (kernel/lib/task_queue.h): every consequence in REFERENCE
+// §1, cancel_task_sync, the debug-objects checks and the read-only views. Interrupt
+// masking is a recording fake guard; a "simulated interrupt" is code run from the core's
+// step hook, which is called exactly where a real interrupt could arrive.
+#include "task_queue.h"
+
+#include "format.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using quartz::TqFault;
+using quartz::TqFaultKind;
+using quartz::TqSite;
+using quartz::TqStep;
+
+// ---- fakes --------------------------------------------------------------------------
+
+struct Irq {
+  static inline bool enabled = true;       // the fake CPU's interrupt flag
+  static inline int depth = 0;             // guards currently held
+  static inline std::vector<TqSite> sites; // every guard taken, in order
+};
+
+class FakeGuard {
+ public:
+  explicit FakeGuard(TqSite site) : saved_(Irq::enabled) {
+    Irq::enabled = false;
+    ++Irq::depth;
+    Irq::sites.push_back(site);
+  }
+  ~FakeGuard() {
+    --Irq::depth;
+    Irq::enabled = saved_;  // restore what we found, never blindly enable
+  }
+  FakeGuard(const FakeGuard&) = delete;
+  FakeGuard& operator=(const FakeGuard&) = delete;
+
+ private:
+  bool saved_;
+};
+
+struct Hooks : quartz::TaskQueueHooksBase {
+  static inline std::uint64_t clock = 0;
+  static inline std::uintptr_t ctx = 1;
+  static inline std::vector<TqFault> faults;
+  static inline std::vector<std::string> messages;
+  static inline std::map<void (*)(void*), std::string> names;
+  static inline std::function<void(TqStep, task_queue*, const tq_struct*)> on_step;
+  static inline bool in_step = false;
+  static inline int waits = 0;
+
+  static std::uint64_t now() { return clock; }
+  static std::uintptr_t context() { return ctx; }
+  static void wait_while_running(const tq_struct*) { ++waits; }
+  static void fault(const TqFault& f) {
+    EXPECT_EQ(Irq::depth, 0) << "fault reported with the guard held";
+    faults.push_back(f);
+    auto it = names.find(f.routine);
+    char buf[256];
+    quartz::format_tq_fault(f, it == names.end() ? nullptr : it->second.c_str(), buf, sizeof buf);
+    messages.emplace_back(buf);
+  }
+  static void step(TqStep s, task_queue* q, const tq_struct* t) {
+    EXPECT_EQ(Irq::depth, 0) << "step hook called with the guard held";
+    if (on_step && !in_step) {
+      in_step = true;
+      on_step(s, q, t);
+      in_step = false;
+    }
+  }
+};
+
+using Tq = quartz::TaskQueue<FakeGuard, Hooks>;
+
+// A routine whose behaviour is a std::function, with a log of which task ran.
+struct Probe {
+  tq_struct task{};
+  std::function<void()> body;
+  int runs = 0;
+};
+std::vector<const Probe*> g_ran;
+
+void probe_routine(void* data) {
+  auto* p = static_cast<Probe*>(data);
+  ++p->runs;
+  g_ran.push_back(p);
+  if (p->body) p->body();
+}
+
+void init_probe(Probe& p) {
+  INIT_TQUEUE(&p.task, probe_routine, &p);
+  Hooks::names[probe_routine] = "probe_routine";
+}
+
+class TaskQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Irq::enabled = true;
+    Irq::depth = 0;
+    Irq::sites.clear();
+    Hooks::clock = 0;
+    Hooks::ctx = 1;
+    Hooks::faults.clear();
+    Hooks::messages.clear();
+    Hooks::on_step = nullptr;
+    Hooks::waits = 0;
+    g_ran.clear();
+    q1.name = "q1";
+    q2.name = "q2";
+  }
+  void TearDown() override {
+    Hooks::on_step = nullptr;
+    // Forget every queue this test registered (some tests leave corrupted tasks behind).
+    task_queue* qs[16];
+    const std::size_t n = Tq::queues(qs, 16);
+    ASSERT_LE(n, 16u);
+    for (std::size_t i = 0; i < n; ++i) {
+      qs[i]->head = qs[i]->tail = qs[i]->batch = nullptr;
+      qs[i]->queued = 0;
+      qs[i]->draining = 0;
+      EXPECT_TRUE(Tq::forget_queue(qs[i]));
+    }
+    EXPECT_EQ(Irq::depth, 0);
+    EXPECT_TRUE(Irq::enabled);
+  }
+  std::vector<const Probe*> ran() const { return g_ran; }
+
+  task_queue q1{};
+  task_queue q2{};
+};
+
+// ---- REFERENCE §1 consequences ------------------------------------------------------
+
+TEST_F(TaskQueueTest, RunsInFifoOrder) {
+  Probe a, b, c;
+  init_probe(a);
+  init_probe(b);
+  init_probe(c);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);
+  EXPECT_EQ(Tq::queue_task(&b.task, &q1), 1);
+  EXPECT_EQ(Tq::queue_task(&c.task, &q1), 1);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &b, &c}));
+  EXPECT_EQ(q1.head, nullptr);
+  EXPECT_EQ(q1.queued, 0u);
+}
+
+TEST_F(TaskQueueTest, QueueingTwiceReturnsZeroAndRunsOnce) {
+  Probe a;
+  init_probe(a);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 0);
+  EXPECT_EQ(q1.queued, 1u);
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 1);
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 1);
+}
+
+TEST_F(TaskQueueTest, PendingOnAnotherQueueReturnsZero) {
+  Probe a;
+  init_probe(a);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q2), 0);
+  EXPECT_EQ(q2.head, nullptr);
+  Tq::run(&q2);
+  EXPECT_EQ(a.runs, 0);
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 1);
+}
+
+TEST_F(TaskQueueTest, ZeroInitialisedTaskAndQueueAreValid) {
+  static int hits = 0;
+  static tq_struct t = {.routine = [](void* d) { ++*static_cast<int*>(d); }, .data = &hits};
+  static DECLARE_TASK_QUEUE(my_queue);
+  EXPECT_STREQ(my_queue.name, "my_queue");
+  EXPECT_EQ(Tq::queue_task(&t, &my_queue), 1);
+  Tq::run(&my_queue);
+  EXPECT_EQ(hits, 1);
+  EXPECT_TRUE(Hooks::faults.empty());
+  EXPECT_TRUE(Tq::forget_queue(&my_queue));
+}
+
+TEST_F(TaskQueueTest, TakeoverEmptiesTheHeadBeforeRoutinesRun) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  bool checked = false;
+  a.body = [&] {
+    EXPECT_EQ(q1.head, nullptr);
+    EXPECT_EQ(q1.tail, nullptr);
+    // b is still pending, in the batch taken over, not on the queue's list.
+    quartz::TqTaskInfo info[4];
+    quartz::TqStats st{};
+    EXPECT_EQ(Tq::snapshot(&q1, info, 4, &st), 1u);
+    EXPECT_EQ(info[0].task, &b.task);
+    EXPECT_TRUE(info[0].in_batch);
+    EXPECT_TRUE(st.draining);
+    EXPECT_EQ(st.running_routine, &probe_routine);
+    checked = true;
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  EXPECT_TRUE(checked);
+  EXPECT_EQ(b.runs, 1);
+}
+
+TEST_F(TaskQueueTest, PendingIsClearedBeforeTheRoutineRuns) {
+  Probe a;
+  init_probe(a);
+  int requeue = -1;
+  a.body = [&] {
+    EXPECT_FALSE(Tq::is_pending(&a.task));
+    EXPECT_TRUE(Tq::is_running(&a.task));
+    if (a.runs == 1) requeue = Tq::queue_task(&a.task, &q1);
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(requeue, 1);
+  EXPECT_FALSE(Tq::is_running(&a.task));
+}
+
+TEST_F(TaskQueueTest, SelfRequeueRunsOnTheNextDrainNotThisOne) {
+  Probe a;
+  init_probe(a);
+  a.body = [&] { EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1); };
+  Tq::queue_task(&a.task, &q1);
+  for (int drain = 1; drain <= 5; ++drain) {
+    Tq::run(&q1);
+    EXPECT_EQ(a.runs, drain);
+    EXPECT_TRUE(Tq::is_pending(&a.task));
+  }
+}
+
+TEST_F(TaskQueueTest, QueueingALaterStillPendingTaskReturnsZeroAndItRunsOnce) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  int result = -1;
+  a.body = [&] { result = Tq::queue_task(&b.task, &q1); };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(result, 0);
+  EXPECT_EQ(b.runs, 1);
+  Tq::run(&q1);
+  EXPECT_EQ(b.runs, 1);
+}
+
+TEST_F(TaskQueueTest, TaskQueuedByAnInterruptMidDrainRunsInTheNextBatch) {
+  Probe a, b, late;
+  init_probe(a);
+  init_probe(b);
+  init_probe(late);
+  // The interrupt arrives while a's routine is about to run (after a was claimed).
+  Hooks::on_step = [&](TqStep s, task_queue*, const tq_struct* t) {
+    if (s == TqStep::AfterClaim && t == &a.task) {
+      EXPECT_EQ(Tq::queue_task(&late.task, &q1), 1);
+    }
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &b}));
+  Hooks::on_step = nullptr;
+  Tq::run(&q1);
+  EXPECT_EQ(late.runs, 1);
+}
+
+TEST_F(TaskQueueTest, NullRoutineIsSkipped) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  tq_struct null_task = {.routine = nullptr, .data = nullptr};
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_EQ(Tq::queue_task(&null_task, &q1), 1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &b}));
+  EXPECT_FALSE(Tq::is_pending(&null_task));
+  EXPECT_EQ(Tq::stats(&q1).tasks_run, 2u);
+}
+
+TEST_F(TaskQueueTest, InterruptsAreOffOnlyToTakeOverAndClaimAndOnWhileRoutinesRun) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  std::vector<bool> enabled_in_routine;
+  a.body = b.body = [&] {
+    enabled_in_routine.push_back(Irq::enabled);
+    EXPECT_EQ(Irq::depth, 0);
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Irq::sites.clear();
+  Tq::run(&q1);
+  EXPECT_EQ(enabled_in_routine, (std::vector<bool>{true, true}));
+  // One section to take the list over, one per task to claim it, one that finds the
+  // batch empty and finishes. Nothing else.
+  EXPECT_EQ(Irq::sites,
+            (std::vector<TqSite>{TqSite::Takeover, TqSite::Claim, TqSite::Claim, TqSite::Claim}));
+  EXPECT_TRUE(Irq::enabled);
+}
+
+TEST_F(TaskQueueTest, RoutinesSeeTheCallersInterruptStateWhenItHadThemOff) {
+  Probe a;
+  init_probe(a);
+  bool seen = true;
+  a.body = [&] { seen = Irq::enabled; };
+  Tq::queue_task(&a.task, &q1);
+  Irq::enabled = false;  // caller drains with interrupts off
+  Tq::run(&q1);
+  EXPECT_FALSE(seen);
+  EXPECT_FALSE(Irq::enabled);  // restored to off, not blindly enabled
+  Irq::enabled = true;
+}
+
+TEST_F(TaskQueueTest, QueueTaskTakesTheGuardOnce) {
+  Probe a;
+  init_probe(a);
+  Irq::sites.clear();
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_EQ(Irq::sites, (std::vector<TqSite>{TqSite::Queue}));
+}
+
+TEST_F(TaskQueueTest, NestedDrainIsRefusedAndCountedAsDelayed) {
+  Probe a, b, c;
+  init_probe(a);
+  init_probe(b);
+  init_probe(c);
+  // A tick arrives (nested interrupt) while a's routine runs: it must not start a second
+  // drain of q1; c, queued by that same interrupt, waits for the next drain.
+  a.body = [&] {
+    EXPECT_EQ(Tq::queue_task(&c.task, &q1), 1);
+    Tq::run(&q1);
+    EXPECT_EQ(c.runs, 0);
+    EXPECT_EQ(b.runs, 0);
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &b}));
+  quartz::TqStats st = Tq::stats(&q1);
+  EXPECT_EQ(st.delayed, 1u);
+  EXPECT_EQ(st.drains, 1u);
+  Tq::run(&q1);
+  EXPECT_EQ(c.runs, 1);
+  EXPECT_EQ(Tq::stats(&q1).delayed, 1u);
+}
+
+TEST_F(TaskQueueTest, NestedTickFromAnInterruptBetweenSteps) {
+  Probe a;
+  init_probe(a);
+  int nested = 0;
+  Hooks::on_step = [&](TqStep s, task_queue* q, const tq_struct*) {
+    if (q == &q1 && s != TqStep::AfterFinish) {
+      Tq::run(&q1);
+      ++nested;
+    }
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 1);
+  EXPECT_EQ(Tq::stats(&q1).delayed, static_cast<unsigned long>(nested));
+  EXPECT_EQ(nested, 3);  // AfterTakeover, AfterClaim, AfterRoutine
+}
+
+TEST_F(TaskQueueTest, DrainingAnotherQueueFromARoutineWorks) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  a.body = [&] { Tq::run(&q2); };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q2);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &b}));
+}
+
+TEST_F(TaskQueueTest, StatisticsCountDrainsTasksAndLongestDrain) {
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  a.body = [&] { Hooks::clock += 70; };
+  b.body = [&] { Hooks::clock += 5; };
+  Tq::run(&q1);  // empty: counted, no timestamps
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::run(&q1);
+  Tq::note_skipped(&q1, 3);
+  quartz::TqStats st = Tq::stats(&q1);
+  EXPECT_STREQ(st.name, "q1");
+  EXPECT_EQ(st.drains, 3u);
+  EXPECT_EQ(st.tasks_run, 3u);
+  EXPECT_EQ(st.longest_drain, 75u);
+  EXPECT_EQ(st.skipped, 3u);
+  EXPECT_EQ(st.delayed, 0u);
+  EXPECT_FALSE(st.draining);
+  EXPECT_EQ(st.running_routine, nullptr);
+}
+
+TEST_F(TaskQueueTest, EmptyTickTakesOneGuardSection) {
+  Irq::sites.clear();
+  Tq::run(&q1);
+  EXPECT_EQ(Irq::sites, (std::vector<TqSite>{TqSite::Takeover}));
+}
+
+TEST_F(TaskQueueTest, CurrentRoutineIsVisibleOnlyInsideTheRoutine) {
+  Probe a;
+  init_probe(a);
+  void (*inside)(void*) = nullptr;
+  void (*other_ctx)(void*) = &probe_routine;
+  a.body = [&] {
+    inside = Tq::current_routine();
+    Hooks::ctx = 2;  // another thread asks: nothing runs *there*
+    other_ctx = Tq::current_routine();
+    Hooks::ctx = 1;
+  };
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_EQ(Tq::current_routine(), nullptr);
+  Tq::run(&q1);
+  EXPECT_EQ(inside, &probe_routine);
+  EXPECT_EQ(other_ctx, nullptr);
+  EXPECT_EQ(Tq::current_routine(), nullptr);
+}
+
+TEST_F(TaskQueueTest, ARoutineMayFreeItsOwnTask) {
+  // The drain must not touch a task after calling its routine: ASan checks it here.
+  struct Owned {
+    tq_struct task;
+    int* counter;
+  };
+  int count = 0;
+  auto* o = new Owned{{}, &count};
+  INIT_TQUEUE(&o->task, [](void* d) {
+    auto* self = static_cast<Owned*>(d);
+    ++*self->counter;
+    Tq::poison(&self->task);  // same context: not a fault
+    delete self;
+  }, o);
+  Probe after;
+  init_probe(after);
+  Tq::queue_task(&o->task, &q1);
+  Tq::queue_task(&after.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(count, 1);
+  EXPECT_EQ(after.runs, 1);
+  EXPECT_TRUE(Hooks::faults.empty());
+}
+
+// ---- cancel_task_sync -----------------------------------------------------------------
+
+TEST_F(TaskQueueTest, CancelIdleTaskReturnsZero) {
+  Probe a;
+  init_probe(a);
+  EXPECT_EQ(Tq::cancel_sync(&a.task), 0);
+  tq_struct zero{};
+  EXPECT_EQ(Tq::cancel_sync(&zero), 0);
+  EXPECT_EQ(zero.sync, 0u);
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);  // still usable
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 1);
+  EXPECT_TRUE(Hooks::faults.empty());
+}
+
+TEST_F(TaskQueueTest, CancelPendingTaskReturnsOneAndItDoesNotRun) {
+  Probe a, b, c;
+  init_probe(a);
+  init_probe(b);
+  init_probe(c);
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::queue_task(&c.task, &q1);
+  EXPECT_EQ(Tq::cancel_sync(&b.task), 1);
+  EXPECT_FALSE(Tq::is_pending(&b.task));
+  EXPECT_EQ(q1.queued, 2u);
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &c}));
+  // Head and tail removal too.
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&c.task, &q1);
+  EXPECT_EQ(Tq::cancel_sync(&a.task), 1);
+  EXPECT_EQ(Tq::cancel_sync(&c.task), 1);
+  EXPECT_EQ(q1.head, nullptr);
+  EXPECT_EQ(q1.tail, nullptr);
+  EXPECT_EQ(Tq::queue_task(&b.task, &q1), 1);
+  g_ran.clear();
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&b}));
+}
+
+TEST_F(TaskQueueTest, CancelSelfRequeuingTaskStopsItForever) {
+  Probe a;
+  init_probe(a);
+  a.body = [&] { Tq::queue_task(&a.task, &q1); };
+  Tq::queue_task(&a.task, &q1);
+  for (int i = 0; i < 10; ++i) Tq::run(&q1);
+  EXPECT_EQ(a.runs, 10);
+  EXPECT_EQ(Tq::cancel_sync(&a.task), 1);
+  for (int i = 0; i < 100; ++i) Tq::run(&q1);
+  EXPECT_EQ(a.runs, 10);
+  EXPECT_FALSE(Tq::is_pending(&a.task));
+  EXPECT_FALSE(Tq::is_running(&a.task));
+  // After cancel the task is idle and may be queued again.
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);
+  Tq::run(&q1);
+  EXPECT_EQ(a.runs, 11);
+}
+
+// A batch a, b, c where b requeues itself; an interrupt cancels b at one step of the drain.
+struct CancelAt {
+  TqStep step;
+  int task;  // index of the task at that step (-1 for AfterTakeover / AfterFinish)
+};
+
+class CancelFromInterrupt : public TaskQueueTest,
+                            public ::testing::WithParamInterface<CancelAt> {};
+
+TEST_P(CancelFromInterrupt, TaskIsNeitherPendingNorRunningAfterwards) {
+  const CancelAt at = GetParam();
+  Probe p[3];
+  for (auto& x : p) init_probe(x);
+  p[1].body = [&] { Tq::queue_task(&p[1].task, &q1); };
+  int result = -1;
+  bool fired = false;
+  Hooks::on_step = [&](TqStep s, task_queue*, const tq_struct* t) {
+    const int idx = t == &p[0].task ? 0 : t == &p[1].task ? 1 : t == &p[2].task ? 2 : -1;
+    if (fired || s != at.step || idx != at.task) return;
+    fired = true;
+    result = Tq::cancel_sync(&p[1].task);
+  };
+  for (auto& x : p) Tq::queue_task(&x.task, &q1);
+  Tq::run(&q1);
+  ASSERT_TRUE(fired);
+  const bool b_claimed_not_done = at.step == TqStep::AfterClaim && at.task == 1;
+  const bool b_done = (at.task >= 1 && !b_claimed_not_done) || at.step == TqStep::AfterFinish;
+  if (b_claimed_not_done) {
+    // The interrupt sits on top of b's drain: waiting for b would never end.
+    EXPECT_EQ(result, 0);
+    ASSERT_EQ(Hooks::faults.size(), 1u);
+    EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::OwnRoutine);
+    EXPECT_EQ(p[1].runs, 1);
+  } else {
+    EXPECT_TRUE(Hooks::faults.empty());
+    // Before b ran it was in the batch; after, it had requeued itself: pending either way.
+    EXPECT_EQ(result, 1);
+    EXPECT_EQ(p[1].runs, b_done ? 1 : 0);
+    EXPECT_FALSE(Tq::is_pending(&p[1].task));
+    Hooks::on_step = nullptr;
+    for (int i = 0; i < 5; ++i) Tq::run(&q1);
+    EXPECT_EQ(p[1].runs, b_done ? 1 : 0);
+  }
+  EXPECT_EQ(p[0].runs, 1);
+  EXPECT_EQ(p[2].runs, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryStep, CancelFromInterrupt,
+    ::testing::Values(CancelAt{TqStep::AfterTakeover, -1}, CancelAt{TqStep::AfterClaim, 0},
+                      CancelAt{TqStep::AfterRoutine, 0}, CancelAt{TqStep::AfterClaim, 1},
+                      CancelAt{TqStep::AfterRoutine, 1}, CancelAt{TqStep::AfterClaim, 2},
+                      CancelAt{TqStep::AfterRoutine, 2}, CancelAt{TqStep::AfterFinish, -1}));
+
+TEST_F(TaskQueueTest, CancelOfALaterBatchTaskFromARoutine) {
+  Probe a, b, c;
+  init_probe(a);
+  init_probe(b);
+  init_probe(c);
+  int result = -1;
+  a.body = [&] { result = Tq::cancel_sync(&b.task); };
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::queue_task(&c.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(result, 1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&a, &c}));
+}
+
+TEST_F(TaskQueueTest, QueueTaskIsRefusedWhileACancelIsInProgress) {
+  Probe a;
+  init_probe(a);
+  int during = -1;
+  Hooks::on_step = [&](TqStep s, task_queue*, const tq_struct* t) {
+    if (s == TqStep::CancelUnlinked && t == &a.task) during = Tq::queue_task(&a.task, &q1);
+  };
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_EQ(Tq::cancel_sync(&a.task), 1);
+  EXPECT_EQ(during, 0);
+  EXPECT_FALSE(Tq::is_pending(&a.task));
+  Hooks::on_step = nullptr;
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 1);
+}
+
+void my_tick(void* data);
+int g_own_result = -1;
+void my_tick(void* data) { g_own_result = Tq::cancel_sync(static_cast<tq_struct*>(data)); }
+
+TEST_F(TaskQueueTest, CancelFromItsOwnRoutineIsADeadlockAndPanics) {
+  Hooks::names[my_tick] = "my_tick";
+  tq_struct t{};
+  INIT_TQUEUE(&t, my_tick, &t);
+  Tq::queue_task(&t, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(g_own_result, 0);
+  ASSERT_EQ(Hooks::messages.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::OwnRoutine);
+  char expected[128];
+  quartz::snformat(expected, sizeof expected,
+                   "cancel_task_sync called from its own routine my_tick (task %p): deadlock",
+                static_cast<void*>(&t));
+  EXPECT_EQ(Hooks::messages[0], expected);
+  EXPECT_EQ(Hooks::waits, 0);
+  // Refused means unchanged: not cancelling, usable.
+  EXPECT_EQ(t.sync, 0u);
+  EXPECT_EQ(Tq::queue_task(&t, &q1), 1);
+  Tq::cancel_sync(&t);
+}
+
+// A routine running in another context (a thread-drained queue, preempted) is waited for.
+// Real threads; the guard is a mutex so the two contexts exclude each other like cli would.
+struct MutexGuard {  // default-constructible, like the kernel's InterruptDisabler
+  static inline std::recursive_mutex m;
+  MutexGuard() { m.lock(); }
+  ~MutexGuard() { m.unlock(); }
+  MutexGuard(const MutexGuard&) = delete;
+  MutexGuard& operator=(const MutexGuard&) = delete;
+};
+struct ThreadHooks : quartz::TaskQueueHooksBase {
+  static inline std::atomic<bool> cancel_waiting{false};
+  static inline std::atomic<int> waits{0};
+  static std::uintptr_t context() {
+    return std::hash<std::thread::id>{}(std::this_thread::get_id()) | 1;
+  }
+  static void wait_while_running(const tq_struct*) {
+    cancel_waiting = true;
+    ++waits;
+    std::this_thread::yield();
+  }
+  static void fault(const TqFault& f) { ADD_FAILURE() << quartz::tq_fault_kind_name(f.kind); }
+};
+using ThreadTq = quartz::TaskQueue<MutexGuard, ThreadHooks>;
+
+struct ThreadProbe {
+  tq_struct task{};
+  task_queue* queue = nullptr;
+  std::atomic<bool> started{false};
+  std::atomic<int> runs{0};
+  std::atomic<int> requeue_result{-1};
+};
+
+TEST(TaskQueueThreads, CancelWaitsForARoutineRunningInAnotherContext) {
+  task_queue q{};
+  q.name = "threaded";
+  ThreadProbe p;
+  p.queue = &q;
+  INIT_TQUEUE(&p.task, [](void* d) {
+    auto* self = static_cast<ThreadProbe*>(d);
+    ++self->runs;
+    self->started = true;
+    while (!ThreadHooks::cancel_waiting) std::this_thread::yield();
+    // Requeueing itself while being cancelled is refused.
+    self->requeue_result = ThreadTq::queue_task(&self->task, self->queue);
+  }, &p);
+  ASSERT_EQ(ThreadTq::queue_task(&p.task, &q), 1);
+  std::thread drainer([&] { ThreadTq::run(&q); });
+  while (!p.started) std::this_thread::yield();
+  EXPECT_EQ(ThreadTq::cancel_sync(&p.task), 0);  // it was running, not pending
+  // On return: neither pending nor running.
+  EXPECT_FALSE(ThreadTq::is_running(&p.task));
+  EXPECT_FALSE(ThreadTq::is_pending(&p.task));
+  EXPECT_EQ(p.requeue_result, 0);
+  EXPECT_GE(ThreadHooks::waits, 1);
+  drainer.join();
+  ThreadTq::run(&q);
+  EXPECT_EQ(p.runs, 1);
+  EXPECT_TRUE(ThreadTq::forget_queue(&q));
+}
+
+// ---- debug-objects checks -----------------------------------------------------------
+
+class DebugChecks : public TaskQueueTest {
+ protected:
+  // The queue holds one good task; a bad one must leave it exactly as it was.
+  void SetUp() override {
+    TaskQueueTest::SetUp();
+    init_probe(good);
+    Tq::queue_task(&good.task, &q1);
+  }
+  void expect_queue_unchanged() {
+    EXPECT_EQ(q1.head, &good.task);
+    EXPECT_EQ(q1.tail, &good.task);
+    EXPECT_EQ(q1.queued, 1u);
+    EXPECT_EQ(good.task.tq_next, nullptr);
+    Tq::run(&q1);
+    EXPECT_EQ(ran(), (std::vector<const Probe*>{&good}));
+  }
+  Probe good;
+};
+
+TEST_F(DebugChecks, GarbageDebugStateIsReported) {
+  Probe bad;
+  init_probe(bad);
+  bad.task.tq_magic = 0x12345678;
+  EXPECT_EQ(Tq::queue_task(&bad.task, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadMagic);
+  EXPECT_NE(Hooks::messages[0].find("queue_task: task 0x"), std::string::npos);
+  EXPECT_NE(Hooks::messages[0].find("is uninitialised or corrupted (debug state 0x12345678)"),
+            std::string::npos)
+      << Hooks::messages[0];
+  EXPECT_EQ(Tq::cancel_sync(&bad.task), 0);
+  EXPECT_EQ(Hooks::faults.size(), 2u);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, GarbageSyncWordIsReported) {
+  Probe bad;
+  init_probe(bad);
+  bad.task.sync = 0x6;
+  EXPECT_EQ(Tq::queue_task(&bad.task, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadSync);
+  EXPECT_NE(Hooks::messages[0].find("corrupted sync word 0x6"), std::string::npos);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, PendingBitWithoutPendingStateIsReported) {
+  Probe bad;
+  init_probe(bad);
+  bad.task.sync = TQ_SYNC_PENDING;  // looks pending, but was never linked
+  EXPECT_EQ(Tq::queue_task(&bad.task, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadState);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, UninitialisedMemoryIsReported) {
+  alignas(tq_struct) unsigned char raw[sizeof(tq_struct)];
+  std::memset(raw, 0xa5, sizeof raw);
+  auto* t = reinterpret_cast<tq_struct*>(raw);
+  EXPECT_EQ(Tq::queue_task(t, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadMagic);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, FreedTaskIsReported) {
+  Probe bad;
+  init_probe(bad);
+  EXPECT_FALSE(Tq::poison(&bad.task));  // idle: a clean free
+  EXPECT_TRUE(Hooks::faults.empty());
+  EXPECT_EQ(bad.task.tq_magic, TQ_MAGIC_FREED);
+  EXPECT_EQ(Tq::queue_task(&bad.task, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::UseAfterFree);
+  char expected[160];
+  quartz::snformat(expected, sizeof expected,
+                   "queue_task: task %p (routine probe_routine) was freed (debug state %#lx): use "
+                   "after free",
+                static_cast<void*>(&bad.task), TQ_MAGIC_FREED);
+  EXPECT_EQ(Hooks::messages[0], expected);
+  EXPECT_EQ(Tq::cancel_sync(&bad.task), 0);
+  Tq::poison(&bad.task);  // double free
+  EXPECT_EQ(Hooks::faults.size(), 3u);
+  EXPECT_EQ(Hooks::faults[2].kind, TqFaultKind::UseAfterFree);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, SlabPoisonedTaskIsReportedAsFreed) {
+  alignas(tq_struct) unsigned char raw[sizeof(tq_struct)];
+  std::memset(raw, 0x6b, sizeof raw);
+  EXPECT_EQ(Tq::queue_task(reinterpret_cast<tq_struct*>(raw), &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::UseAfterFree);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, CorruptedLinkOnAnIdleTaskIsReported) {
+  Probe bad;
+  init_probe(bad);
+  bad.task.tq_next = reinterpret_cast<tq_struct*>(0xdeadbeef);  // never dereferenced
+  EXPECT_EQ(Tq::queue_task(&bad.task, &q1), 0);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadLink);
+  EXPECT_NE(Hooks::messages[0].find("corrupted links (next 0xdeadbeef"), std::string::npos)
+      << Hooks::messages[0];
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, CorruptedLinkOnAPendingTaskIsReported) {
+  Probe a, b, other;
+  init_probe(a);
+  init_probe(b);
+  init_probe(other);
+  Tq::queue_task(&other.task, &q2);
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  tq_struct* saved = a.task.tq_next;
+  a.task.tq_next = &other.task;  // a stray write
+  EXPECT_EQ(Tq::queue_task(&a.task, &q1), 0);
+  EXPECT_EQ(Tq::cancel_sync(&a.task), 0);
+  ASSERT_EQ(Hooks::faults.size(), 2u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::BadLink);
+  EXPECT_EQ(Hooks::faults[1].kind, TqFaultKind::BadLink);
+  EXPECT_TRUE(Tq::is_pending(&a.task));  // cancel refused, nothing unlinked
+  a.task.tq_next = saved;
+  Tq::run(&q1);
+  EXPECT_EQ(ran(), (std::vector<const Probe*>{&good, &a, &b}));
+}
+
+TEST_F(DebugChecks, FreeOfAPendingTaskIsReportedAndTheQueueStaysSound) {
+  Probe a;
+  init_probe(a);
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_TRUE(Tq::poison(&a.task));
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::FreeActive);
+  EXPECT_NE(Hooks::messages[0].find("free of an active task"), std::string::npos);
+  EXPECT_NE(Hooks::messages[0].find("(routine probe_routine) still pending on q1"),
+            std::string::npos)
+      << Hooks::messages[0];
+  expect_queue_unchanged();
+  EXPECT_EQ(a.runs, 0);
+}
+
+TEST_F(DebugChecks, FreeOfATaskRunningInAnotherContextIsReported) {
+  Probe a;
+  init_probe(a);
+  a.body = [&] {
+    Hooks::ctx = 2;
+    EXPECT_TRUE(Tq::poison(&a.task));
+    Hooks::ctx = 1;
+  };
+  Tq::queue_task(&a.task, &q2);
+  Tq::run(&q2);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::FreeRunning);
+  g_ran.clear();
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, TaskOverwrittenWhileQueuedIsCaughtByTheDrain) {
+  // The module-init-failure bug: queued, then freed without cancel, memory poisoned.
+  Probe a, b;
+  init_probe(a);
+  init_probe(b);
+  Tq::queue_task(&a.task, &q2);
+  Tq::queue_task(&b.task, &q2);
+  std::memset(static_cast<void*>(&a.task), 0x6b, sizeof a.task);
+  Tq::run(&q2);
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::UseAfterFree);
+  EXPECT_NE(Hooks::messages[0].find("run_task_queue: task"), std::string::npos);
+  EXPECT_EQ(a.runs + b.runs, 0);  // the rest of the batch is not trusted
+  quartz::TqStats st = Tq::stats(&q2);
+  EXPECT_EQ(st.queued, 0u);
+  EXPECT_FALSE(st.draining);
+  expect_queue_unchanged();
+}
+
+TEST_F(DebugChecks, NullPointersAreReported) {
+  EXPECT_EQ(Tq::queue_task(nullptr, &q1), 0);
+  EXPECT_EQ(Tq::queue_task(&good.task, nullptr), 0);
+  EXPECT_EQ(Tq::cancel_sync(nullptr), 0);
+  ASSERT_EQ(Hooks::faults.size(), 3u);
+  EXPECT_EQ(Hooks::messages[0], "queue_task: null task");
+  EXPECT_EQ(Hooks::messages[1], "queue_task: null queue");
+  expect_queue_unchanged();
+}
+
+TEST(TaskQueueFaults, EveryKindFormatsAMessage) {
+  tq_struct t{};
+  task_queue q{};
+  q.name = "tq_timer";
+  for (int k = 0; k <= static_cast<int>(TqFaultKind::QueueBusy); ++k) {
+    TqFault f{static_cast<TqFaultKind>(k), "op", &t, nullptr, &q, 1, 2};
+    char buf[200];
+    const int n = quartz::format_tq_fault(f, "fn", buf, sizeof buf);
+    EXPECT_GT(n, 10);
+    EXPECT_LT(n, static_cast<int>(sizeof buf));
+    EXPECT_STRNE(quartz::tq_fault_kind_name(f.kind), "?");
+  }
+  char tiny[8];
+  TqFault f{TqFaultKind::OwnRoutine, "op", &t, nullptr, &q, 0, 0};
+  EXPECT_GT(quartz::format_tq_fault(f, "fn", tiny, sizeof tiny), 8);
+  EXPECT_EQ(std::strlen(tiny), 7u);
+}
+
+// ---- views ------------------------------------------------------------------------------
+
+TEST_F(TaskQueueTest, SnapshotCopiesTasksInRunOrderUnderTheGuard) {
+  Probe a, b, c;
+  init_probe(a);
+  init_probe(b);
+  init_probe(c);
+  Tq::queue_task(&a.task, &q1);
+  Tq::queue_task(&b.task, &q1);
+  Tq::queue_task(&c.task, &q1);
+  quartz::TqTaskInfo info[2];
+  quartz::TqStats st{};
+  Irq::sites.clear();
+  EXPECT_EQ(Tq::snapshot(&q1, info, 2, &st), 3u);  // total, though only 2 copied
+  EXPECT_EQ(Irq::sites, (std::vector<TqSite>{TqSite::Inspect}));
+  EXPECT_EQ(info[0].task, &a.task);
+  EXPECT_EQ(info[1].task, &b.task);
+  EXPECT_EQ(info[1].routine, &probe_routine);
+  EXPECT_EQ(info[1].data, &b);
+  EXPECT_FALSE(info[0].in_batch);
+  EXPECT_EQ(st.queued, 3u);
+  task_queue* qs[4];
+  EXPECT_EQ(Tq::queues(qs, 4), 1u);
+  EXPECT_EQ(qs[0], &q1);
+}
+
+void module_routine(void*) {}
+
+TEST_F(TaskQueueTest, FindInRangeReportsWhatPointsIntoAModule) {
+  // A pretend module image: a task and a queue inside it, plus a kernel task whose data
+  // points into it. Addresses in [lo, hi) are "the module".
+  struct Module {
+    tq_struct task;
+    task_queue queue;
+    int data;
+  };
+  static Module mod{};
+  mod.queue.name = "modq";
+  const auto lo = reinterpret_cast<std::uintptr_t>(&mod);
+  const auto hi = lo + sizeof mod;
+  INIT_TQUEUE(&mod.task, module_routine, nullptr);
+  Probe kernel_task;
+  init_probe(kernel_task);
+  kernel_task.task.data = &mod.data;
+  Probe clean;
+  init_probe(clean);
+  Tq::queue_task(&mod.task, &q1);
+  Tq::queue_task(&kernel_task.task, &q2);
+  Tq::queue_task(&clean.task, &q2);
+  Tq::run(&mod.queue);  // registers the module's own (empty) queue
+  std::vector<quartz::TqRangeHit> hits;
+  const std::size_t n = Tq::find_in_range(
+      lo, hi,
+      [](void* ctx, const quartz::TqRangeHit& h) {
+        static_cast<std::vector<quartz::TqRangeHit>*>(ctx)->push_back(h);
+      },
+      &hits);
+  ASSERT_EQ(n, 3u);
+  unsigned all = 0;
+  for (const auto& h : hits) {
+    all |= h.what;
+    if (h.task == &mod.task) {
+      EXPECT_EQ(h.what, static_cast<unsigned>(quartz::kTqHitTask));
+    } else if (h.task == &kernel_task.task) {
+      EXPECT_EQ(h.what, static_cast<unsigned>(quartz::kTqHitData));
+    } else {
+      EXPECT_EQ(h.task, nullptr);
+      EXPECT_EQ(h.queue, &mod.queue);
+    }
+  }
+  EXPECT_EQ(all, quartz::kTqHitTask | quartz::kTqHitData | quartz::kTqHitQueue);
+  // Routine in range: use the routine's own address as the range.
+  const auto r = reinterpret_cast<std::uintptr_t>(&module_routine);
+  EXPECT_EQ(Tq::find_in_range(r, r + 1, nullptr, nullptr), 1u);
+  EXPECT_EQ(Tq::cancel_sync(&mod.task), 1);
+  EXPECT_TRUE(Tq::forget_queue(&mod.queue));
+}
+
+TEST_F(TaskQueueTest, FindInRangeSeesTheRunningRoutine) {
+  Probe a;
+  init_probe(a);
+  std::size_t hits = 0;
+  a.body = [&] {
+    const auto r = reinterpret_cast<std::uintptr_t>(&probe_routine);
+    hits = Tq::find_in_range(r, r + 1, nullptr, nullptr);
+  };
+  Tq::queue_task(&a.task, &q1);
+  Tq::run(&q1);
+  EXPECT_EQ(hits, 1u);
+}
+
+TEST_F(TaskQueueTest, ForgetQueueIsRefusedWhileItHasTasks) {
+  Probe a;
+  init_probe(a);
+  Tq::queue_task(&a.task, &q1);
+  EXPECT_FALSE(Tq::forget_queue(&q1));
+  ASSERT_EQ(Hooks::faults.size(), 1u);
+  EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::QueueBusy);
+  EXPECT_NE(Hooks::messages[0].find("queue q1 still has 1 pending"), std::string::npos)
+      << Hooks::messages[0];
+  Tq::run(&q1);
+  EXPECT_TRUE(Tq::forget_queue(&q1));
+  task_queue* qs[4];
+  EXPECT_EQ(Tq::queues(qs, 4), 0u);
+}
+
+}  // namespace

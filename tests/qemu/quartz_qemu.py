@@ -1,0 +1,158 @@
+"""Drives Quartz under QEMU for the integration tests: boots the kernel or the ISO,
+talks to the shell over the serial port, and waits for output (never a fixed sleep).
+
+Only the Python 3 standard library is used, so the tests run on a bare Debian 12."""
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+PROMPT = "quartz> "
+DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+PANIC_STATUS = (0x50 << 1) | 1  # kernel/panic.h kPanicExitCode through isa-debug-exit
+
+
+class QemuError(AssertionError):
+    pass
+
+
+def exit_status(code):
+    """The QEMU exit status for `poweroff CODE` through isa-debug-exit."""
+    return (code << 1) | 1
+
+
+class Qemu:
+    def __init__(self, build, *, iso=False, append=None, memory=128, icount=False,
+                 initrd=None, debug_exit=True, monitor=False, extra=()):
+        self.build = build
+        self.output = ""
+        self.pos = 0
+        self.status = None
+        self._tmp = tempfile.mkdtemp(prefix="quartz-qemu-")
+        cmd = ["qemu-system-i386", "-accel", "tcg", "-m", str(memory), "-no-reboot",
+               "-display", "none", "-serial", "stdio", "-parallel", "none"]
+        if debug_exit:
+            cmd += DEBUG_EXIT
+        if icount:
+            cmd += ["-icount", "shift=0,sleep=off"]
+        self.monitor_path = None
+        if monitor:
+            self.monitor_path = os.path.join(self._tmp, "monitor.sock")
+            cmd += ["-monitor", f"unix:{self.monitor_path},server=on,wait=off"]
+        else:
+            cmd += ["-monitor", "none"]
+        if iso:
+            cmd += ["-cdrom", os.path.join(build, "quartz.iso")]
+        else:
+            cmd += ["-kernel", os.path.join(build, "quartz.elf")]
+            if append is not None:
+                cmd += ["-append", append]
+            if initrd:
+                cmd += ["-initrd", ",".join(initrd)]
+        cmd += list(extra)
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, bufsize=0)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    # ---- reading ----
+    def _read_some(self, timeout):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not r:
+            return True
+        data = self.proc.stdout.read(65536)
+        if data is None:
+            return True
+        if not data:
+            return False  # EOF: QEMU has exited
+        self.output += data.decode("latin-1").replace("\r", "")
+        return True
+
+    def expect(self, pattern, timeout=30):
+        """Waits until `pattern` (a regex) appears after the last match; returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        eof = False
+        while True:
+            m = rx.search(self.output, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            if eof:
+                self.proc.wait()
+                self._fail(f"QEMU exited (status {self.proc.returncode}) without printing "
+                           f"{pattern!r}")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fail(f"timed out after {timeout}s waiting for {pattern!r}")
+            eof = not self._read_some(min(left, 0.5))
+
+    def _fail(self, what):
+        tail = self.output[max(self.pos - 200, 0):][-3000:]
+        raise QemuError(f"{what}\n--- expected: {what}\n--- seen (tail of serial output):\n{tail}")
+
+    def prompt(self, timeout=30):
+        return self.expect(re.escape(PROMPT), timeout)
+
+    # ---- writing ----
+    def send(self, text):
+        data = text.encode("latin-1") if isinstance(text, str) else text
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._fail("QEMU closed its serial input")
+
+    def command(self, line, timeout=30):
+        """Sends a shell command line and returns what it printed before the next prompt."""
+        self.send(line + "\n")
+        self.expect(re.escape(line) + r"\n", timeout)  # the shell's echo
+        start = self.pos
+        self.prompt(timeout)
+        return self.output[start:self.pos - len(PROMPT)]
+
+    # ---- monitor (keyboard input through the emulated PS/2 controller) ----
+    def monitor(self, line):
+        if not self.monitor_path:
+            raise QemuError("started without monitor=True")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.monitor_path):
+            if time.monotonic() > deadline:
+                raise QemuError("QEMU monitor socket did not appear")
+            time.sleep(0.05)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(self.monitor_path)
+            s.sendall((line + "\n").encode())
+            buf = b""
+            s.settimeout(10)
+            while b"(qemu)" not in buf.split(line.encode())[-1]:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+
+    # ---- ending ----
+    def wait_exit(self, timeout=30):
+        """Waits for QEMU to exit (reading its output meanwhile) and returns its status."""
+        deadline = time.monotonic() + timeout
+        while self._read_some(0.2):
+            if time.monotonic() > deadline:
+                self._fail(f"QEMU still running after {timeout}s")
+        self.status = self.proc.wait()
+        return self.status
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Quartz benchmark report: boots the kernel under QEMU with -icount shift=0,sleep=off,
+where the guest's rdtsc counts instructions, and prints exact, repeatable figures.
+Usage: tools/bench.py [--build build]"""
+import argparse
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
+from quartz_qemu import Qemu, exit_status  # noqa: E402
+
+BOOT_GOAL = 2_000_000
+
+
+def boot_to_prompt(build, memory):
+    with Qemu(build, icount=True, memory=memory,
+              append='panic=exit run="bootstat; selftest --exit"') as q:
+        m = q.expect(r"boot: (\d+) instructions from the kernel entry to the first prompt", 60)
+        t = q.expect(r"(\d+) passed, (\d+) failed", 120)
+        status = q.wait_exit()
+        return int(m.group(1)), int(t.group(1)), int(t.group(2)), status == exit_status(0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    print("Quartz benchmarks (qemu-system-i386 -accel tcg -icount shift=0,sleep=off)")
+    print(f"{'figure':<44} {'value':>14}  goal")
+    ok = True
+    for mem in (128, 8):
+        instr, passed, failed, clean = boot_to_prompt(build, mem)
+        good = instr <= BOOT_GOAL
+        ok &= good
+        print(f"{'boot: entry to first prompt, -m ' + str(mem):<44} {instr:>14,}  "
+              f"<= {BOOT_GOAL:,} instructions {'ok' if good else 'MISSED'}")
+        good = failed == 0 and passed > 0 and clean
+        ok &= good
+        print(f"{'selftests with -m ' + str(mem):<44} {f'{passed} passed':>14}  "
+              f"all pass {'ok' if good else 'MISSED'}")
+    print(f"reproduce: tools/bench.py --build {args.build}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

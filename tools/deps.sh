@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Quartz needs (skipping those already there); sourced by
+# tools/run.sh and tools/test.sh, or run on its own.
+set -euo pipefail
+
+QUARTZ_PACKAGES=(
+  cmake make g++ python3              # host build and test scripts
+  nasm binutils-i686-linux-gnu g++-i686-linux-gnu   # the i686 kernel toolchain
+  grub-pc-bin grub-common xorriso mtools            # quartz.iso via grub-mkrescue
+  qemu-system-x86                     # running it
+  googletest libgtest-dev libbenchmark-dev          # host unit tests and benchmarks
+  gdb                                 # tools/debug.sh and the GDB tests
+)
+
+quartz_install_deps() {
+  local missing=() pkg
+  for pkg in "${QUARTZ_PACKAGES[@]}"; do
+    if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      continue
+    fi
+    missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#QUARTZ_PACKAGES[@]} packages present"
+    return 0
+  fi
+  echo "deps: installing ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  quartz_install_deps
+fi
