@@ -24,10 +24,20 @@ constexpr int kIrq = 4;
 
 bool present = false;
 
+void resume_rx() { cpu::outb(kIer, kIerRxAvailable); }
+
 void uart_irq(InterruptFrame&) {
   // Drain the receive FIFO: one interrupt can stand for many bytes.
-  for (int n = 0; n < 64 && (cpu::inb(kLsr) & kLsrDataReady); ++n)
+  for (int n = 0; n < 64 && (cpu::inb(kLsr) & kLsrDataReady); ++n) {
+    if (!console_input_has_room()) {
+      // Flow control: leave the bytes in the UART (whose full FIFO holds back the
+      // sender) and stop interrupting until the shell has read half the queue.
+      cpu::outb(kIer, 0);
+      console_input_resume_later(resume_rx);
+      return;
+    }
     console_input_from_irq(char(cpu::inb(kData)));
+  }
 }
 }  // namespace
 

@@ -2,6 +2,7 @@
 // keyboard interrupt handlers.
 #include "console.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/irq_guard.h"
 #include "format.h"
 #include "ring_buffer.h"
 #include "../drivers/uart.h"
@@ -10,6 +11,7 @@
 namespace quartz {
 namespace {
 RingBuffer<1024> input;  // producer: IRQ handlers (interrupts off); consumer: the shell
+void (*resume_producer)() = nullptr;  // interrupts off
 
 struct Sink {
   char buf[128];
@@ -38,10 +40,21 @@ void console_write(const char* s, size_t n) {
 
 void console_input_from_irq(char c) { input.push(uint8_t(c)); }
 
+bool console_input_has_room() { return input.size() < input.capacity(); }
+
+void console_input_resume_later(void (*resume)()) { resume_producer = resume; }
+
 bool console_try_getc(char* c) {
   uint8_t b;
   if (!input.pop(&b)) return false;
   *c = char(b);
+  if (resume_producer && input.size() <= input.capacity() / 2) {
+    InterruptDisabler guard;
+    if (void (*resume)() = resume_producer) {
+      resume_producer = nullptr;
+      resume();
+    }
+  }
   return true;
 }
 

@@ -3,7 +3,8 @@
 //
 // Contract: console_write/printk from any context (interrupt handlers included; output
 // is polled). console_input_from_irq only from IRQ handlers (interrupts off).
-// console_getc only from thread context: it waits with the CPU halted.
+// console_getc only from thread context: it waits with the CPU halted. Bytes from the
+// keyboard are dropped (and counted) when the queue is full; the UART is flow-controlled.
 #pragma once
 #include <cstdarg>
 #include <cstddef>
@@ -14,6 +15,11 @@ namespace quartz {
 void console_init();
 void console_write(const char* s, size_t n);
 void console_input_from_irq(char c);
+// Flow control for a producer that can wait (the UART): true if the queue has room.
+// When it has none, the producer stops reading its device and asks to be resumed; the
+// consumer calls `resume` (interrupts off) once half the queue is free again.
+bool console_input_has_room();
+void console_input_resume_later(void (*resume)());
 int console_getc();
 bool console_try_getc(char* c);
 uint32_t console_input_dropped();

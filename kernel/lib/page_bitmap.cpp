@@ -14,13 +14,32 @@ void PageBitmap::init(uint32_t* words, size_t npages) {
     hint_ = 0;
 }
 
+// Bits set in `w`, without a libgcc call on targets that lack a popcount instruction.
+static size_t bits_set(uint32_t w) {
+    size_t n = 0;
+    for (; w; w &= w - 1) ++n;
+    return n;
+}
+
+// Both markers take whole 32-page words at once where the range covers them: at boot
+// they sweep every page of RAM, and per-bit loops made that the slowest part of boot.
 bool PageBitmap::mark_free(size_t first, size_t count) {
     if (!in_range(first, count)) return false;
-    for (size_t p = first; p < first + count; ++p) {
+    size_t p = first;
+    const size_t end = first + count;
+    while (p < end) {
+        if (p % bits_per_word == 0 && end - p >= bits_per_word) {
+            uint32_t& w = words_[p / bits_per_word];
+            free_count_ += bits_set(w);
+            w = 0;
+            p += bits_per_word;
+            continue;
+        }
         if (test(p)) {
             set_free(p);
             ++free_count_;
         }
+        ++p;
     }
     if (count > 0 && first / bits_per_word < hint_) hint_ = first / bits_per_word;
     return true;
@@ -28,11 +47,21 @@ bool PageBitmap::mark_free(size_t first, size_t count) {
 
 bool PageBitmap::mark_used(size_t first, size_t count) {
     if (!in_range(first, count)) return false;
-    for (size_t p = first; p < first + count; ++p) {
+    size_t p = first;
+    const size_t end = first + count;
+    while (p < end) {
+        if (p % bits_per_word == 0 && end - p >= bits_per_word) {
+            uint32_t& w = words_[p / bits_per_word];
+            free_count_ -= bits_per_word - bits_set(w);
+            w = ~0u;
+            p += bits_per_word;
+            continue;
+        }
         if (!test(p)) {
             set_used(p);
             --free_count_;
         }
+        ++p;
     }
     return true;
 }

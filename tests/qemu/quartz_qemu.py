@@ -116,24 +116,35 @@ class Qemu:
         return self.output[start:self.pos - len(PROMPT)]
 
     # ---- monitor (keyboard input through the emulated PS/2 controller) ----
+    def _monitor_read_prompt(self):
+        buf = b""
+        while not buf.endswith(b"(qemu) "):
+            chunk = self._mon.recv(4096)
+            if not chunk:
+                raise QemuError("QEMU monitor closed")
+            buf += chunk
+        return buf.decode("latin-1")
+
     def monitor(self, line):
+        """Runs an HMP monitor command (e.g. "sendkey a") and returns its reply."""
         if not self.monitor_path:
             raise QemuError("started without monitor=True")
-        deadline = time.monotonic() + 10
-        while not os.path.exists(self.monitor_path):
-            if time.monotonic() > deadline:
-                raise QemuError("QEMU monitor socket did not appear")
-            time.sleep(0.05)
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(self.monitor_path)
-            s.sendall((line + "\n").encode())
-            buf = b""
-            s.settimeout(10)
-            while b"(qemu)" not in buf.split(line.encode())[-1]:
-                chunk = s.recv(4096)
-                if not chunk:
+        if getattr(self, "_mon", None) is None:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    self._mon = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    self._mon.settimeout(10)
+                    self._mon.connect(self.monitor_path)
                     break
-                buf += chunk
+                except OSError:
+                    self._mon.close()
+                    if time.monotonic() > deadline:
+                        raise QemuError("QEMU monitor socket did not appear")
+                    time.sleep(0.05)
+            self._monitor_read_prompt()  # the banner
+        self._mon.sendall((line + "\n").encode())
+        return self._monitor_read_prompt()
 
     # ---- ending ----
     def wait_exit(self, timeout=30):
@@ -146,6 +157,8 @@ class Qemu:
         return self.status
 
     def close(self):
+        if getattr(self, "_mon", None) is not None:
+            self._mon.close()
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

@@ -47,7 +47,7 @@ def unknown_command_and_usage(build):
         q.prompt()
         out = q.command("frobnicate now")
         assert out == "unknown command: frobnicate (type 'help' for the list)\n", out
-        assert q.command("hz 1 2").startswith("usage: hz [N]")
+        assert q.command("hz 1 2").startswith("usage: hz [N | --measure]")
         assert "unknown kind 'zz'" in q.command("crash zz")
         assert q.command('echo "unterminated').startswith("shell: ")
         assert q.command("") == ""

@@ -32,7 +32,7 @@ def backspace_editing(build):
     with Qemu(build) as q:
         q.prompt()
         q.send("echo helXX\x7f\x7flo\b\bLO\n")
-        q.expect(r"\nheLO\n")
+        q.expect(r"\nhelLO\n")
 
 
 def long_line_refused(build):

@@ -2,6 +2,7 @@
 #include "paging.h"
 #include "cpu.h"
 #include "irq_guard.h"
+#include "../../panic.h"
 #include "../../pmm.h"
 #include "../../selftest.h"
 
@@ -35,10 +36,18 @@ void paging_init(uintptr_t ram_top) {
   const uintptr_t ro_begin = reinterpret_cast<uintptr_t>(_kernel_start);
   const uintptr_t ro_end = reinterpret_cast<uintptr_t>(__ro_end);
   const uintptr_t guard = reinterpret_cast<uintptr_t>(boot_stack_guard);
-  for (uintptr_t pa = kPageSize; pa < ram_top; pa += kPageSize) {
-    if (pa == guard) continue;
-    const bool read_only = pa >= ro_begin && pa < ro_end;
-    paging_map(pa, pa, pte::kPresent | (read_only ? 0 : pte::kWritable));
+  // Fill the tables directly, one 4 MiB table at a time: paging_map per page would cost
+  // a guard and a directory walk for each of tens of thousands of pages at boot.
+  for (uintptr_t table_va = 0; table_va < ram_top; table_va += 1024 * kPageSize) {
+    uint32_t* table = table_for(table_va, true);
+    if (!table) panic("paging: out of memory for the identity map's page tables");
+    for (uint32_t i = 0; i < 1024; ++i) {
+      const uintptr_t pa = table_va + i * kPageSize;
+      if (pa >= ram_top) break;
+      if (pa == 0 || pa == guard) continue;  // NULL and the boot stack's guard stay unmapped
+      const bool read_only = pa >= ro_begin && pa < ro_end;
+      table[i] = uint32_t(pa) | pte::kPresent | (read_only ? 0 : pte::kWritable);
+    }
   }
   cpu::write_cr3(reinterpret_cast<uint32_t>(page_directory));
   cpu::write_cr0(cpu::read_cr0() | kCr0Paging | kCr0WriteProtect);
