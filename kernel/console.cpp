@@ -3,6 +3,7 @@
 #include "console.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq_guard.h"
+#include "context.h"
 #include "format.h"
 #include "ring_buffer.h"
 #include "../drivers/uart.h"
@@ -59,6 +60,7 @@ bool console_try_getc(char* c) {
 }
 
 int console_getc() {
+  might_sleep("console_getc");
   for (;;) {
     char c;
     if (console_try_getc(&c)) return uint8_t(c);

@@ -7,6 +7,7 @@
 #include "pmm.h"
 #include "selftest.h"
 #include "shell.h"
+#include "tqueue.h"
 
 namespace quartz {
 namespace {
@@ -79,8 +80,49 @@ extern "C" void* kzalloc(size_t size) {
   return p;
 }
 
+namespace {
+// Debug-objects on free (Linux CONFIG_DEBUG_OBJECTS_FREE): a pending task inside the
+// block would be run from freed memory at the next drain. Report it and take it off its
+// queue; then poison the block so a later use of anything in it is recognisable.
+struct PendingTasks {
+  static constexpr int kMax = 8;
+  tq_struct* task[kMax];
+  int count = 0;
+};
+void collect_pending_task(void* ctx, const TqRangeHit& hit) {
+  auto* found = static_cast<PendingTasks*>(ctx);
+  if ((hit.what & kTqHitTask) && hit.task && found->count < PendingTasks::kMax)
+    found->task[found->count++] = const_cast<tq_struct*>(hit.task);
+}
+void take_pending_tasks_out(uintptr_t lo, uintptr_t hi) {
+  // Bounded: a task too corrupt to unlink is reported each round and left in place.
+  for (int round = 0; round < 1024; ++round) {
+    // Collect under the queues' guard, act after it: unlinking while the scan walks a
+    // list would cut the walk short.
+    PendingTasks found;
+    tq_find_in_range(lo, hi, collect_pending_task, &found);
+    if (found.count == 0) return;
+    for (int i = 0; i < found.count; ++i) {
+      kprintf("kfree(%p): the block holds a pending task\n", reinterpret_cast<void*>(lo));
+      tq_debug_mark_freed(found.task[i]);  // reports "free of an active task", unlinks
+    }
+  }
+}
+constexpr uint8_t kPoisonFree = 0x6b;  // Linux's POISON_FREE
+}  // namespace
+
 extern "C" void kfree(void* p) {
   Heap::FreeResult r;
+  size_t size = 0;
+  {
+    InterruptDisabler guard;
+    size = heap.usable_size(p);
+  }
+  if (size) {
+    const auto lo = reinterpret_cast<uintptr_t>(p);
+    take_pending_tasks_out(lo, lo + size);
+    __builtin_memset(p, kPoisonFree, size);
+  }
   {
     InterruptDisabler guard;
     r = heap.free(p);

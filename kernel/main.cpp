@@ -15,6 +15,7 @@
 #include "selftest.h"
 #include "shell.h"
 #include "timer.h"
+#include "tqueue.h"
 #include "../drivers/keyboard.h"
 #include "../drivers/uart.h"
 
@@ -91,6 +92,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
 
   const uint32_t hz = hz_from_cmdline();
   timer_init(hz);
+  tqueue_init();
   uart_enable_rx_interrupt();
   keyboard_init();
   cpu::raw_sti();

@@ -5,6 +5,7 @@
 #include "arch/x86/irq_guard.h"
 #include "cmdline.h"
 #include "console.h"
+#include "context.h"
 #include "pit8253.h"
 #include "selftest.h"
 #include "shell.h"
@@ -29,6 +30,7 @@ int cmd_uptime(int, char**) {
 
 // Waits until jiffies moves past `target`, halting between ticks. Thread context.
 void wait_for_jiffies(unsigned long target) {
+  might_sleep("wait_for_jiffies");
   while (long(jiffies - target) < 0) cpu::sti_and_hlt();
 }
 
@@ -62,7 +64,7 @@ int cmd_hz(int argc, char** argv) {
 int cmd_sleep(int argc, char** argv) {
   long long ms;
   if (argc != 2 || !parse_int(argv[1], &ms) || ms < 0 || ms > 600000) return shell_usage("sleep");
-  wait_for_jiffies(jiffies + (unsigned long)((ms * hz + 999) / 1000));
+  msleep(unsigned(ms));
   return 0;
 }
 }  // namespace

@@ -5,6 +5,7 @@ Usage: tools/bench.py [--build build]"""
 import argparse
 import os
 import re
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -12,6 +13,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 from quartz_qemu import Qemu, exit_status  # noqa: E402
 
 BOOT_GOAL = 2_000_000
+TICK_GOAL = 150
+PER_TASK_GOAL = 30
 
 
 def boot_to_prompt(build, memory):
@@ -21,6 +24,23 @@ def boot_to_prompt(build, memory):
         t = q.expect(r"(\d+) passed, (\d+) failed", 120)
         status = q.wait_exit()
         return int(m.group(1)), int(t.group(1)), int(t.group(2)), status == exit_status(0)
+
+
+def tick_costs(build):
+    with Qemu(build, icount=True, append='run="bench tick; poweroff 0"') as q:
+        empty = int(q.expect(r"bench: empty tick (\d+) instructions", 120).group(1))
+        per_task = float(q.expect(r"bench: ([\d.]+) instructions per queued task").group(1))
+        q.wait_exit()
+        return empty, per_task
+
+
+def host_benchmark(build):
+    exe = os.path.join(build, "quartz_host_bench")
+    if not os.path.exists(exe):
+        return None
+    out = subprocess.run([exe, "--benchmark_min_time=0.2"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    return [line for line in out.splitlines() if line.startswith("BM_")]
 
 
 def main():
@@ -41,6 +61,20 @@ def main():
         ok &= good
         print(f"{'selftests with -m ' + str(mem):<44} {f'{passed} passed':>14}  "
               f"all pass {'ok' if good else 'MISSED'}")
+    empty, per_task = tick_costs(build)
+    good = empty <= TICK_GOAL
+    ok &= good
+    print(f"{'tick with empty tq_timer, stub to iret':<44} {empty:>14,}  "
+          f"<= {TICK_GOAL} instructions {'ok' if good else 'MISSED'}")
+    good = per_task <= PER_TASK_GOAL
+    ok &= good
+    print(f"{'per queued task, besides its routine':<44} {per_task:>14}  "
+          f"<= {PER_TASK_GOAL} instructions {'ok' if good else 'MISSED'}")
+    lines = host_benchmark(build)
+    if lines:
+        print("host Google Benchmark (queue_task + drain, wall time, varies by machine):")
+        for line in lines:
+            print("  " + line)
     print(f"reproduce: tools/bench.py --build {args.build}")
     return 0 if ok else 1
 

@@ -300,6 +300,7 @@ class TaskQueue {
         if (!task) {
           queue->draining = 0;
           queue->drain_ctx = 0;
+          queue->running_routine = nullptr;
           ++queue->drains;
           queue->tasks_run += ran;
           const std::uint64_t took = Hooks::now() - start;
@@ -316,7 +317,9 @@ class TaskQueue {
         ++ran;
       }
       // Not running any more. Only the queue head is written: the task may be gone.
-      __atomic_store_n(&queue->running_routine, nullptr, __ATOMIC_RELAXED);
+      // `running` alone says whether a routine runs; every reader of running_routine
+      // checks it first, so that one is left for the next claim (or the drain's end)
+      // to overwrite: one store less per task on the drain's hot path.
       __atomic_store_n(&queue->running, nullptr, __ATOMIC_RELAXED);
       __atomic_signal_fence(__ATOMIC_SEQ_CST);
       Hooks::step(TqStep::AfterRoutine, queue, task);
@@ -469,6 +472,13 @@ class TaskQueue {
       hits += tq_detail::scan_range(q, lo, hi, fn, ctx);
     }
     return hits;
+  }
+
+  // Makes a queue visible to the views (queues(), current_routine(), find_in_range())
+  // before its first queue_task or drain; both register it anyway.
+  static void register_queue(task_queue* queue) {
+    auto guard = make_tq_guard<Guard>(TqSite::Registry);
+    register_locked(queue);
   }
 
   // The kernel saw ticks on which it could not drain (e.g. lost PIT ticks).

@@ -103,8 +103,9 @@ struct task_queue_head {
     unsigned long skipped TQ_ZERO_INIT;            /* ticks the kernel did not drain   */
     unsigned long long longest_drain TQ_ZERO_INIT; /* Hooks::now() units (rdtsc)       */
 };
-/* Every field is written with the guard held (interrupts off), except `running` and
- * `running_routine`, cleared by the drain with a single store after each routine. */
+/* Every field is written with the guard held (interrupts off), except `running`,
+ * cleared by the drain with a single store after each routine. `running_routine` is
+ * meaningful only while `running` is set (it is cleared when the drain ends). */
 
 typedef struct task_queue_head task_queue;
 

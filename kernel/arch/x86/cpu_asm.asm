@@ -58,3 +58,9 @@ arch_longjmp:
     mov ebp, [edx + 12]
     mov esp, [edx + 16]
     jmp [edx + 20]
+
+; void bench_nop_routine(void*): a task routine whose body is exactly one instruction,
+; so the benchmark can subtract it and report the queue's own cost per task.
+global bench_nop_routine
+bench_nop_routine:
+    ret

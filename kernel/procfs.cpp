@@ -1,0 +1,109 @@
+// The /proc table (fixed size, no allocation) and the `cat` and `ls` commands.
+#include "procfs.h"
+#include "arch/x86/irq_guard.h"
+#include "console.h"
+#include "shell.h"
+
+struct ProcFile {
+  int bytes;  // written so far
+};
+
+namespace quartz {
+namespace {
+constexpr int kMaxEntries = 32;
+constexpr size_t kMaxName = 31;
+constexpr const char* kPrefix = "/proc/";
+
+struct Entry {
+  char name[kMaxName + 1];
+  proc_show_fn show;
+  void* data;
+  const void* owner;
+};
+Entry entries[kMaxEntries];  // thread context only
+
+Entry* find(const char* name) {
+  for (Entry& e : entries)
+    if (e.show && __builtin_strcmp(e.name, name) == 0) return &e;
+  return nullptr;
+}
+
+int cmd_cat(int argc, char** argv) {
+  if (argc != 2) return shell_usage("cat");
+  const size_t plen = __builtin_strlen(kPrefix);
+  if (__builtin_strncmp(argv[1], kPrefix, plen) != 0) {
+    kprintf("cat: %s: no such file (Quartz has only /proc)\n", argv[1]);
+    return 1;
+  }
+  if (proc_cat(argv[1] + plen) != 0) {
+    kprintf("cat: %s: no such file\n", argv[1]);
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_ls(int argc, char** argv) {
+  if (argc > 2 || (argc == 2 && __builtin_strcmp(argv[1], "/proc") != 0 &&
+                   __builtin_strcmp(argv[1], "/proc/") != 0))
+    return shell_usage("ls");
+  for (const Entry& e : entries)
+    if (e.show) kprintf("/proc/%s\n", e.name);
+  return 0;
+}
+}  // namespace
+
+SHELL_COMMAND(cat, "/proc/NAME", "print a /proc file", cmd_cat);
+SHELL_COMMAND(ls, "[/proc]", "list the /proc files", cmd_ls);
+
+int proc_cat(const char* name) {
+  Entry* e = find(name);
+  if (!e) return 1;
+  ProcFile out{0};
+  e->show(&out, e->data);
+  return 0;
+}
+
+void proc_find(const void* owner, uintptr_t lo, uintptr_t hi,
+               void (*fn)(void* ctx, const char* name), void* ctx) {
+  for (const Entry& e : entries) {
+    if (!e.show) continue;
+    const auto show = reinterpret_cast<uintptr_t>(e.show), data = reinterpret_cast<uintptr_t>(e.data);
+    if ((owner && e.owner == owner) || (show >= lo && show < hi) || (data >= lo && data < hi))
+      fn(ctx, e.name);
+  }
+}
+
+}  // namespace quartz
+
+using namespace quartz;
+
+extern "C" int proc_create(const char* name, proc_show_fn show, void* data, const void* owner) {
+  if (!name || !show) return -1;
+  const size_t n = __builtin_strlen(name);
+  if (n == 0 || n > kMaxName || find(name)) return -1;
+  for (Entry& e : entries) {
+    if (e.show) continue;
+    __builtin_memcpy(e.name, name, n + 1);
+    e.data = data;
+    e.owner = owner;
+    e.show = show;
+    return 0;
+  }
+  return -1;
+}
+
+extern "C" int proc_remove(const char* name) {
+  Entry* e = name ? find(name) : nullptr;
+  if (!e) return -1;
+  *e = Entry{};
+  return 0;
+}
+
+extern "C" int proc_printf(ProcFile* out, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = vkprintf(fmt, ap);
+  va_end(ap);
+  if (out) out->bytes += n;
+  return n;
+}

@@ -1,0 +1,27 @@
+// /proc: a read-only table of named text files, each produced on demand by a show
+// function. `cat /proc/NAME` prints one; `ls /proc` lists them.
+//
+// Contract: proc_create/proc_remove from thread context (the shell, module init and
+// cleanup). Show functions run in the shell's thread and may take guards, not sleep.
+#pragma once
+#include <cstdint>
+
+extern "C" {
+struct ProcFile;  // where a show function writes
+typedef void (*proc_show_fn)(struct ProcFile* out, void* data);
+// Registers /proc/NAME. `owner` is the module that provides it (null for the kernel).
+// Returns 0, or -1 if the name is taken, too long (31 characters) or the table is full.
+int proc_create(const char* name, proc_show_fn show, void* data, const void* owner);
+// Removes /proc/NAME; returns 0, or -1 if there is no such file.
+int proc_remove(const char* name);
+int proc_printf(struct ProcFile* out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+}
+
+namespace quartz {
+// Prints /proc/NAME (NAME without the prefix) to the console; 0, or 1 with an error.
+int proc_cat(const char* name);
+// Calls fn for each entry whose show function or data lies in [lo, hi) or whose owner
+// is `owner`: what still points into a module being freed.
+void proc_find(const void* owner, uintptr_t lo, uintptr_t hi,
+               void (*fn)(void* ctx, const char* name), void* ctx);
+}  // namespace quartz
