@@ -5,6 +5,7 @@
 #include "arch/x86/irq_guard.h"
 #include "context.h"
 #include "format.h"
+#include "wait_api.h"
 #include "ring_buffer.h"
 #include "../drivers/uart.h"
 #include "../drivers/vga.h"
@@ -13,6 +14,7 @@ namespace quartz {
 namespace {
 RingBuffer<1024> input;  // producer: IRQ handlers (interrupts off); consumer: the shell
 void (*resume_producer)() = nullptr;  // interrupts off
+DECLARE_WAIT_QUEUE_HEAD(input_wq);     // the shell sleeps here for input
 
 struct Sink {
   char buf[128];
@@ -39,7 +41,10 @@ void console_write(const char* s, size_t n) {
   vga_write(s, n);
 }
 
-void console_input_from_irq(char c) { input.push(uint8_t(c)); }
+void console_input_from_irq(char c) {
+  input.push(uint8_t(c));
+  wake_up(&input_wq);
+}
 
 bool console_input_has_room() { return input.size() < input.capacity(); }
 
@@ -60,18 +65,12 @@ bool console_try_getc(char* c) {
 }
 
 int console_getc() {
-  might_sleep("console_getc");
+  might_sleep("console_getc", __builtin_return_address(0));
   for (;;) {
     char c;
     if (console_try_getc(&c)) return uint8_t(c);
-    // Check again with interrupts off, then halt with sti;hlt so an IRQ that fills
-    // the queue between the check and the hlt still wakes us.
-    cpu::raw_cli();
-    if (input.size() != 0) {
-      cpu::raw_sti();
-      continue;
-    }
-    cpu::sti_and_hlt();
+    // Queue first, test second: a byte that arrives in between wakes us anyway.
+    wait_event(input_wq, input.size() != 0);
   }
 }
 

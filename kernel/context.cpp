@@ -4,28 +4,39 @@
 #include "arch/x86/idt.h"
 #include "kallsyms.h"
 #include "panic.h"
+#include "sched.h"
 #include "timer.h"
 #include "tqueue.h"
 
 namespace quartz {
+namespace {
+const char* symbol_of(const void* addr, uint32_t* off) {
+  const char* name = "?";
+  *off = 0;
+  ksyms_lookup(reinterpret_cast<uintptr_t>(addr), &name, off);
+  return name;
+}
+}  // namespace
 
-void might_sleep(const char* what) {
+void might_sleep(const char* what, const void* caller) {
   if (void (*routine)(void*) = tq_current_routine()) [[unlikely]] {
-    const char* name = "?";
-    uint32_t off = 0;
-    ksyms_lookup(reinterpret_cast<uintptr_t>(routine), &name, &off);
+    uint32_t off;
+    const char* name = symbol_of(reinterpret_cast<const void*>(routine), &off);
     panic("%s called from task-queue routine %s (%p): routines run in interrupt context "
           "and must not sleep", what, name, reinterpret_cast<void*>(routine));
   }
-  if (in_interrupt()) [[unlikely]]
-    panic("%s called from interrupt context: interrupt handlers must not sleep", what);
+  if (in_interrupt()) [[unlikely]] {
+    uint32_t off;
+    const char* name = symbol_of(caller, &off);
+    panic("%s called from interrupt context by %s+0x%x: interrupt handlers must not sleep",
+          what, name, off);
+  }
 }
 
 }  // namespace quartz
 
 extern "C" void msleep(unsigned int ms) {
-  quartz::might_sleep("msleep");
+  quartz::might_sleep("msleep", __builtin_return_address(0));
   const unsigned long hz = quartz::timer_hz();
-  const unsigned long target = jiffies + (ms * hz + 999) / 1000;
-  while (long(jiffies - target) < 0) quartz::cpu::sti_and_hlt();
+  quartz::sleep_ticks((static_cast<unsigned long>(ms) * hz + 999) / 1000);
 }

@@ -3,12 +3,13 @@
 #pragma once
 
 namespace quartz {
-// Every function that can block calls this first. From an interrupt handler or a
-// task-queue routine it panics, naming the routine's symbol, instead of hanging.
-void might_sleep(const char* what);
+// Every function that can block calls this first with its own name and its caller's
+// return address. From an interrupt handler or a task-queue routine it panics, naming
+// the routine (or the caller), instead of hanging the machine.
+void might_sleep(const char* what, const void* caller);
 }  // namespace quartz
 
 extern "C" {
-// Waits at least `ms` milliseconds. Thread context only (might_sleep).
+// Sleeps at least `ms` milliseconds (rounded up to ticks). Thread context only.
 void msleep(unsigned int ms);
 }

@@ -13,6 +13,7 @@
 #include "pit8253.h"
 #include "pmm.h"
 #include "selftest.h"
+#include "sched.h"
 #include "shell.h"
 #include "timer.h"
 #include "tqueue.h"
@@ -44,6 +45,24 @@ uint32_t hz_from_cmdline() {
   return uint32_t(hz);
 }
 
+// slice=TICKS and watchdog=MS, after the scheduler exists.
+void apply_sched_cmdline() {
+  long long v;
+  if (const char* s = cmdline.get("slice")) {
+    if (parse_int(s, &v) && v >= 1 && v <= 1000)
+      sched_set_slice(unsigned(v));
+    else
+      kprintf("cmdline: slice=%s is not a number of ticks in 1..1000; using %u\n", s, sched_slice());
+  }
+  if (const char* s = cmdline.get("watchdog")) {
+    if (parse_int(s, &v) && v >= 0 && v <= 600000)
+      sched_set_watchdog((unsigned long)(v * timer_hz() / 1000));
+    else
+      kprintf("cmdline: watchdog=%s is not milliseconds in 0..600000; keeping %lu ticks\n", s,
+              sched_watchdog());
+  }
+}
+
 void apply_cmdline() {
   const char* panic_mode = cmdline.get("panic");
   if (panic_mode) {
@@ -54,6 +73,8 @@ void apply_cmdline() {
   }
 }
 }  // namespace
+
+void shell_thread(void* script) { shell_main(static_cast<const char*>(script)); }
 
 SELFTEST(global_constructors_ran) {
   ST_EXPECT(constructor_probe.value == 0x5157);
@@ -93,6 +114,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   const uint32_t hz = hz_from_cmdline();
   timer_init(hz);
   tqueue_init();
+  sched_init();
+  apply_sched_cmdline();
   uart_enable_rx_interrupt();
   keyboard_init();
   cpu::raw_sti();
@@ -100,5 +123,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n",
           unsigned(pmm_total_pages() * 4), info.module_count, hz);
   kprintf("Type 'help' for the commands.\n");
-  shell_main(cmdline.get("run"));
+  // The shell is a thread of its own; this boot context becomes the idle thread.
+  if (!thread_create("shell", shell_thread, const_cast<char*>(cmdline.get("run"))))
+    panic("cannot create the shell thread");
+  sched_idle_loop();
 }

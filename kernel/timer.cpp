@@ -7,6 +7,7 @@
 #include "console.h"
 #include "context.h"
 #include "pit8253.h"
+#include "sched.h"
 #include "selftest.h"
 #include "shell.h"
 #include "../drivers/pit.h"
@@ -19,7 +20,10 @@ namespace quartz {
 namespace {
 uint32_t hz = pit::kDefaultHz;
 
-void timer_irq(InterruptFrame&) { jiffies = jiffies + 1; }
+void timer_irq(InterruptFrame&) {
+  jiffies = jiffies + 1;
+  sched_tick();
+}
 
 int cmd_uptime(int, char**) {
   const unsigned long j = jiffies;
@@ -30,7 +34,7 @@ int cmd_uptime(int, char**) {
 
 // Waits until jiffies moves past `target`, halting between ticks. Thread context.
 void wait_for_jiffies(unsigned long target) {
-  might_sleep("wait_for_jiffies");
+  might_sleep("wait_for_jiffies", __builtin_return_address(0));
   while (long(jiffies - target) < 0) cpu::sti_and_hlt();
 }
 

@@ -63,7 +63,7 @@ def crash_stack_overflow(build):
         q.send("crash stack\n")
         q.expect(r"\*\*\* EXCEPTION 8: #DF double fault \(on its own stack\)")
         q.expect(r"EIP=[0-9a-f]{8} <.*overflow_stack.*>")
-        q.expect(r"kernel panic: kernel stack overflow in the boot/shell stack")
+        q.expect(r"kernel panic: kernel stack overflow in thread shell \(ESP=e[0-9a-f]{7} hit the guard page\)")
         q.expect(r"Backtrace:\n  [0-9a-f]{8} <.*overflow_stack.*>")
         assert q.wait_exit() == PANIC_STATUS
 

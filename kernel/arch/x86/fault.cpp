@@ -8,6 +8,7 @@
 #include "../../console.h"
 #include "../../kallsyms.h"
 #include "../../panic.h"
+#include "../../sched.h"
 #include "../../shell.h"
 
 extern "C" char boot_stack_guard[], boot_stack_bottom[];
@@ -15,7 +16,6 @@ extern "C" char boot_stack_guard[], boot_stack_bottom[];
 namespace quartz {
 namespace {
 
-JmpBuf* recovery = nullptr;  // the shell's, while a command runs
 StackOwnerFn stack_owner_lookup = nullptr;
 alignas(16) uint8_t double_fault_stack[8192];
 
@@ -36,7 +36,7 @@ constexpr bool has_error_code(uint32_t v) {
 
 const char* stack_owner(uintptr_t addr) {
   const auto guard = reinterpret_cast<uintptr_t>(boot_stack_guard);
-  if (addr >= guard && addr < guard + kPageSize) return "the boot/shell stack";
+  if (addr >= guard && addr < guard + kPageSize) return "thread idle (the boot stack)";
   return stack_owner_lookup ? stack_owner_lookup(addr) : nullptr;
 }
 
@@ -85,7 +85,7 @@ void double_fault_task() {
 
 const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector] : "IRQ"; }
 
-void fault_set_recovery(JmpBuf* buf) { recovery = buf; }
+void fault_set_recovery(JmpBuf* buf) { current_thread()->fault_recovery = buf; }
 void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
 
 void fault_init_double_fault() {
@@ -94,13 +94,18 @@ void fault_init_double_fault() {
   idt_set_double_fault_task(kDoubleFaultTssSelector);
 }
 
-void print_symbol(uintptr_t addr) {
+void print_symbol(uintptr_t addr, bool is_return_address) {
   const char* name;
   uint32_t off;
-  if (ksyms_lookup(addr, &name, &off))
+  // A return address can sit just past its function when the call was the function's
+  // last instruction (a call to a noreturn function): look up the call itself.
+  const uintptr_t probe = is_return_address ? addr - 1 : addr;
+  if (ksyms_lookup(probe, &name, &off)) {
+    if (is_return_address) ++off;
     kprintf("%08x <%s+0x%x>", unsigned(addr), name, off);
-  else
-    kprintf("%08x", unsigned(addr));
+    return;
+  }
+  kprintf("%08x", unsigned(addr));
 }
 
 void print_backtrace(uintptr_t ebp, uintptr_t first_pc) {
@@ -116,7 +121,7 @@ void print_backtrace(uintptr_t ebp, uintptr_t first_pc) {
     const uint32_t ret = frame[1];
     if (!ret) break;
     kprintf("  ");
-    print_symbol(ret);
+    print_symbol(ret, true);
     kprintf("\n");
     prev = ebp;
     ebp = frame[0];
@@ -142,9 +147,10 @@ void fault_handle(InterruptFrame& f) {
   // interrupts off, whose data may be half-updated.
   const bool in_thread = g_interrupt_depth == 1;
   const bool interrupts_were_on = (f.eflags & cpu::kEflagsIf) != 0;
+  JmpBuf* recovery = current_thread()->fault_recovery;
   if (recovery && in_thread && interrupts_were_on) {
     JmpBuf* r = recovery;
-    recovery = nullptr;
+    current_thread()->fault_recovery = nullptr;
     g_interrupt_depth = 0;
     arch_longjmp(r, 1);
   }

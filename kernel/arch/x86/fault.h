@@ -22,7 +22,7 @@ void fault_init_double_fault();
 // the saved EBPs from `ebp` (the kernel keeps frame pointers for this).
 void print_backtrace(uintptr_t ebp, uintptr_t first_pc = 0);
 // Prints "0x00101234 <name+0x12>" (or just the address) for a code address.
-void print_symbol(uintptr_t addr);
+void print_symbol(uintptr_t addr, bool is_return_address = false);
 const char* exception_name(uint32_t vector);
 
 // Code that owns a stack region tells the double-fault path about its guard page, so

@@ -5,6 +5,7 @@
 #include "cpu.h"
 #include "fault.h"
 #include "gdt.h"
+#include "../../sched.h"
 #include "../../../drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
@@ -95,4 +96,7 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     cpu::raw_cli();
   }
   g_interrupt_depth = g_interrupt_depth - 1;
+  // Leaving the outermost interrupt: if it woke a thread or used up the slice, switch
+  // now (the interrupted thread resumes here later and returns through iret).
+  if (g_interrupt_depth == 0) sched_preempt_on_irq_exit();
 }

@@ -1,0 +1,88 @@
+/* Wait queues with the historical Linux names, C linkage for modules in C or C++:
+ * DECLARE_WAIT_QUEUE_HEAD, init_waitqueue_head, wake_up, sleep_on, module_sleep_on,
+ * wait_event and wait_event_timeout.
+ *
+ * Contract:
+ *   wake_up            any context (threads, interrupt handlers, task-queue routines);
+ *                      wakes every sleeper; returns nothing, like Linux's.
+ *   sleep_on           thread context only. The 2.2-era call, kept for the lesson: it
+ *                      can lose a wakeup that arrives before it has queued the caller
+ *                      (see docs/wait-queues.md); a watchdog reports and releases such a
+ *                      sleeper after the watchdog period. module_sleep_on is the same.
+ *   wait_event(wq, c)  thread context only. Queues the caller FIRST, then tests c, in a
+ *                      loop: a wake_up after c became true is never lost.
+ *   wait_event_timeout(wq, c, ticks)  the same with a limit; evaluates to 0 if it timed
+ *                      out with c false, else the ticks left (at least 1).
+ * Sleeping from an interrupt handler or a task-queue routine panics, naming the caller.
+ */
+#ifndef QUARTZ_WAIT_API_H
+#define QUARTZ_WAIT_API_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wq_link {
+    struct wq_link *next, *prev;
+};
+
+struct wait_queue_head {
+    struct wq_link sleepers;  /* private: circular list of waiting threads (IRQs off) */
+    const char *name;         /* shown by ps and /proc/threads */
+};
+typedef struct wait_queue_head wait_queue_head_t;
+
+#define __WAIT_QUEUE_HEAD_INITIALIZER(n) { { &(n).sleepers, &(n).sleepers }, #n }
+#define DECLARE_WAIT_QUEUE_HEAD(n) wait_queue_head_t n = __WAIT_QUEUE_HEAD_INITIALIZER(n)
+
+/* For wait queues in kmalloc'd memory: `init_waitqueue_head(&wq)` names it "wq". */
+void __init_waitqueue_head(wait_queue_head_t *wq, const char *name);
+#define init_waitqueue_head(wq) __init_waitqueue_head((wq), #wq)
+
+void wake_up(wait_queue_head_t *wq);
+void sleep_on(wait_queue_head_t *wq);
+void module_sleep_on(wait_queue_head_t *wq);
+
+/* The pieces wait_event is made of (Linux's prepare_to_wait/schedule/finish_wait). */
+void prepare_to_wait(wait_queue_head_t *wq);
+void prepare_to_wait_timeout(wait_queue_head_t *wq, unsigned long deadline_jiffies);
+void schedule(void);
+void finish_wait(wait_queue_head_t *wq);
+extern volatile unsigned long jiffies;
+
+#define wait_event(wq, condition)                 \
+    do {                                          \
+        for (;;) {                                \
+            prepare_to_wait(&(wq));               \
+            if (condition) break;                 \
+            schedule();                           \
+        }                                         \
+        finish_wait(&(wq));                       \
+    } while (0)
+
+#define wait_event_timeout(wq, condition, timeout)                          \
+    ({                                                                      \
+        const unsigned long __we_end = jiffies + (unsigned long)(timeout);  \
+        long __we_left;                                                     \
+        for (;;) {                                                          \
+            prepare_to_wait_timeout(&(wq), __we_end);                       \
+            if (condition) {                                                \
+                __we_left = (long)(__we_end - jiffies);                     \
+                if (__we_left < 1) __we_left = 1;                           \
+                break;                                                      \
+            }                                                               \
+            if ((long)(jiffies - __we_end) >= 0) {                          \
+                __we_left = 0;                                              \
+                break;                                                      \
+            }                                                               \
+            schedule();                                                     \
+        }                                                                   \
+        finish_wait(&(wq));                                                 \
+        __we_left;                                                          \
+    })
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUARTZ_WAIT_API_H */

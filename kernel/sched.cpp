@@ -1,0 +1,335 @@
+// Kernel threads and the scheduler instance: stacks with guard pages, the context
+// switch hook, preemption on interrupt exit, the sleep_on watchdog, the wait-queue C API,
+// and the `ps`, `slice` commands and /proc/threads.
+#include "sched.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/irq_guard.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "context.h"
+#include "kheap.h"
+#include "panic.h"
+#include "pmm.h"
+#include "procfs.h"
+#include "shell.h"
+#include "timer.h"
+
+extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
+extern "C" void thread_start();
+
+namespace quartz {
+namespace {
+
+Thread* thread_of(SchedThread* s) { return reinterpret_cast<Thread*>(s); }
+
+unsigned long watchdog_releases = 0;
+
+struct KernelSchedHooks : SchedHooksBase {
+  static void switch_to(SchedThread* from, SchedThread* to) {
+    switch_context(&thread_of(from)->saved_esp, thread_of(to)->saved_esp);
+  }
+  static unsigned long now() { return jiffies; }
+  static void watchdog_fired(SchedThread* s, unsigned long asleep) {
+    Thread* t = thread_of(s);
+    ++watchdog_releases;
+    kprintf("watchdog: thread %s has slept %lu ticks in sleep_on(%s) and no wake_up came: "
+            "a lost wakeup? Releasing it.\n", t->name,
+            asleep, s->waiting_on && s->waiting_on->name ? s->waiting_on->name : "?");
+  }
+};
+
+SchedCore<InterruptDisabler, KernelSchedHooks> core;
+Thread idle_thread;
+IntrusiveList<Thread, &Thread::all_node> all_threads;  // interrupts off
+uint32_t next_id = 0;                                  // interrupts off
+
+// Thread stacks live in their own virtual area: slot i holds an unmapped guard page and
+// then the stack, so running off the bottom faults instead of corrupting a neighbour.
+constexpr int kMaxThreads = 256;
+constexpr uintptr_t kSlotSize = kThreadStackSize + kPageSize;
+bool slot_used[kMaxThreads];  // interrupts off
+
+void copy_name(char* dst, const char* src) {
+  size_t i = 0;
+  for (; src && src[i] && i + 1 < sizeof(Thread::name); ++i) dst[i] = src[i];
+  dst[i] = 0;
+}
+
+void free_stack(Thread* t) {
+  for (uintptr_t va = t->stack_low; va < t->stack_high; va += kPageSize) {
+    uintptr_t pa;
+    if (paging_unmap(va, &pa)) pmm_free(pa);
+  }
+  InterruptDisabler guard;
+  slot_used[t->stack_slot] = false;
+}
+
+bool alloc_stack(Thread* t) {
+  int slot = -1;
+  {
+    InterruptDisabler guard;
+    for (int i = 0; i < kMaxThreads && slot < 0; ++i)
+      if (!slot_used[i]) slot_used[i] = true, slot = i;
+  }
+  if (slot < 0) return false;
+  t->stack_slot = slot;
+  t->stack_low = kStackAreaBase + uintptr_t(slot) * kSlotSize + kPageSize;
+  t->stack_high = t->stack_low;
+  while (t->stack_high < t->stack_low + kThreadStackSize) {
+    const uintptr_t frame = pmm_alloc();
+    if (!frame || !paging_map(t->stack_high, frame, pte::kWritable)) {
+      if (frame) pmm_free(frame);
+      free_stack(t);
+      return false;
+    }
+    t->stack_high += kPageSize;
+  }
+  return true;
+}
+
+// The double-fault path asks whose guard page an address is in.
+const char* stack_owner(uintptr_t addr) {
+  static char label[32];
+  if (addr < kStackAreaBase || addr >= kStackAreaBase + kMaxThreads * kSlotSize) return nullptr;
+  const uintptr_t slot_base = addr - (addr - kStackAreaBase) % kSlotSize;
+  if (addr >= slot_base + kPageSize) return nullptr;  // in the stack itself, not the guard
+  for (Thread& t : all_threads) {
+    if (t.stack_low == slot_base + kPageSize) {
+      const char* prefix = "thread ";
+      size_t i = 0;
+      for (; prefix[i]; ++i) label[i] = prefix[i];
+      for (size_t j = 0; t.name[j] && i + 1 < sizeof(label); ++j) label[i++] = t.name[j];
+      label[i] = 0;
+      return label;
+    }
+  }
+  return "an exited thread";
+}
+
+// Copies what ps shows under the guard; prints afterwards.
+struct ThreadInfo {
+  uint32_t id;
+  char name[16];
+  ThreadState state;
+  const char* waiting_on;
+  bool timed;
+  unsigned long ticks, switches;
+};
+
+size_t snapshot(ThreadInfo* out, size_t cap) {
+  InterruptDisabler guard;
+  size_t n = 0;
+  for (Thread& t : all_threads) {
+    if (n == cap) break;
+    ThreadInfo& i = out[n++];
+    i.id = t.id;
+    __builtin_memcpy(i.name, t.name, sizeof i.name);
+    i.state = t.sched.state;
+    i.waiting_on = t.sched.waiting_on ? (t.sched.waiting_on->name ? t.sched.waiting_on->name : "?") : nullptr;
+    i.timed = t.sched.timer_node.is_linked();
+    i.ticks = t.sched.ticks_run;
+    i.switches = t.sched.switches;
+  }
+  return n;
+}
+
+void show_threads(ProcFile* out, void*) {
+  static ThreadInfo info[kMaxThreads + 1];  // the shell thread only
+  const size_t n = snapshot(info, kMaxThreads + 1);
+  proc_printf(out, "%4s %-15s %-9s %-20s %8s %8s\n", "ID", "NAME", "STATE", "WAITING ON", "TICKS",
+              "SWITCHES");
+  for (size_t k = 0; k < n; ++k) {
+    const ThreadInfo& i = info[k];
+    char wait[24] = "-";
+    if (i.waiting_on) {
+      size_t w = 0;
+      for (; i.waiting_on[w] && w < 18; ++w) wait[w] = i.waiting_on[w];
+      wait[w] = 0;
+    } else if (i.timed) {
+      __builtin_memcpy(wait, "(timer)", 8);
+    }
+    proc_printf(out, "%4u %-15s %-9s %-20s %8lu %8lu\n", i.id, i.name, thread_state_name(i.state),
+                wait, i.ticks, i.switches);
+  }
+}
+
+int cmd_ps(int argc, char**) {
+  if (argc != 1) return shell_usage("ps");
+  return proc_cat("threads");
+}
+
+int cmd_slice(int argc, char** argv) {
+  if (argc == 2) {
+    long long v;
+    if (!parse_int(argv[1], &v) || v < 1 || v > 1000) return shell_usage("slice");
+    sched_set_slice(unsigned(v));
+  } else if (argc != 1) {
+    return shell_usage("slice");
+  }
+  kprintf("time slice: %u ticks\n", sched_slice());
+  return 0;
+}
+
+}  // namespace
+
+SHELL_COMMAND(ps, "", "threads: id, name, state, wait queue, ticks run", cmd_ps);
+SHELL_COMMAND(slice, "[TICKS 1..1000]", "show or set the round-robin time slice", cmd_slice);
+
+void sched_init() {
+  copy_name(idle_thread.name, "idle");
+  idle_thread.stack_slot = -1;
+  core.init(&idle_thread.sched);
+  core.set_watchdog(2 * timer_hz());
+  {
+    InterruptDisabler guard;
+    idle_thread.id = next_id++;
+    all_threads.push_back(idle_thread);
+  }
+  fault_set_stack_owner_lookup(stack_owner);
+  proc_create("threads", show_threads, nullptr, nullptr);
+}
+
+Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
+  thread_reap();
+  Thread* t = new Thread;  // operator new panics on exhaustion; stacks may still fail
+  copy_name(t->name, name);
+  t->entry = entry;
+  t->arg = arg;
+  if (!alloc_stack(t)) {
+    delete t;
+    return nullptr;
+  }
+  // The frame switch_context pops: edi, esi, ebx, ebp, then its return address.
+  auto* sp = reinterpret_cast<uint32_t*>(t->stack_high);
+  *--sp = 0;                                          // thread_start's fake return address
+  *--sp = reinterpret_cast<uint32_t>(thread_start);  // switch_context returns here
+  *--sp = 0;                                          // ebp
+  *--sp = 0;                                          // ebx
+  *--sp = 0;                                          // esi
+  *--sp = 0;                                          // edi
+  t->saved_esp = reinterpret_cast<uint32_t>(sp);
+  {
+    InterruptDisabler guard;
+    t->id = next_id++;
+    all_threads.push_back(*t);
+  }
+  core.start(&t->sched);
+  return t;
+}
+
+[[noreturn]] void thread_exit() { core.exit_current(); }
+
+void thread_yield() { core.schedule(); }
+
+Thread* current_thread() { return thread_of(core.current()); }
+
+void thread_reap() {
+  while (SchedThread* z = core.take_zombie()) {
+    Thread* t = thread_of(z);
+    {
+      InterruptDisabler guard;
+      decltype(all_threads)::remove(*t);
+    }
+    free_stack(t);
+    delete t;
+  }
+}
+
+[[noreturn]] void sched_idle_loop() {
+  for (;;) {
+    thread_reap();
+    core.schedule();
+    // Nothing to run: halt until an interrupt. If it wakes a thread, the interrupt's
+    // exit path switches to it at once.
+    cpu::sti_and_hlt();
+  }
+}
+
+void sleep_ticks(unsigned long ticks) {
+  might_sleep("sleep_ticks", __builtin_return_address(0));
+  wait_queue_head_t wq;
+  __init_waitqueue_head(&wq, "sleep");
+  core.sleep_ticks(&wq, ticks);
+}
+
+void sched_tick() {
+  core.tick();
+  if (jiffies % timer_hz() == 0 && core.watchdog()) [[unlikely]] {
+    // Once a second: look for sleep_on sleepers nobody will wake.
+    static SchedThread* all[kMaxThreads + 1];
+    size_t n = 0;
+    for (Thread& t : all_threads)
+      if (n < kMaxThreads + 1) all[n++] = &t.sched;
+    struct Range {
+      SchedThread** b;
+      SchedThread** e;
+      SchedThread** begin() { return b; }
+      SchedThread** end() { return e; }
+    } range{all, all + n};
+    core.watchdog_scan(range);
+  }
+}
+
+bool sched_need_resched() { return core.need_resched(); }
+void sched_preempt_on_irq_exit() {
+  if (core.need_resched()) core.schedule();
+}
+void sched_set_slice(unsigned ticks) { core.set_slice(ticks); }
+unsigned sched_slice() { return core.slice(); }
+void sched_set_watchdog(unsigned long ticks) { core.set_watchdog(ticks); }
+unsigned long sched_watchdog() { return core.watchdog(); }
+unsigned long sched_watchdog_releases() { return watchdog_releases; }
+
+WakeReason sleep_on_reason(wait_queue_head_t* wq) {
+  might_sleep("sleep_on", __builtin_return_address(0));
+  return core.block_on(wq);
+}
+
+}  // namespace quartz
+
+using namespace quartz;
+
+extern "C" {
+
+[[noreturn]] void thread_bootstrap() {
+  Thread* t = current_thread();
+  cpu::raw_sti();  // switched to with the scheduler's guard held by the previous thread
+  t->entry(t->arg);
+  thread_exit();
+}
+
+void __init_waitqueue_head(wait_queue_head_t* wq, const char* name) {
+  sched_detail::wq_init(wq);
+  wq->name = name;
+}
+
+void wake_up(wait_queue_head_t* wq) { core.wake_up(wq); }
+
+void sleep_on(wait_queue_head_t* wq) {
+  might_sleep("sleep_on", __builtin_return_address(0));
+  core.block_on(wq);
+}
+// The guide's footnote: module_sleep_on and sleep_on are the same function.
+void module_sleep_on(wait_queue_head_t* wq) __attribute__((alias("sleep_on")));
+
+void prepare_to_wait(wait_queue_head_t* wq) {
+  might_sleep("wait_event", __builtin_return_address(0));
+  core.prepare_to_wait(wq);
+}
+
+void prepare_to_wait_timeout(wait_queue_head_t* wq, unsigned long deadline) {
+  might_sleep("wait_event_timeout", __builtin_return_address(0));
+  core.prepare_to_wait(wq, true, deadline);
+}
+
+void schedule(void) {
+  might_sleep("schedule", __builtin_return_address(0));
+  core.schedule();
+}
+
+void finish_wait(wait_queue_head_t* wq) { core.finish_wait(wq); }
+
+}  // extern "C"

@@ -1,0 +1,57 @@
+// Kernel threads and the scheduler: the instance of kernel/lib/sched_core.h with the real
+// context switch, thread stacks with guard pages, preemption on interrupt exit, the
+// sleep_on watchdog, and the wait-queue C API (wait_api.h).
+//
+// Contract: thread_create/thread_exit/thread_yield/sleep functions from thread context;
+// sched_tick from IRQ 0; sched_preempt_on_irq_exit from the outermost interrupt exit.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "sched_core.h"
+#include "wait_api.h"
+
+namespace quartz {
+struct JmpBuf;
+
+struct Thread {
+  SchedThread sched;  // first: Thread* and SchedThread* convert by static_cast
+  IntrusiveListNode all_node;
+  uint32_t id = 0;
+  char name[16] = {};
+  uint32_t saved_esp = 0;     // while not running
+  uintptr_t stack_low = 0;    // lowest mapped stack byte; the guard page is below it
+  uintptr_t stack_high = 0;
+  int stack_slot = -1;        // -1: the boot stack (the idle thread)
+  void (*entry)(void*) = nullptr;
+  void* arg = nullptr;
+  JmpBuf* fault_recovery = nullptr;  // the shell arms it around each command
+};
+
+constexpr size_t kThreadStackSize = 16 * 1024;
+
+// Boot: the running context becomes the idle thread "idle".
+void sched_init();
+// Creates a thread that runs entry(arg) and exits when it returns. Null if out of memory.
+Thread* thread_create(const char* name, void (*entry)(void*), void* arg);
+[[noreturn]] void thread_exit();
+void thread_yield();
+Thread* current_thread();
+// Frees the stacks of exited threads (idle loop, thread_create).
+void thread_reap();
+// The idle loop: halts the CPU until an interrupt, forever.
+[[noreturn]] void sched_idle_loop();
+// Sleeps the current thread for `ticks` ticks.
+void sleep_ticks(unsigned long ticks);
+
+void sched_tick();                  // IRQ 0
+bool sched_need_resched();
+void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
+void sched_set_slice(unsigned ticks);
+unsigned sched_slice();
+// Ticks a sleep_on sleeper may wait before the watchdog releases it (0: never).
+void sched_set_watchdog(unsigned long ticks);
+unsigned long sched_watchdog();
+unsigned long sched_watchdog_releases();
+// Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
+WakeReason sleep_on_reason(wait_queue_head_t* wq);
+}  // namespace quartz
