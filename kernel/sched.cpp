@@ -255,21 +255,33 @@ void sleep_ticks(unsigned long ticks) {
   core.sleep_ticks(&wq, ticks);
 }
 
+const volatile bool* const g_need_resched = core.need_resched_flag();
+
+namespace {
+// Once a second, from the tick: release sleep_on sleepers that nobody will wake. Kept
+// out of line so the common tick stays short.
+[[gnu::noinline, gnu::cold]] void watchdog_tick() {
+  if (!core.watchdog()) return;
+  static SchedThread* all[kMaxThreads + 1];  // IRQ 0 only
+  size_t n = 0;
+  for (Thread& t : all_threads)
+    if (n < kMaxThreads + 1) all[n++] = &t.sched;
+  struct Range {
+    SchedThread** b;
+    SchedThread** e;
+    SchedThread** begin() { return b; }
+    SchedThread** end() { return e; }
+  } range{all, all + n};
+  core.watchdog_scan(range);
+}
+unsigned long watchdog_countdown = 1;  // IRQ 0 only
+}  // namespace
+
 void sched_tick() {
-  core.tick();
-  if (jiffies % timer_hz() == 0 && core.watchdog()) [[unlikely]] {
-    // Once a second: look for sleep_on sleepers nobody will wake.
-    static SchedThread* all[kMaxThreads + 1];
-    size_t n = 0;
-    for (Thread& t : all_threads)
-      if (n < kMaxThreads + 1) all[n++] = &t.sched;
-    struct Range {
-      SchedThread** b;
-      SchedThread** e;
-      SchedThread** begin() { return b; }
-      SchedThread** end() { return e; }
-    } range{all, all + n};
-    core.watchdog_scan(range);
+  core.tick_irqs_off();
+  if (--watchdog_countdown == 0) [[unlikely]] {
+    watchdog_countdown = timer_hz();
+    watchdog_tick();
   }
 }
 

@@ -43,7 +43,8 @@ void thread_reap();
 // Sleeps the current thread for `ticks` ticks.
 void sleep_ticks(unsigned long ticks);
 
-void sched_tick();                  // IRQ 0
+void sched_tick();                  // IRQ 0, interrupts off
+extern const volatile bool* const g_need_resched;  // read by the interrupt exit path
 bool sched_need_resched();
 void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
 void sched_set_slice(unsigned ticks);

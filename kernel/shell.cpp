@@ -5,7 +5,9 @@
 #include "arch/x86/fault.h"
 #include "cmdline.h"
 #include "console.h"
+#include "kheap.h"
 #include "line_editor.h"
+#include "sched.h"
 
 extern "C" const quartz::ShellCommand __shell_cmds_start[], __shell_cmds_end[];
 extern "C" uint64_t boot_tsc;
@@ -50,6 +52,42 @@ int cmd_bootstat(int, char**) {
   return 0;
 }
 }  // namespace
+
+// bg: runs a command line in a thread of its own, so the shell stays free (and `ps`
+// can show the command sleeping).
+void bg_thread(void* line) {
+  shell_run_line(static_cast<char*>(line));
+  kfree(line);
+}
+
+int cmd_bg(int argc, char** argv) {
+  if (argc < 2) return shell_usage("bg");
+  // Rebuild the line from the words (split_args removed the quotes; re-quote words).
+  size_t len = 0;
+  for (int i = 1; i < argc; ++i) len += __builtin_strlen(argv[i]) + 3;
+  char* line = static_cast<char*>(kmalloc(len + 1));
+  if (!line) return 1;
+  char* p = line;
+  for (int i = 1; i < argc; ++i) {
+    *p++ = '"';
+    const size_t n = __builtin_strlen(argv[i]);
+    __builtin_memcpy(p, argv[i], n);
+    p += n;
+    *p++ = '"';
+    *p++ = ' ';
+  }
+  *p = 0;
+  Thread* t = thread_create(argv[1], bg_thread, line);
+  if (!t) {
+    kfree(line);
+    kprintf("bg: cannot create a thread\n");
+    return 1;
+  }
+  kprintf("bg: thread %u (%s) started\n", unsigned(t->id), t->name);
+  return 0;
+}
+
+SHELL_COMMAND(bg, "COMMAND [ARGS...]", "run a command in a thread of its own", cmd_bg);
 
 SHELL_COMMAND(help, "[COMMAND]", "list the commands, or describe one", cmd_help);
 SHELL_COMMAND(echo, "[WORD...]", "print the words", cmd_echo);

@@ -15,12 +15,14 @@
 extern "C" {
 volatile unsigned long jiffies = 0;
 }
+volatile uint64_t quartz::g_tick_tsc = 0;
 
 namespace quartz {
 namespace {
 uint32_t hz = pit::kDefaultHz;
 
 void timer_irq(InterruptFrame&) {
+  g_tick_tsc = cpu::rdtsc();
   jiffies = jiffies + 1;
   sched_tick();
 }

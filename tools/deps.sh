@@ -10,6 +10,7 @@ QUARTZ_PACKAGES=(
   qemu-system-x86                     # running it
   googletest libgtest-dev libbenchmark-dev          # host unit tests and benchmarks
   gdb                                 # tools/debug.sh and the GDB tests
+  clang lld libclang-rt-14-dev        # libFuzzer harnesses (tests/fuzz)
 )
 
 quartz_install_deps() {

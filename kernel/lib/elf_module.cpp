@@ -22,6 +22,9 @@ bool fail(ElfError* err, const char* fmt, ...) {
         va_start(ap, fmt);
         vsnformat(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        // Names come from the image: a hostile one must not break the line or the console.
+        for (char* c = err->msg; *c != '\0'; ++c)
+            if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
     }
     return false;
 }
@@ -416,18 +419,22 @@ bool elf_layout(const ElfInfo& info, ElfLayout* out, ElfError* err) {
     if (info.image == nullptr || info.symtab == 0) return fail(err, "layout of an unvalidated image");
     if (info.alloc_sections > kElfMaxAllocSections)
         return fail(err, "too many allocated sections (max %u)", kElfMaxAllocSections);
-    ElfLayout l;
-    Plan p = plan(info, &l);
-    if (p.max_align > kElfPageSize)
+    // Straight into *out: a local ElfLayout would cost the caller's stack another KiB.
+    Plan p = plan(info, out);
+    out->text_exec_size = out->text_size = out->data_size = 0;
+    out->max_align = p.max_align;
+    if (p.max_align > kElfPageSize) {
+        out->count = 0;
         return fail(err, "section alignment %u exceeds the page size (%u)", p.max_align, kElfPageSize);
-    if (p.text + p.data > info.max_alloc)
+    }
+    if (p.text + p.data > info.max_alloc) {
+        out->count = 0;
         return fail(err, "module too large: %llu bytes of sections (max %u)",
                     static_cast<unsigned long long>(p.text + p.data), info.max_alloc);
-    l.text_exec_size = static_cast<uint32_t>(p.text_exec);
-    l.text_size = static_cast<uint32_t>(p.text);
-    l.data_size = static_cast<uint32_t>(p.data);
-    l.max_align = p.max_align;
-    *out = l;
+    }
+    out->text_exec_size = static_cast<uint32_t>(p.text_exec);
+    out->text_size = static_cast<uint32_t>(p.text);
+    out->data_size = static_cast<uint32_t>(p.data);
     return true;
 }
 

@@ -105,7 +105,7 @@ using SymbolResolver = bool (*)(void* ctx, const char* name, uint32_t* addr);
 bool elf_validate(const uint8_t* image, size_t size, ElfInfo* info, ElfError* err,
                   uint32_t max_alloc = kElfDefaultMaxAlloc);
 
-// Phase 2.
+// Phase 2. On failure *out is left empty (count 0).
 bool elf_layout(const ElfInfo& info, ElfLayout* out, ElfError* err);
 
 // Phase 3. Zeroes both regions, copies section contents, resolves and relocates. On

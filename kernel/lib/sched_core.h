@@ -104,6 +104,8 @@ class SchedCore {
   SchedThread* current() const { return current_; }
   SchedThread* idle() const { return idle_; }
   bool need_resched() const { return need_resched_; }
+  // For the interrupt exit path, which tests it without a call.
+  const volatile bool* need_resched_flag() const { return &need_resched_; }
   size_t runnable_count() const { return run_queue_.size(); }
 
   // A new thread joins the back of the run queue.
@@ -134,6 +136,19 @@ class SchedCore {
     current_ = next;
     Hooks::switch_to(prev, next);
     // Back here when someone switches to `prev` again.
+  }
+
+  // The way out of an interrupt (need_resched() set): round-robins a Running thread. A
+  // thread interrupted between prepare_to_wait and schedule() (Blocked: it may still be
+  // about to find its condition true) or inside exit_current keeps the CPU until it calls
+  // schedule() itself; descheduling it here as a sleeper would lose a wake_up that came
+  // before its prepare_to_wait (Linux's preempt_schedule does not dequeue it either).
+  void preempt() {
+    {
+      Guard guard;
+      if (!need_resched_ || current_->state != ThreadState::Running) return;
+    }
+    schedule();
   }
 
   // Linux's prepare_to_wait: queue the current thread on wq (once) and mark it Blocked.
@@ -205,13 +220,23 @@ class SchedCore {
   // preempted when the interrupt returns.
   bool tick() {
     Guard guard;
+    tick_irqs_off();
+    return need_resched_;
+  }
+  // The same for a caller that already has interrupts off (the IRQ 0 handler): the tick
+  // is the hottest path in the kernel, and the guard would be pure overhead there.
+  void tick_irqs_off() {
     SchedThread* t = current_;
     ++t->ticks_run;
-    if (t != idle_ && t->slice_left && --t->slice_left == 0 && !run_queue_.empty())
-      need_resched_ = true;
+    // A slice used up while nobody else could run stays used up: the first tick that
+    // finds someone waiting preempts (else a busy thread would starve a thread started
+    // after its slice ran out, since start() does not ask for a reschedule).
+    if (t != idle_) {
+      if (t->slice_left) --t->slice_left;
+      if (t->slice_left == 0 && !run_queue_.empty()) need_resched_ = true;
+    }
     const unsigned long now = Hooks::now();
     if (!timers_.empty() && long(now - earliest_) >= 0) expire_timers_locked(now);
-    return need_resched_;
   }
 
   [[noreturn]] void exit_current() {

@@ -132,7 +132,7 @@ def keyboard_feeds_shell(build):
 
 
 def selftests(build):
-    with Qemu(build, append='panic=exit run="selftest --exit"') as q:
+    with Qemu(build, icount=True, append='panic=exit run="selftest --exit"') as q:
         m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
         assert int(m.group(2)) == 0, q.output
         assert int(m.group(1)) > 0
@@ -140,7 +140,7 @@ def selftests(build):
 
 
 def selftests_8mib(build):
-    with Qemu(build, memory=8, append='panic=exit run="mem; selftest --exit"') as q:
+    with Qemu(build, memory=8, icount=True, append='panic=exit run="mem; selftest --exit"') as q:
         m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
         assert int(m.group(2)) == 0, q.output
         assert q.wait_exit() == exit_status(0)

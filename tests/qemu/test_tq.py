@@ -9,7 +9,7 @@ STATS = (r"tq_timer: (\d+) queued, (\d+) drains, (\d+) tasks run, longest drain 
 
 
 def tq_selftests(build):
-    with Qemu(build, append='panic=exit run="selftest --exit tq_*"') as q:
+    with Qemu(build, icount=True, append='panic=exit run="selftest --exit tq_*"') as q:
         m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
         assert int(m.group(2)) == 0 and int(m.group(1)) >= 9, q.output
         assert q.wait_exit() == exit_status(0)

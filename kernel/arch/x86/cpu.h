@@ -85,6 +85,12 @@ inline void fault_gp(uint16_t bad_selector) {
   asm volatile("mov %0, %%ds" ::"r"(bad_selector) : "memory");
 }
 
+// A software interrupt through the IDT, as if the device on that vector had raised it.
+template <uint8_t Vector>
+inline void soft_interrupt() {
+  asm volatile("int %0" ::"i"(Vector) : "memory");
+}
+
 inline uintptr_t frame_pointer() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
 
 }  // namespace quartz::cpu

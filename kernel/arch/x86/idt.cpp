@@ -98,5 +98,5 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame) {
   g_interrupt_depth = g_interrupt_depth - 1;
   // Leaving the outermost interrupt: if it woke a thread or used up the slice, switch
   // now (the interrupted thread resumes here later and returns through iret).
-  if (g_interrupt_depth == 0) sched_preempt_on_irq_exit();
+  if (g_interrupt_depth == 0 && *g_need_resched) sched_preempt_on_irq_exit();
 }
