@@ -286,9 +286,9 @@ void sched_tick() {
 }
 
 bool sched_need_resched() { return core.need_resched(); }
-void sched_preempt_on_irq_exit() {
-  if (core.need_resched()) core.schedule();
-}
+// Not schedule(): a thread interrupted between prepare_to_wait and its own schedule()
+// is marked Blocked but must keep the CPU, or a wake_up it already missed is lost.
+void sched_preempt_on_irq_exit() { core.preempt(); }
 void sched_set_slice(unsigned ticks) { core.set_slice(ticks); }
 unsigned sched_slice() { return core.slice(); }
 void sched_set_watchdog(unsigned long ticks) { core.set_watchdog(ticks); }

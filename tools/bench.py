@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
@@ -15,6 +16,8 @@ from quartz_qemu import Qemu, exit_status  # noqa: E402
 BOOT_GOAL = 2_000_000
 TICK_GOAL = 150
 PER_TASK_GOAL = 30
+YIELD_GOAL = 600
+IDLE_CPU_GOAL = 5.0  # percent of one host core
 
 
 def boot_to_prompt(build, memory):
@@ -32,6 +35,33 @@ def tick_costs(build):
         per_task = float(q.expect(r"bench: ([\d.]+) instructions per queued task").group(1))
         q.wait_exit()
         return empty, per_task
+
+
+def sched_costs(build):
+    with Qemu(build, icount=True, append='run="schedbench; poweroff 0"') as q:
+        yield_rt = int(q.expect(r"yield round trip between two threads (\d+) instructions", 120).group(1))
+        m = q.expect(r"wake from IRQ 0 \(its handler\) to the woken thread running: (\d+) "
+                     r"instructions \((\d+) from the routine's wake_up\), (same tick|a later tick)")
+        q.wait_exit()
+        return yield_rt, int(m.group(1)), m.group(3)
+
+
+def idle_cpu_percent(build, seconds=10):
+    """Host CPU used by QEMU (plain TCG, no icount) while the kernel idles at the prompt."""
+    with Qemu(build) as q:
+        q.prompt()
+        q.command("sleep 200")  # let boot-time activity settle
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def cpu_seconds():
+            with open(f"/proc/{q.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+
+        c0, t0 = cpu_seconds(), time.monotonic()
+        time.sleep(seconds)  # a benchmark measuring idleness over wall time, not a test
+        c1, t1 = cpu_seconds(), time.monotonic()
+        return 100.0 * (c1 - c0) / (t1 - t0)
 
 
 def host_benchmark(build):
@@ -70,6 +100,20 @@ def main():
     ok &= good
     print(f"{'per queued task, besides its routine':<44} {per_task:>14}  "
           f"<= {PER_TASK_GOAL} instructions {'ok' if good else 'MISSED'}")
+    yield_rt, wake, same_tick = sched_costs(build)
+    good = yield_rt <= YIELD_GOAL
+    ok &= good
+    print(f"{'yield round trip between two threads':<44} {yield_rt:>14,}  "
+          f"<= {YIELD_GOAL} instructions {'ok' if good else 'MISSED'}")
+    good = same_tick == "same tick"
+    ok &= good
+    print(f"{'wake from IRQ 0 to the woken thread (idle)':<44} {wake:>14,}  "
+          f"instructions, {same_tick}: runs in the same tick {'ok' if good else 'MISSED'}")
+    idle = idle_cpu_percent(build)
+    good = idle < IDLE_CPU_GOAL
+    ok &= good
+    print(f"{'host CPU of QEMU idle at the prompt, 10 s':<44} {idle:>13.1f}%  "
+          f"< {IDLE_CPU_GOAL}% of one core {'ok' if good else 'MISSED'}")
     lines = host_benchmark(build)
     if lines:
         print("host Google Benchmark (queue_task + drain, wall time, varies by machine):")

@@ -72,15 +72,18 @@ class Qemu:
         self.output += data.decode("latin-1").replace("\r", "")
         return True
 
-    def expect(self, pattern, timeout=30):
-        """Waits until `pattern` (a regex) appears after the last match; returns the match."""
+    def expect(self, pattern, timeout=30, since=None):
+        """Waits until `pattern` (a regex) appears after the last match (or after offset
+        `since`, for output of a background thread that may come before a prompt);
+        returns the match."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
         eof = False
+        start = self.pos if since is None else since
         while True:
-            m = rx.search(self.output, self.pos)
+            m = rx.search(self.output, start)
             if m:
-                self.pos = m.end()
+                self.pos = max(self.pos, m.end())
                 return m
             if eof:
                 self.proc.wait()
