@@ -8,6 +8,7 @@
 #include "console.h"
 #include "kallsyms.h"
 #include "kheap.h"
+#include "module.h"
 #include "multiboot.h"
 #include "panic.h"
 #include "pit8253.h"
@@ -116,6 +117,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   tqueue_init();
   sched_init();
   apply_sched_cmdline();
+  modules_init();
   uart_enable_rx_interrupt();
   keyboard_init();
   cpu::raw_sti();

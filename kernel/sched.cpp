@@ -295,6 +295,21 @@ void sched_set_watchdog(unsigned long ticks) { core.set_watchdog(ticks); }
 unsigned long sched_watchdog() { return core.watchdog(); }
 unsigned long sched_watchdog_releases() { return watchdog_releases; }
 
+void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),
+                              void* ctx) {
+  constexpr size_t kMax = 32;
+  const Thread* found[kMax];
+  size_t n = 0;
+  {
+    InterruptDisabler guard;
+    for (Thread& t : all_threads) {
+      const auto wq = reinterpret_cast<uintptr_t>(t.sched.waiting_on);
+      if (wq >= lo && wq < hi && n < kMax) found[n++] = &t;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) fn(ctx, *found[i]);
+}
+
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
   return core.block_on(wq);

@@ -53,6 +53,10 @@ unsigned sched_slice();
 void sched_set_watchdog(unsigned long ticks);
 unsigned long sched_watchdog();
 unsigned long sched_watchdog_releases();
+// Calls fn for each thread sleeping on a wait queue that lies in [lo, hi): what a module
+// about to be freed must not leave behind. Thread context.
+void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),
+                              void* ctx);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
 }  // namespace quartz

@@ -17,6 +17,7 @@ namespace quartz {
 namespace {
 
 StackOwnerFn stack_owner_lookup = nullptr;
+AddressNameFn address_namer = nullptr;
 alignas(16) uint8_t double_fault_stack[8192];
 
 constexpr const char* kNames[32] = {
@@ -55,6 +56,8 @@ void explain_page_fault(uint32_t error, uint32_t cr2) {
           (error & 8) ? " (reserved bit set)" : "");
   if (cr2 < kPageSize) kprintf(" -- a NULL pointer dereference?");
   if (const char* owner = stack_owner(cr2)) kprintf(" -- guard page of %s: stack overflow", owner);
+  char where[96];
+  if (address_namer && address_namer(cr2, where, sizeof where)) kprintf(" -- %s", where);
   kprintf("\n");
 }
 
@@ -87,6 +90,7 @@ const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector
 
 void fault_set_recovery(JmpBuf* buf) { current_thread()->fault_recovery = buf; }
 void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
+void fault_set_address_namer(AddressNameFn fn) { address_namer = fn; }
 
 void fault_init_double_fault() {
   gdt_init_double_fault_task(paging_cr3(), double_fault_task,
@@ -103,6 +107,11 @@ void print_symbol(uintptr_t addr, bool is_return_address) {
   if (ksyms_lookup(probe, &name, &off)) {
     if (is_return_address) ++off;
     kprintf("%08x <%s+0x%x>", unsigned(addr), name, off);
+    return;
+  }
+  char buf[96];
+  if (address_namer && address_namer(addr, buf, sizeof buf)) {
+    kprintf("%08x <%s>", unsigned(addr), buf);
     return;
   }
   kprintf("%08x", unsigned(addr));

@@ -1,6 +1,7 @@
 // CPU exceptions: the register dump, the symbolized backtrace, the return to the shell
 // after a fault in a command, and the double-fault task that reports stack overflows.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include "interrupt_frame.h"
 
@@ -28,6 +29,10 @@ const char* exception_name(uint32_t vector);
 // Code that owns a stack region tells the double-fault path about its guard page, so
 // an overflow is reported by name ("kernel stack overflow in thread shell").
 using StackOwnerFn = const char* (*)(uintptr_t addr);
+// Names an address outside the kernel image (in a module, loaded or not) into buf, e.g.
+// "sched_tick+0x12 [sched]" or "in unloaded module sched: sched_tick+0x12".
+using AddressNameFn = bool (*)(uintptr_t addr, char* buf, size_t len);
+void fault_set_address_namer(AddressNameFn fn);
 void fault_set_stack_owner_lookup(StackOwnerFn fn);
 
 }  // namespace quartz

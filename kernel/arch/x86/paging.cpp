@@ -91,6 +91,17 @@ bool paging_translate(uintptr_t va, uintptr_t* pa_out, uint32_t* flags_out) {
   return true;
 }
 
+bool paging_protect(uintptr_t va, uint32_t flags) {
+  InterruptDisabler guard;
+  uint32_t* table = table_for(va, false);
+  if (!table) return false;
+  uint32_t& e = table[(va >> 12) & 0x3FF];
+  if (!(e & pte::kPresent)) return false;
+  e = (e & pte::kFrameMask) | (flags & 0xFFF) | pte::kPresent;
+  cpu::invlpg(va);
+  return true;
+}
+
 uint32_t paging_cr3() { return reinterpret_cast<uint32_t>(page_directory); }
 
 }  // namespace quartz

@@ -31,5 +31,7 @@ bool paging_unmap(uintptr_t va, uintptr_t* pa_out);          // false: was not m
 bool paging_translate(uintptr_t va, uintptr_t* pa_out, uint32_t* flags_out = nullptr);
 inline bool paging_is_mapped(uintptr_t va) { return paging_translate(va, nullptr); }
 uint32_t paging_cr3();
+// Changes the flags of a mapped page, keeping its frame (e.g. module text to read-only).
+bool paging_protect(uintptr_t va, uint32_t flags);
 
 }  // namespace quartz

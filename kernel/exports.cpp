@@ -1,0 +1,48 @@
+// The kernel's exports: the only kernel symbols a module's undefined references may
+// resolve to (EXPORT_SYMBOL, kernel/lib/export_api.h), and quartz_hz().
+#include <cstddef>
+#include "console.h"
+#include "context.h"
+#include "export_api.h"
+#include "kheap.h"
+#include "procfs.h"
+#include "timer.h"
+#include "tqueue_api.h"
+#include "wait_api.h"
+
+extern "C" {
+void* memcpy(void*, const void*, size_t);
+void* memset(void*, int, size_t);
+int memcmp(const void*, const void*, size_t);
+size_t strlen(const char*);
+int strcmp(const char*, const char*);
+unsigned int quartz_hz(void) { return quartz::timer_hz(); }
+}
+
+EXPORT_SYMBOL(printk);
+EXPORT_SYMBOL(kmalloc);
+EXPORT_SYMBOL(kzalloc);
+EXPORT_SYMBOL(kfree);
+EXPORT_SYMBOL(msleep);
+EXPORT_SYMBOL(jiffies);
+EXPORT_SYMBOL(quartz_hz);
+EXPORT_SYMBOL(tq_timer);
+EXPORT_SYMBOL(queue_task);
+EXPORT_SYMBOL(run_task_queue);
+EXPORT_SYMBOL(cancel_task_sync);
+EXPORT_SYMBOL(__init_waitqueue_head);
+EXPORT_SYMBOL(wake_up);
+EXPORT_SYMBOL(sleep_on);
+EXPORT_SYMBOL(module_sleep_on);
+EXPORT_SYMBOL(prepare_to_wait);
+EXPORT_SYMBOL(prepare_to_wait_timeout);
+EXPORT_SYMBOL(schedule);
+EXPORT_SYMBOL(finish_wait);
+EXPORT_SYMBOL(proc_create);
+EXPORT_SYMBOL(proc_remove);
+EXPORT_SYMBOL(proc_printf);
+EXPORT_SYMBOL(memcpy);
+EXPORT_SYMBOL(memset);
+EXPORT_SYMBOL(memcmp);
+EXPORT_SYMBOL(strlen);
+EXPORT_SYMBOL(strcmp);
