@@ -4,9 +4,11 @@
 // lsmod, modules and /proc/modules.
 #include "module.h"
 #include <new>
+#include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
+#include "cmdline.h"
 #include "console.h"
 #include "elf_module.h"
 #include "format.h"
@@ -566,4 +568,73 @@ bool module_symbol(const char* mod, const char* symbol, uintptr_t* addr) {
   return true;
 }
 
+}  // namespace quartz
+
+// ---- stress, stray calls and benchmarks, for the tests ----
+namespace quartz {
+namespace {
+// modstress NAME COUNT: COUNT insmod/rmmod cycles, each unload at a different phase
+// relative to the tick (a busy wait of a varying length between load and unload).
+int cmd_modstress(int argc, char** argv) {
+  long long count;
+  if (argc != 3 || !parse_int(argv[2], &count) || count < 1 || count > 100000)
+    return shell_usage("modstress");
+  const HeapStats before = kheap_stats();
+  for (long long i = 0; i < count; ++i) {
+    if (module_load(argv[1]) != 0) return 1;
+    for (long long spin = 0; spin < (i % 17) * 20011; ++spin) asm volatile("" ::: "memory");
+    if (i % 5 == 0) sleep_ticks(unsigned(i % 3));
+    if (module_unload(argv[1]) != 0) return 1;
+  }
+  const HeapStats after = kheap_stats();
+  kprintf("modstress: %lld cycles; heap %u bytes in %u allocations before, %u in %u after\n", count,
+          unsigned(before.bytes_in_use), unsigned(before.live_allocations),
+          unsigned(after.bytes_in_use), unsigned(after.live_allocations));
+  return after.bytes_in_use == before.bytes_in_use ? 0 : 1;
+}
+
+// modcall MODULE SYMBOL: remembers the address of a loaded module's function and calls
+// it; `modcall --again` calls the remembered address (after rmmod: a stray call).
+uintptr_t remembered = 0;
+int cmd_modcall(int argc, char** argv) {
+  if (argc == 2 && __builtin_strcmp(argv[1], "--again") == 0) {
+    if (!remembered) {
+      kprintf("modcall: nothing remembered\n");
+      return 1;
+    }
+  } else if (argc == 3) {
+    if (!module_symbol(argv[1], argv[2], &remembered)) {
+      kprintf("modcall: no symbol %s in a loaded module %s\n", argv[2], argv[1]);
+      return 1;
+    }
+  } else {
+    return shell_usage("modcall");
+  }
+  kprintf("modcall: calling %p\n", reinterpret_cast<void*>(remembered));
+  reinterpret_cast<void (*)()>(remembered)();
+  return 0;
+}
+
+// modbench NAME: instructions for one insmod+rmmod cycle (exact under -icount).
+int cmd_modbench(int argc, char** argv) {
+  if (argc != 2) return shell_usage("modbench");
+  // Under -icount the TSC also advances while the CPU halts; subtract the idle time.
+  auto busy_tsc = [] { return cpu::rdtsc() - g_idle_tsc_total; };
+  const uint64_t t0 = busy_tsc();
+  if (module_load(argv[1]) != 0) return 1;
+  const uint64_t t1 = busy_tsc();
+  if (module_unload(argv[1]) != 0) return 1;
+  const uint64_t t2 = busy_tsc();
+  kprintf("modbench: %s insmod %llu + rmmod %llu = %llu instructions (idle time excluded)\n",
+          argv[1], static_cast<unsigned long long>(t1 - t0),
+          static_cast<unsigned long long>(t2 - t1), static_cast<unsigned long long>(t2 - t0));
+  return 0;
+}
+}  // namespace
+
+SHELL_COMMAND(modstress, "NAME COUNT", "insmod/rmmod NAME COUNT times at varied tick phases",
+              cmd_modstress);
+SHELL_COMMAND(modcall, "MODULE SYMBOL | --again", "call a module's function (again: after rmmod)",
+              cmd_modcall);
+SHELL_COMMAND(modbench, "NAME", "instructions for one insmod+rmmod cycle", cmd_modbench);
 }  // namespace quartz

@@ -243,7 +243,12 @@ void thread_reap() {
     thread_reap();
     core.schedule();
     // Nothing to run: halt until an interrupt. If it wakes a thread, the interrupt's
-    // exit path switches to it at once.
+    // exit path switches to it at once. The halted time is noted (interrupts off until
+    // the hlt, so the interrupt that ends it is the one that accounts it): under -icount
+    // the TSC jumps across a halt, and benchmarks subtract it to count instructions.
+    cpu::raw_cli();
+    g_idle_halt_tsc = cpu::rdtsc();
+    g_idle_halted = true;
     cpu::sti_and_hlt();
   }
 }
@@ -256,6 +261,14 @@ void sleep_ticks(unsigned long ticks) {
 }
 
 const volatile bool* const g_need_resched = core.need_resched_flag();
+volatile bool g_idle_halted = false;
+volatile uint64_t g_idle_halt_tsc = 0;
+volatile uint64_t g_idle_tsc_total = 0;
+
+void sched_account_idle() {
+  g_idle_halted = false;
+  g_idle_tsc_total = g_idle_tsc_total + (cpu::rdtsc() - g_idle_halt_tsc);
+}
 
 namespace {
 // Once a second, from the tick: release sleep_on sleepers that nobody will wake. Kept

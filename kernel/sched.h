@@ -45,6 +45,12 @@ void sleep_ticks(unsigned long ticks);
 
 void sched_tick();                  // IRQ 0, interrupts off
 extern const volatile bool* const g_need_resched;  // read by the interrupt exit path
+// TSC units spent halted in the idle thread (accounted by the interrupt that ends each
+// halt): benchmarks subtract it so that, under -icount, they count only instructions.
+extern volatile bool g_idle_halted;
+extern volatile uint64_t g_idle_halt_tsc;
+extern volatile uint64_t g_idle_tsc_total;
+void sched_account_idle();  // interrupt entry, when g_idle_halted
 bool sched_need_resched();
 void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
 void sched_set_slice(unsigned ticks);

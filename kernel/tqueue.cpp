@@ -110,7 +110,6 @@ SHELL_COMMAND(tq, "", "task queues: length, tasks, drains, longest drain", cmd_t
 void tqueue_init() {
   KernelTaskQueue::register_queue(&tq_timer);
   proc_create("tq", show_tq, nullptr, nullptr);
-  irq_set_tick_bottom_half(tq_timer_bottom_half);
 }
 
 }  // namespace quartz

@@ -6,7 +6,10 @@
 #include "task_queue.h"
 
 namespace quartz {
-void tqueue_init();  // boot: /proc/tq, the `tq` command, and the bottom half of IRQ 0
+void tqueue_init();  // boot: /proc/tq and the `tq` command
+// IRQ 0's bottom half: drains tq_timer (or counts a skipped tick). Called by the IRQ 0
+// path after the EOI, with interrupts on.
+void tq_timer_bottom_half();
 // Holds off the tq_timer drain (like Linux's local_bh_disable): ticks still count
 // jiffies, and each tick that could not drain is counted as skipped. Nests.
 void bh_disable();

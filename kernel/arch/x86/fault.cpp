@@ -154,13 +154,13 @@ void fault_handle(InterruptFrame& f) {
   // Returning to the shell is safe only for a fault in a command itself: not nested in
   // an interrupt handler (depth 1 is this fault) and not inside a section that had
   // interrupts off, whose data may be half-updated.
-  const bool in_thread = g_interrupt_depth == 1;
+  const bool in_thread = __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 1;
   const bool interrupts_were_on = (f.eflags & cpu::kEflagsIf) != 0;
   JmpBuf* recovery = current_thread()->fault_recovery;
   if (recovery && in_thread && interrupts_were_on) {
     JmpBuf* r = recovery;
     current_thread()->fault_recovery = nullptr;
-    g_interrupt_depth = 0;
+    __atomic_store_n(&g_interrupt_depth, 0, __ATOMIC_RELAXED);
     arch_longjmp(r, 1);
   }
   panic("unrecoverable %s at %08x%s", kNames[v], f.eip,

@@ -6,13 +6,14 @@
 #include "fault.h"
 #include "gdt.h"
 #include "../../sched.h"
+#include "../../tqueue.h"
 #include "../../../drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
 
 namespace quartz {
 
-volatile uint32_t g_interrupt_depth = 0;
+uint32_t g_interrupt_depth = 0;
 
 namespace {
 
@@ -33,7 +34,6 @@ constexpr uint8_t kTaskGate = 0x85;         // present, ring 0, task gate
 
 alignas(8) IdtEntry idt[256];
 IrqHandler handlers[kIrqCount];
-void (*tick_bottom_half)() = nullptr;
 IrqStats stats;
 
 void set_gate(int vector, uint32_t handler, uint16_t selector, uint8_t type) {
@@ -63,7 +63,6 @@ void irq_register(int irq, IrqHandler handler) {
   if (was_on) cpu::raw_sti();
 }
 
-void irq_set_tick_bottom_half(void (*fn)()) { tick_bottom_half = fn; }
 
 const IrqStats& irq_stats() { return stats; }
 
@@ -73,30 +72,32 @@ using namespace quartz;
 
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
   const uint32_t vector = frame->vector;
-  g_interrupt_depth = g_interrupt_depth + 1;
+  if (g_idle_halted) [[unlikely]] sched_account_idle();
+  __atomic_add_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);  // one `incl`
   if (vector < kIrqBase) {
     fault_handle(*frame);
-    g_interrupt_depth = g_interrupt_depth - 1;
+    __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
     return;
   }
   const int irq = int(vector) - kIrqBase;
   if ((irq == 7 || irq == 15) && g_pic.is_spurious(irq)) {
     ++stats.spurious[irq];
-    g_interrupt_depth = g_interrupt_depth - 1;
+    __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
     return;
   }
   ++stats.count[irq];
   if (IrqHandler h = handlers[irq]) h(*frame);
   g_pic.eoi(irq);
-  if (irq == 0 && tick_bottom_half) {
+  if (irq == 0) {
     // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
     // IRQs) may arrive while the deferred work runs. The work must cope with that.
     cpu::raw_sti();
-    tick_bottom_half();
+    tq_timer_bottom_half();
     cpu::raw_cli();
   }
-  g_interrupt_depth = g_interrupt_depth - 1;
+  __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
   // Leaving the outermost interrupt: if it woke a thread or used up the slice, switch
   // now (the interrupted thread resumes here later and returns through iret).
-  if (g_interrupt_depth == 0 && *g_need_resched) sched_preempt_on_irq_exit();
+  if (__atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && *g_need_resched)
+    sched_preempt_on_irq_exit();
 }

@@ -17,17 +17,17 @@ void idt_init();
 void idt_set_double_fault_task(uint16_t tss_selector);
 // Installs the handler for legacy IRQ line `irq` (0-15) and unmasks the line.
 void irq_register(int irq, IrqHandler handler);
-// A hook run after the EOI of IRQ0 with interrupts enabled (the tick's bottom half).
-void irq_set_tick_bottom_half(void (*fn)());
 
 // Nesting depth of interrupt handlers (0 = thread context). IRQ paths and fault
 // handlers use it to decide what is safe; written only with interrupts off.
-extern volatile uint32_t g_interrupt_depth;
-inline bool in_interrupt() { return g_interrupt_depth != 0; }
+// Changed only by interrupt entry/exit (and the fault path's recovery), each of which
+// leaves it as it found it, so plain atomic reads see a consistent value.
+extern uint32_t g_interrupt_depth;
+inline bool in_interrupt() { return __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) != 0; }
 
 struct IrqStats {
-  uint64_t count[kIrqCount];
-  uint64_t spurious[kIrqCount];
+  uint32_t count[kIrqCount];  // 32 bits: one instruction on the tick path
+  uint32_t spurious[kIrqCount];
 };
 const IrqStats& irq_stats();
 
