@@ -1,0 +1,143 @@
+/* The module API of Quartz: everything a loadable module (.ko) may call, in C or C++.
+ *
+ * A module is an i386 ELF relocatable object built with tools/build-module.sh (see
+ * docs/modules.md). Its undefined symbols resolve ONLY against what the kernel exports
+ * (the names declared here) and what other loaded modules export with EXPORT_SYMBOL;
+ * anything else is refused at insmod with "unknown symbol NAME". The names are Linux
+ * 2.2/2.4's, so the Linux Kernel Module Programming Guide can be read beside a module.
+ *
+ * Every module defines, with C linkage (extern "C" in C++):
+ *     int  init_module(void);     0 = loaded; a negative errno (-EINVAL, -ENOMEM,
+ *                                 -EBUSY) = refused. Thread context (insmod): may sleep.
+ *                                 On failure it must undo what it did; the kernel also
+ *                                 undoes anything left pointing into the module.
+ *     void cleanup_module(void);  called by rmmod, thread context, may sleep. On return,
+ *                                 nothing may point into the module any more: no queued
+ *                                 or running task, no sleeper on its wait queues, no
+ *                                 /proc entry, no user of its exports. The kernel checks
+ *                                 this before freeing the module's memory.
+ * The module's name is its file name without ".ko". Modules get no global constructors
+ * or destructors (C++: use constexpr/constinit objects with trivial destructors).
+ *
+ * Contexts, as the contracts below use them:
+ *   thread context     insmod/rmmod (init_module, cleanup_module), /proc show functions
+ *                      (run in the shell's thread), threads. May sleep unless noted.
+ *   interrupt context  interrupt handlers and task-queue routines (tq_timer's routines
+ *                      run after each tick with interrupts ON, but in interrupt context):
+ *                      must not sleep, must not allocate. Sleeping there panics, naming
+ *                      the caller.
+ */
+#ifndef QUARTZ_MODULE_H
+#define QUARTZ_MODULE_H
+
+#include <stddef.h>  /* size_t, NULL: from the freestanding compiler, not a C library */
+
+#include "export_api.h" /* EXPORT_SYMBOL(sym): publish sym to later modules            */
+#include "tqueue_api.h" /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
+#include "wait_api.h"   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- The module itself --------------------------------------------------------------
+ * THIS_MODULE identifies the module being loaded (the loader resolves __this_module to
+ * it). Pass it as the owner of what the module registers (proc_create), so the kernel
+ * knows whom an entry belongs to. Any context; it is only an address. */
+struct module;
+extern struct module __this_module;
+#define THIS_MODULE (&__this_module)
+
+int init_module(void);
+void cleanup_module(void);
+
+/* Error numbers for init_module's return value (return -EINVAL etc.), Linux's values. */
+#define ENOMEM 12
+#define EBUSY 16
+#define EINVAL 22
+
+/* ---- Printing -------------------------------------------------------------------------
+ * printk: any context (threads, interrupt handlers, task-queue routines); never sleeps,
+ * output is polled to the serial port and the VGA screen. No log levels: "<1>" would be
+ * printed as is. Conversions: %d %i %u %x %X %p %s %c %%, a width (%5d), zero padding
+ * (%08x), and the l / ll length modifiers (%lu for jiffies, %llu for 64-bit values).
+ * No floating point. Returns the number of characters printed. */
+int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- Memory ----------------------------------------------------------------------------
+ * kmalloc / kzalloc (zero-filled) / kfree: THREAD CONTEXT ONLY (the heap may map pages);
+ * never from an interrupt handler or a task-queue routine. kmalloc returns NULL when out
+ * of memory. kfree(NULL) does nothing; freeing a pointer kmalloc did not return, or
+ * twice, panics with the reason. kfree poisons the memory and reports a tq_struct in it
+ * that is still queued ("free of an active task"). */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+/* The compiler may emit calls to these for struct copies and array initialisers; they
+ * are exported, with the usual C prototypes. Any context. (No memmove, strncmp, or any
+ * other C library function: there is no C library in the kernel.) */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+/* ---- Time ------------------------------------------------------------------------------
+ * jiffies: ticks since boot, advanced by IRQ 0; read it anywhere (it is volatile; it
+ * wraps, so compare with subtraction: `(long)(jiffies - then) >= 0`). Declared in
+ * wait_api.h as well.
+ * quartz_hz(), HZ: the tick rate now (19..1000, default 100). It can change at run time
+ * (`hz N` in the shell), so HZ is a function call: usable in expressions, not in #if or
+ * static initialisers. Any context.
+ * msleep(ms): THREAD CONTEXT ONLY; sleeps at least ms milliseconds. From a task-queue
+ * routine or an interrupt handler it panics, naming the caller. */
+extern volatile unsigned long jiffies;
+unsigned int quartz_hz(void);
+#define HZ (quartz_hz())
+void msleep(unsigned int ms);
+
+/* ---- Task queues (tqueue_api.h has the full contract) ----------------------------------
+ *   struct tq_struct t = { .routine = fn, .data = arg };   or INIT_TQUEUE(&t, fn, arg)
+ *   queue_task(&t, &tq_timer)  any context; 1 if queued, 0 if already pending. The
+ *                              routine runs once, after the next tick, in interrupt
+ *                              context with interrupts on: it must not sleep. A routine
+ *                              may requeue its own task (it runs at the next tick).
+ *   cancel_task_sync(&t)       thread context; on return t is neither queued nor
+ *                              running, even if its routine requeues itself. Never from
+ *                              t's own routine (the kernel panics: deadlock).
+ *   DECLARE_TASK_QUEUE(q), run_task_queue(&q)   a queue you drain yourself.
+ * (tq_debug_mark_freed, also declared in tqueue_api.h, is the kernel's own: not exported.)
+ *
+ * ---- Wait queues (wait_api.h has the full contract) ----------------------------------
+ *   DECLARE_WAIT_QUEUE_HEAD(wq), init_waitqueue_head(&wq)
+ *   wake_up(&wq)                       any context, routines and handlers included.
+ *   wait_event(wq, cond)               thread context; returns once cond is true; never
+ *                                      loses a wake_up sent after cond became true.
+ *   wait_event_timeout(wq, cond, ticks)  the same with a limit; 0 if it timed out.
+ *   sleep_on(&wq), module_sleep_on(&wq)  thread context; the historical call, which
+ *                                      loses a wake_up sent before it queued the caller
+ *                                      (docs/wait-queues.md). Kept for the lesson.
+ *   prepare_to_wait, prepare_to_wait_timeout, schedule, finish_wait: what wait_event is
+ *                                      made of; thread context.
+ */
+
+/* ---- /proc ------------------------------------------------------------------------------
+ * proc_create(name, show, data, THIS_MODULE) registers /proc/NAME; `cat /proc/NAME` calls
+ * show(out, data), which writes with proc_printf(out, fmt, ...) (printk's conversions).
+ * proc_create/proc_remove: thread context (init_module, cleanup_module). proc_create
+ * returns 0, or -1 if the name is taken, longer than 31 characters, or the table is
+ * full. proc_remove returns 0, or -1 if there is no such entry. A module must remove its
+ * entries in cleanup_module (and in init_module's failure path).
+ * show functions run in the shell's thread; they must not sleep. */
+struct ProcFile;
+typedef void (*proc_show_fn)(struct ProcFile *out, void *data);
+int proc_create(const char *name, proc_show_fn show, void *data, const void *owner);
+int proc_remove(const char *name);
+int proc_printf(struct ProcFile *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUARTZ_MODULE_H */

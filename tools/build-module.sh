@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Builds a Quartz loadable module (.ko, an i386 ELF relocatable object) from C and C++
+# sources against the module API (modules/include/quartz/module.h), then checks it the
+# way the kernel's loader will. The in-tree modules are built by this same script.
+#
+# Usage: tools/build-module.sh [-v] [-I DIR]... [-D NAME[=VALUE]]... -o OUT.ko SRC...
+#   -o OUT.ko   the module to write; its name is the file name without .ko
+#   SRC...      .c (C, gnu11) and .cpp/.cc/.cxx (C++, gnu++20) files, any number
+#   -I DIR      an extra include directory      -D NAME[=VALUE]  a preprocessor define
+#   -v          print every command before running it
+#   -h          this help
+# Environment: QUARTZ_CC, QUARTZ_CXX, QUARTZ_LD, QUARTZ_READELF choose the tools
+# (default: the i686-linux-gnu-* cross tools, else gcc/g++ -m32 and ld -m elf_i386);
+# QUARTZ_MODULE_CFLAGS adds flags after the standard ones (e.g. "-O0" to debug).
+# Exits 0 with OUT.ko written, or non-zero with a one-line reason (OUT.ko removed).
+set -euo pipefail
+
+prog=build-module.sh
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+
+usage() {
+  sed -n '/^# Usage:/,/^# Exits/p' "$(readlink -f "${BASH_SOURCE[0]}")" | sed 's/^# \{0,1\}//'
+}
+die() {
+  echo "$prog: error: $*" >&2
+  exit 1
+}
+verbose=0
+run() {
+  if [ $verbose -eq 1 ]; then
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
+  fi
+  "$@"
+}
+
+# ---- arguments ----
+out="" srcs=() extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) [ $# -ge 2 ] || die "-o needs a file name (try -h)"; out="$2"; shift ;;
+    -o*) out="${1#-o}" ;;
+    -I) [ $# -ge 2 ] || die "-I needs a directory (try -h)"; extra+=(-I "$2"); shift ;;
+    -I*) extra+=("$1") ;;
+    -D) [ $# -ge 2 ] || die "-D needs NAME[=VALUE] (try -h)"; extra+=(-D "$2"); shift ;;
+    -D*) extra+=("$1") ;;
+    -v) verbose=1 ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; srcs+=("$@"); break ;;
+    -*) echo "$prog: error: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) srcs+=("$1") ;;
+  esac
+  shift
+done
+if [ -z "$out" ]; then echo "$prog: error: no output given (-o NAME.ko)" >&2; usage >&2; exit 2; fi
+if [ ${#srcs[@]} -eq 0 ]; then echo "$prog: error: no source files given" >&2; usage >&2; exit 2; fi
+
+base=$(basename -- "$out")
+case "$base" in
+  *.ko) name="${base%.ko}" ;;
+  *) die "output $out must end in .ko (the module's name is its file name without .ko)" ;;
+esac
+[ -n "$name" ] || die "output $out has no module name before .ko"
+if ! [[ "$name" =~ ^[A-Za-z0-9_-]+$ ]]; then
+  die "module name '$name' (from $base) may hold only letters, digits, _ and -"
+fi
+if [ ${#name} -gt 31 ]; then
+  die "module name '$name' is ${#name} characters long; insmod accepts at most 31"
+fi
+
+have_cxx=0
+for s in "${srcs[@]}"; do
+  [ -f "$s" ] || die "$s: no such file"
+  case "$s" in
+    *.c) ;;
+    *.cpp|*.cc|*.cxx) have_cxx=1 ;;
+    *) die "$s: unknown source type (expected .c, .cpp, .cc or .cxx)" ;;
+  esac
+done
+
+# ---- tools ----
+find_tool() {  # VAR-VALUE CROSS-NAME FALLBACK... : prints the command words
+  if [ -n "$1" ]; then echo "$1"; return; fi
+  if command -v "$2" >/dev/null 2>&1; then echo "$2"; return; fi
+  shift 2
+  command -v "$1" >/dev/null 2>&1 || return 1
+  echo "$@"
+}
+tool=$(find_tool "${QUARTZ_CC:-}" i686-linux-gnu-gcc gcc) ||
+  die "no C compiler: install gcc-i686-linux-gnu (or gcc-multilib), or set QUARTZ_CC"
+read -r -a cc <<<"$tool"
+if [ $have_cxx -eq 1 ]; then
+  tool=$(find_tool "${QUARTZ_CXX:-}" i686-linux-gnu-g++ g++) ||
+    die "no C++ compiler: install g++-i686-linux-gnu (or g++-multilib), or set QUARTZ_CXX"
+  read -r -a cxx <<<"$tool"
+fi
+tool=$(find_tool "${QUARTZ_LD:-}" i686-linux-gnu-ld ld -m elf_i386) ||
+  die "no linker: install binutils-i686-linux-gnu (or binutils), or set QUARTZ_LD"
+read -r -a ld <<<"$tool"
+tool=$(find_tool "${QUARTZ_READELF:-}" i686-linux-gnu-readelf readelf) ||
+  die "no readelf: install binutils-i686-linux-gnu (or binutils), or set QUARTZ_READELF"
+read -r -a readelf <<<"$tool"
+
+# ---- flags (docs/modules.md says why each one is there) ----
+common=(-m32 -march=i686 -fno-pic -fno-pie -fno-common -ffreestanding
+        -fno-asynchronous-unwind-tables -fno-stack-protector -fcf-protection=none
+        -mgeneral-regs-only -O2 -g -Wall -Wextra -Werror
+        -fno-omit-frame-pointer -fno-optimize-sibling-calls
+        -I "$root/modules/include" -I "$root/kernel/lib")
+cflags=(-std=gnu11)
+cxxflags=(-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit)
+read -r -a user_flags <<<"${QUARTZ_MODULE_CFLAGS:-}"
+
+# ---- compile, link ----
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/quartz-module.XXXXXX")
+ok=0
+cleanup() {
+  rm -rf "$tmp"
+  if [ $ok -eq 0 ]; then rm -f "$out"; fi
+}
+trap cleanup EXIT
+
+objs=()
+i=0
+for s in "${srcs[@]}"; do
+  i=$((i + 1))
+  o="$tmp/$i-$(basename -- "${s%.*}").o"
+  case "$s" in
+    *.c) run "${cc[@]}" "${cflags[@]}" "${common[@]}" "${extra[@]}" "${user_flags[@]}" -c "$s" -o "$o" ||
+           die "compiling $s failed" ;;
+    *) run "${cxx[@]}" "${cxxflags[@]}" "${common[@]}" "${extra[@]}" "${user_flags[@]}" -c "$s" -o "$o" ||
+           die "compiling $s failed" ;;
+  esac
+  objs+=("$o")
+done
+
+outdir=$(dirname -- "$out")
+[ -d "$outdir" ] || run mkdir -p "$outdir" || die "cannot create $outdir"
+# -r: one relocatable object out of many, symbols and relocations kept (never strip a
+# module: the loader needs its symbol table).
+run "${ld[@]}" -r -o "$out" "${objs[@]}" || die "linking $out failed"
+
+# ---- check it as the loader will ----
+hdr=$("${readelf[@]}" -h "$out" 2>&1) || die "$out: readelf -h failed: $hdr"
+grep -q 'Type:[[:space:]]*REL ' <<<"$hdr" || die "$out: not a relocatable object (ET_REL)"
+grep -q 'Class:[[:space:]]*ELF32' <<<"$hdr" || die "$out: not ELF32"
+grep -q 'Machine:[[:space:]]*Intel 80386' <<<"$hdr" || die "$out: not for i386 (EM_386)"
+
+# Relocation types: only R_386_32 and R_386_PC32 with these flags.
+bad=$("${readelf[@]}" -W -r "$out" | awk '$3 ~ /^R_/ && $3 != "R_386_32" && $3 != "R_386_PC32" { print $3 }' | sort -u |
+      paste -sd, || true)
+[ -z "$bad" ] || die "$out: relocation types the module should not need: $bad (is -fno-pic in effect?)"
+
+syms=$("${readelf[@]}" -W -s "$out")
+# Columns: Num: Value Size Type Bind Vis Ndx Name
+common_syms=$(awk '$7 == "COM" { print $8 }' <<<"$syms" | sort -u | paste -sd, || true)
+[ -z "$common_syms" ] || die "$out: COMMON symbols $common_syms: the loader refuses them (build with -fno-common)"
+for s in init_module cleanup_module; do
+  if ! awk -v s="$s" '$8 == s && $5 == "GLOBAL" && $7 != "UND" { f = 1 } END { exit !f }' <<<"$syms"; then
+    if [ "$s" = init_module ]; then
+      die "$out: no global init_module (static? or C++ without extern \"C\"?)"
+    fi
+    echo "$prog: warning: $out: no global cleanup_module (static? or C++ without extern \"C\"?)" >&2
+  fi
+done
+
+# Global constructors: the loader runs none, so refuse a module that would need them.
+ctors=$("${readelf[@]}" -W -S "$out" |
+        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\.(init_array|ctors|preinit_array)/) print $i }' |
+        sort -u | paste -sd, || true)
+[ -z "$ctors" ] || die "$out: has $ctors (global constructors): Quartz runs none; use constexpr/constinit objects"
+
+imports=$(awk '$7 == "UND" && $8 != "" { print $8 }' <<<"$syms" | sort -u | paste -sd' ' || true)
+# Compiler helpers from libgcc (64-bit division and shifts: __udivdi3, __divdi3, __umoddi3,
+# ...) are not part of the module API: insmod would say "unknown symbol __udivdi3".
+for s in $imports; do
+  if [[ "$s" =~ ^__[a-z]+[ds]i[234]$ ]]; then
+    echo "$prog: warning: $out: needs $s, a libgcc helper (64-bit / or %?) the kernel does not export: insmod will fail with \"unknown symbol $s\"" >&2
+  fi
+done
+if [ $verbose -eq 1 ]; then
+  echo "$prog: $out: module $name, imports: ${imports:-none}"
+fi
+ok=1
