@@ -57,14 +57,31 @@ struct module {
   size_t symblob_len;
   quartz::SymbolTable syms;
   quartz::IntrusiveListNode node;
+  // Where each allocated section went, for debuggers (`add-symbol-file NAME.ko -s ...`).
+  // Names point into the boot module's image, which stays in memory.
+  struct { const char* name; uint32_t addr; } sections[24];
+  int nsections;
   uintptr_t end() const { return data_addr + data_size; }
   bool contains(uintptr_t a) const { return a >= text_addr && a < end(); }
 };
 
+extern "C" {
+// Called after a module's sections are in place (loaded=1) and before its memory is
+// freed (loaded=0). It does nothing: it is where a debugger puts a breakpoint to load
+// and drop the module's symbols (tools/gdb/quartz.py does, silently).
+[[gnu::noinline, gnu::used]] void quartz_module_event(struct module* m, int loaded) {
+  asm volatile("" ::"r"(m), "r"(loaded) : "memory");
+}
+}
+
 namespace quartz {
 namespace {
 
-IntrusiveList<module, &module::node> loaded;  // thread context, under `busy`
+}  // namespace
+// Named (not in the anonymous namespace) so that tools/gdb/quartz.py can find them.
+IntrusiveList<module, &module::node> g_modules;  // thread context, under `busy`
+namespace {
+auto& loaded = g_modules;
 bool busy = false;                             // one module operation at a time
 
 // ---- where modules live in the address space ----
@@ -333,10 +350,11 @@ int check_leftovers(module* m, bool undo) {
 }
 
 void free_module(module* m) {
+  quartz_module_event(m, 0);
   if (m->symblob) remember_ghost(*m, m->symblob_len);
   unmap_range(m->text_addr, m->end());
   for (int d = 0; d < m->ndeps; ++d) --m->deps[d]->refcount;
-  if (m->node.is_linked()) decltype(loaded)::remove(*m);
+  if (m->node.is_linked()) IntrusiveList<module, &module::node>::remove(*m);
   kfree(m->symblob);
   m->~module();
   kfree(m);
@@ -436,7 +454,13 @@ int load(const char* name) {
     ++rctx.deps[d]->refcount;
   }
   m->ndeps = rctx.ndeps;
+  for (uint32_t i = 1; i < info.shnum && m->nsections < 24; ++i) {
+    uint32_t addr;
+    if (!elf_section_address(layout, load, i, &addr)) continue;
+    m->sections[m->nsections++] = {elf_section_name(info, i), addr};
+  }
   loaded.push_back(*m);
+  quartz_module_event(m, 1);
 
   const int rc = m->init();  // the module's code, in this thread: it may sleep
   if (rc != 0) {

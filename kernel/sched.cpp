@@ -231,7 +231,7 @@ void thread_reap() {
     Thread* t = thread_of(z);
     {
       InterruptDisabler guard;
-      decltype(all_threads)::remove(*t);
+      IntrusiveList<Thread, &Thread::all_node>::remove(*t);
     }
     free_stack(t);
     delete t;

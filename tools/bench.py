@@ -64,6 +64,19 @@ def idle_cpu_percent(build, seconds=10):
         return 100.0 * (c1 - c0) / (t1 - t0)
 
 
+def module_costs(build):
+    import glob
+    mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
+    with Qemu(build, icount=True, initrd=mods,
+              append='run="modbench sched; insmod sched; sleep 100; rmmod sched; '
+                     'insmod sched_sync; sleep 100; rmmod sched_sync; poweroff 0"') as q:
+        cycle = int(q.expect(r"modbench: sched insmod \d+ \+ rmmod \d+ = (\d+) instructions", 120).group(1))
+        guide = int(q.expect(r"sched: unloaded \(cleanup_module took (\d+) ticks?\)").group(1))
+        sync = int(q.expect(r"sched_sync: unloaded \(cleanup_module took (\d+) ticks?\)").group(1))
+        q.wait_exit()
+        return cycle, guide, sync
+
+
 def host_benchmark(build):
     exe = os.path.join(build, "quartz_host_bench")
     if not os.path.exists(exe):
@@ -109,6 +122,16 @@ def main():
     ok &= good
     print(f"{'wake from IRQ 0 to the woken thread (idle)':<44} {wake:>14,}  "
           f"instructions, {same_tick}: runs in the same tick {'ok' if good else 'MISSED'}")
+    cycle, guide, sync = module_costs(build)
+    print(f"{'insmod+rmmod cycle of sched (idle excluded)':<44} {cycle:>14,}  instructions")
+    good = guide <= 1
+    ok &= good
+    print(f"{'unload latency, guide protocol (sched)':<44} {guide:>14}  "
+          f"<= 1 tick {'ok' if good else 'MISSED'}")
+    good = sync == 0
+    ok &= good
+    print(f"{'unload latency, cancel_task_sync (sched_sync)':<44} {sync:>14}  "
+          f"0 ticks {'ok' if good else 'MISSED'}")
     idle = idle_cpu_percent(build)
     good = idle < IDLE_CPU_GOAL
     ok &= good
