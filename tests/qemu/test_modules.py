@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import tempfile
 
 from quartz_qemu import Qemu
@@ -229,3 +230,40 @@ def modules_from_grub_iso(build):
         assert re.search(r"^sched +\d+ bytes", q.command("modules"), re.M)
         assert "Hello, world - this is the kernel speaking" in q.command("insmod hello")
         assert "Short is the life of a kernel module" in q.command("rmmod hello")
+
+
+def out_of_tree_module(build):
+    # A student's module built by tools/build-module.sh, handed over with -initrd.
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    tmp = tempfile.mkdtemp(prefix="quartz-mymod-")
+    try:
+        src = os.path.join(tmp, "mymod.c")
+        with open(src, "w") as f:
+            f.write('#include <quartz/module.h>\n'
+                    'static int runs;\n'
+                    'static void mymod_tick(void *data);\n'
+                    'static struct tq_struct task = { .routine = mymod_tick };\n'
+                    'static void mymod_tick(void *data) { (void)data; runs++; queue_task(&task, &tq_timer); }\n'
+                    'static void show(struct ProcFile *out, void *data) { (void)data; proc_printf(out, "mymod ran %d times\\n", runs); }\n'
+                    'int init_module(void) { printk("mymod: hello\\n"); queue_task(&task, &tq_timer);\n'
+                    '  return proc_create("mymod", show, 0, THIS_MODULE); }\n'
+                    'void cleanup_module(void) { proc_remove("mymod"); cancel_task_sync(&task); printk("mymod: bye\\n"); }\n')
+        ko = os.path.join(tmp, "mymod.ko")
+        p = subprocess.run([os.path.join(root, "tools", "build-module.sh"), "-o", ko, src],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert p.returncode == 0 and os.path.exists(ko), p.stdout
+        bad = os.path.join(tmp, "bad.c")
+        with open(bad, "w") as f:
+            f.write("int init_module(void) { return oops; }\n")
+        p = subprocess.run([os.path.join(root, "tools", "build-module.sh"), "-o",
+                            os.path.join(tmp, "bad.ko"), bad],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert p.returncode != 0 and not os.path.exists(os.path.join(tmp, "bad.ko")), p.stdout
+        with Qemu(build, initrd=[ko]) as q:
+            q.prompt()
+            assert "mymod: hello" in q.command("insmod mymod")
+            q.command("sleep 100")
+            assert re.search(r"mymod ran \d+ times", q.command("cat /proc/mymod"))
+            assert "mymod: bye" in q.command("rmmod mymod")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
