@@ -5,6 +5,7 @@
 #include "console.h"
 #include "panic.h"
 #include "pmm.h"
+#include "procfs.h"
 #include "selftest.h"
 #include "shell.h"
 #include "tqueue.h"
@@ -38,22 +39,29 @@ const char* free_result_text(Heap::FreeResult r) {
   }
 }
 
-int cmd_mem(int, char**) {
+void show_meminfo(ProcFile* out, void*) {
   const HeapStats s = kheap_stats();
-  kprintf("heap: %u bytes in use in %u allocations; arena %u KiB, %u bytes free\n",
-          unsigned(s.bytes_in_use), unsigned(s.live_allocations), unsigned(s.arena_bytes / 1024),
-          unsigned(s.free_bytes));
-  kprintf("heap: %u allocations and %u frees since boot\n", unsigned(s.total_allocs),
-          unsigned(s.total_frees));
-  kprintf("pages: %u free of %u (4 KiB each, %u KiB free)\n", unsigned(pmm_free_pages()),
-          unsigned(pmm_total_pages()), unsigned(pmm_free_pages() * 4));
-  return 0;
+  proc_printf(out, "heap: %u bytes in use in %u allocations; arena %u KiB, %u bytes free\n",
+              unsigned(s.bytes_in_use), unsigned(s.live_allocations),
+              unsigned(s.arena_bytes / 1024), unsigned(s.free_bytes));
+  proc_printf(out, "heap: %u allocations and %u frees since boot\n", unsigned(s.total_allocs),
+              unsigned(s.total_frees));
+  proc_printf(out, "pages: %u free of %u (4 KiB each, %u KiB free)\n", unsigned(pmm_free_pages()),
+              unsigned(pmm_total_pages()), unsigned(pmm_free_pages() * 4));
+}
+
+int cmd_mem(int argc, char**) {
+  if (argc != 1) return shell_usage("mem");
+  return proc_cat("meminfo");
 }
 }  // namespace
 
 SHELL_COMMAND(mem, "", "heap and page allocator statistics", cmd_mem);
 
-void kheap_init() { heap.init(kHeapBase, kHeapSize, commit_pages, nullptr, kPageSize); }
+void kheap_init() {
+  heap.init(kHeapBase, kHeapSize, commit_pages, nullptr, kPageSize);
+  proc_create("meminfo", show_meminfo, nullptr, nullptr);
+}
 
 HeapStats kheap_stats() {
   InterruptDisabler guard;

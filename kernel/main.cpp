@@ -118,6 +118,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   sched_init();
   apply_sched_cmdline();
   modules_init();
+  idt_register_proc();
   uart_enable_rx_interrupt();
   keyboard_init();
   cpu::raw_sti();

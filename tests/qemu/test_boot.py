@@ -16,6 +16,9 @@ def boot_kernel(build):
             assert re.search(rf"^  {name} ", out, re.M), f"help does not list {name}:\n{out}"
         assert q.command("echo hello   quartz world") == "hello quartz world\n"
         assert q.command('echo "two  spaces"') == "two  spaces\n"
+        assert re.search(r"heap: \d+ bytes in use", q.command("cat /proc/meminfo"))
+        m = re.search(r"\n  0   0x20 +(\d+) +0  timer", q.command("cat /proc/interrupts"))
+        assert m and int(m.group(1)) > 0, q.output[-1000:]
         q.send("poweroff 3\n")
         assert q.wait_exit() == exit_status(3)
 

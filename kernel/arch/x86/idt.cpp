@@ -5,6 +5,7 @@
 #include "cpu.h"
 #include "fault.h"
 #include "gdt.h"
+#include "../../procfs.h"
 #include "../../sched.h"
 #include "../../tqueue.h"
 #include "../../../drivers/pic.h"
@@ -65,6 +66,20 @@ void irq_register(int irq, IrqHandler handler) {
 
 
 const IrqStats& irq_stats() { return stats; }
+
+namespace {
+constexpr const char* kIrqNames[kIrqCount] = {"timer (PIT)", "keyboard", "cascade", "COM2", "COM1",
+                                              "-", "-", "LPT1 / spurious", "RTC", "-", "-", "-",
+                                              "PS/2 mouse", "FPU", "ATA 1", "ATA 2 / spurious"};
+void show_interrupts(ProcFile* out, void*) {
+  proc_printf(out, "IRQ vector %10s %9s  device\n", "count", "spurious");
+  for (int i = 0; i < kIrqCount; ++i)
+    proc_printf(out, "%3d   0x%02x %10u %9u  %s\n", i, kIrqBase + i, stats.count[i], stats.spurious[i],
+                kIrqNames[i]);
+}
+}  // namespace
+
+void idt_register_proc() { proc_create("interrupts", show_interrupts, nullptr, nullptr); }
 
 }  // namespace quartz
 

@@ -30,5 +30,6 @@ struct IrqStats {
   uint32_t spurious[kIrqCount];
 };
 const IrqStats& irq_stats();
+void idt_register_proc();  // /proc/interrupts: counts and spurious IRQs per line
 
 }  // namespace quartz
