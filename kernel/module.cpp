@@ -23,6 +23,7 @@
 #include "shell.h"
 #include "timer.h"
 #include "tqueue.h"
+#include "trace.h"
 
 extern "C" const kernel_symbol __ksymtab_start[], __ksymtab_end[];
 
@@ -374,6 +375,9 @@ int load(const char* name) {
     kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
     return 1;
   }
+  const char* tname = trace_intern(name);
+  auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
+  phase(kModValidate);
   const auto* image = reinterpret_cast<const uint8_t*>(bm->start);
   const size_t size = bm->end - bm->start;
   ElfInfo info;
@@ -383,6 +387,7 @@ int load(const char* name) {
     kprintf("insmod: %s.ko: %s\n", name, err.msg);
     return 1;
   }
+  phase(kModAllocate);
   const uint32_t total = layout.text_size + layout.data_size;
   const uintptr_t base = alloc_va(total);
   if (!base || !map_range(base, base + total)) {
@@ -408,6 +413,7 @@ int load(const char* name) {
   const ElfLoad load{reinterpret_cast<uint8_t*>(m->text_addr), uint32_t(m->text_addr),
                      reinterpret_cast<uint8_t*>(m->data_addr), uint32_t(m->data_addr)};
   auto fail = [&](const char* why) {
+    phase(kModFailed);
     kprintf("insmod: %s.ko: %s\n", name, why);
     unmap_range(base, base + total);
     kfree(m->symblob);
@@ -415,7 +421,9 @@ int load(const char* name) {
     kfree(m);
     return 1;
   };
+  phase(kModResolve);  // resolving and relocating happen in one pass over the relocations
   if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) return fail(err.msg);
+  phase(kModRelocate);
   if (rctx.too_many_deps) return fail("uses more than 8 modules");
   uint32_t init = 0, cleanup = 0;
   if (!elf_find_symbol(info, layout, load, "init_module", &init)) return fail("no init_module");
@@ -462,8 +470,11 @@ int load(const char* name) {
   loaded.push_back(*m);
   quartz_module_event(m, 1);
 
+  phase(kModComing);
+  phase(kModInit);
   const int rc = m->init();  // the module's code, in this thread: it may sleep
   if (rc != 0) {
+    phase(kModFailed);
     m->state = ModState::Going;
     kprintf("insmod: %s: init_module failed with %d; undoing what it left behind\n", name, rc);
     if (check_leftovers(m, true) != 0) {
@@ -474,6 +485,7 @@ int load(const char* name) {
     return 1;
   }
   m->state = ModState::Live;
+  phase(kModLive);
   kprintf("%s: loaded at %p (text %u bytes, data %u bytes)\n", name,
           reinterpret_cast<void*>(m->text_addr), unsigned(m->text_size), unsigned(m->data_size));
   return 0;
@@ -500,9 +512,11 @@ int unload(const char* name) {
       return 1;
     }
     m->state = ModState::Going;
+    trace(TraceType::Module, trace_ptr(trace_intern(name)), kModCleanup);
     const unsigned long start = jiffies;
     m->cleanup();  // blocks this thread until the module's protocol says it is done
     took = jiffies - start;
+    trace(TraceType::Module, trace_ptr(trace_intern(name)), kModGoing);
   }
   // Beyond Linux 2.2: the kernel itself checks that nothing still points in.
   const int left = check_leftovers(m, false);
@@ -512,6 +526,7 @@ int unload(const char* name) {
             left == 1 ? "s" : "", name);
     return 1;
   }
+  trace(TraceType::Module, trace_ptr(trace_intern(name)), kModFree);
   free_module(m);
   kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
   return 0;

@@ -16,6 +16,7 @@
 #include "procfs.h"
 #include "shell.h"
 #include "timer.h"
+#include "trace.h"
 
 extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
 extern "C" void thread_start();
@@ -29,6 +30,7 @@ unsigned long watchdog_releases = 0;
 
 struct KernelSchedHooks : SchedHooksBase {
   static void switch_to(SchedThread* from, SchedThread* to) {
+    trace(TraceType::Switch, thread_of(from)->id, thread_of(to)->id);
     switch_context(&thread_of(from)->saved_esp, thread_of(to)->saved_esp);
   }
   static unsigned long now() { return jiffies; }
@@ -323,8 +325,27 @@ void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, 
   for (size_t i = 0; i < n; ++i) fn(ctx, *found[i]);
 }
 
+void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx) {
+  static struct {
+    uint32_t id;
+    char name[16];
+  } copy[kMaxThreads + 1];  // the shell thread only
+  size_t n = 0;
+  {
+    InterruptDisabler guard;
+    for (Thread& t : all_threads) {
+      if (n == kMaxThreads + 1) break;
+      copy[n].id = t.id;
+      __builtin_memcpy(copy[n].name, t.name, sizeof t.name);
+      ++n;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) fn(ctx, copy[i].id, copy[i].name);
+}
+
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
+  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   return core.block_on(wq);
 }
 
@@ -346,10 +367,14 @@ void __init_waitqueue_head(wait_queue_head_t* wq, const char* name) {
   wq->name = name;
 }
 
-void wake_up(wait_queue_head_t* wq) { core.wake_up(wq); }
+void wake_up(wait_queue_head_t* wq) {
+  const int n = core.wake_up(wq);
+  if (g_trace_enabled) trace_event(TraceType::WakeUp, trace_ptr(trace_intern(wq->name)), uint32_t(n));
+}
 
 void sleep_on(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
+  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.block_on(wq);
 }
 // The guide's footnote: module_sleep_on and sleep_on are the same function.
@@ -357,6 +382,7 @@ void module_sleep_on(wait_queue_head_t* wq) __attribute__((alias("sleep_on")));
 
 void prepare_to_wait(wait_queue_head_t* wq) {
   might_sleep("wait_event", __builtin_return_address(0));
+  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.prepare_to_wait(wq);
 }
 

@@ -63,6 +63,8 @@ unsigned long sched_watchdog_releases();
 // about to be freed must not leave behind. Thread context.
 void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),
                               void* ctx);
+// Calls fn(ctx, id, name) for every thread (for the trace dump's row names).
+void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
 }  // namespace quartz

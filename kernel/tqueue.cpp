@@ -12,6 +12,7 @@
 #include "procfs.h"
 #include "shell.h"
 #include "timer.h"
+#include "trace.h"
 
 namespace quartz {
 namespace {
@@ -38,12 +39,47 @@ volatile uint32_t bh_disable_count = 0;  // interrupts off to change
 
 using KernelTaskQueue = TaskQueue<InterruptDisabler, KernelTqHooks>;
 
+namespace {
+// The same queue with trace points at each step of a drain, used only while tracing:
+// the plain drain keeps no trace points (they would cost every task an instruction or
+// two). Both share the queues (the registry is per guard type).
+struct TracingTqHooks : KernelTqHooks {
+  static void step(TqStep s, task_queue* q, const tq_struct* t) {
+    switch (s) {
+      case TqStep::AfterTakeover:
+        trace_event(TraceType::DrainStart, trace_ptr(trace_intern(q->name)), 0);
+        break;
+      case TqStep::AfterClaim:
+        trace_event(TraceType::RoutineStart, trace_ptr(reinterpret_cast<void*>(q->running_routine)),
+                    trace_ptr(t));
+        break;
+      case TqStep::AfterRoutine:
+        trace_event(TraceType::RoutineEnd, trace_ptr(reinterpret_cast<void*>(q->running_routine)), 0);
+        break;
+      case TqStep::AfterFinish:
+        trace_event(TraceType::DrainEnd, trace_ptr(trace_intern(q->name)), 0);
+        break;
+      default: break;
+    }
+  }
+};
+using TracingTaskQueue = TaskQueue<InterruptDisabler, TracingTqHooks>;
+}  // namespace
+
 void tq_timer_bottom_half() {
   if (bh_disable_count) [[unlikely]] {
     KernelTaskQueue::note_skipped(&tq_timer, 1);
     return;
   }
   KernelTaskQueue::run(&tq_timer);
+}
+
+void tq_timer_bottom_half_traced() {
+  if (bh_disable_count) {
+    KernelTaskQueue::note_skipped(&tq_timer, 1);
+    return;
+  }
+  TracingTaskQueue::run(&tq_timer);
 }
 
 void bh_disable() {
@@ -120,6 +156,8 @@ extern "C" {
 DECLARE_TASK_QUEUE(tq_timer);
 
 int queue_task(struct tq_struct* task, task_queue* queue) {
+  if (task) quartz::trace(quartz::TraceType::QueueTask, quartz::trace_ptr(task),
+                          quartz::trace_ptr(reinterpret_cast<void*>(task->routine)));
   return KernelTaskQueue::queue_task(task, queue);
 }
 void run_task_queue(task_queue* queue) { KernelTaskQueue::run(queue); }

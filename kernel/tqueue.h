@@ -10,6 +10,7 @@ void tqueue_init();  // boot: /proc/tq and the `tq` command
 // IRQ 0's bottom half: drains tq_timer (or counts a skipped tick). Called by the IRQ 0
 // path after the EOI, with interrupts on.
 void tq_timer_bottom_half();
+void tq_timer_bottom_half_traced();  // the same with trace points (tracing on)
 // Holds off the tq_timer drain (like Linux's local_bh_disable): ticks still count
 // jiffies, and each tick that could not drain is counted as skipped. Nests.
 void bh_disable();

@@ -240,6 +240,11 @@ Guard make_tq_guard([[maybe_unused]] TqSite site) {
 // The queue machinery for one interrupt-guard type and one set of hooks. All members are
 // static: the state is in the task_queue heads and in one registry of queues per
 // instantiation (the kernel has exactly one instantiation).
+template <class Guard>
+struct TqRegistry {
+  inline static task_queue* head = nullptr;  // IRQs off
+};
+
 template <class Guard, class Hooks = TaskQueueHooksBase>
 class TaskQueue {
  public:
@@ -430,7 +435,7 @@ class TaskQueue {
   static auto current_routine() -> void (*)(void*) {
     auto guard = make_tq_guard<Guard>(TqSite::Inspect);
     const std::uintptr_t self = Hooks::context();
-    for (task_queue* q = registry_; q; q = q->next_queue) {
+    for (task_queue* q = registry(); q; q = q->next_queue) {
       if (tq_detail::load_running(q) && q->drain_ctx == self) return q->running_routine;
     }
     return nullptr;
@@ -456,7 +461,7 @@ class TaskQueue {
   static std::size_t queues(task_queue** out, std::size_t cap) {
     auto guard = make_tq_guard<Guard>(TqSite::Inspect);
     std::size_t n = 0;
-    for (task_queue* q = registry_; q; q = q->next_queue, ++n) {
+    for (task_queue* q = registry(); q; q = q->next_queue, ++n) {
       if (n < cap) out[n] = q;
     }
     return n;
@@ -468,7 +473,7 @@ class TaskQueue {
   static std::size_t find_in_range(std::uintptr_t lo, std::uintptr_t hi, TqRangeFn fn, void* ctx) {
     auto guard = make_tq_guard<Guard>(TqSite::Inspect);
     std::size_t hits = 0;
-    for (task_queue* q = registry_; q; q = q->next_queue) {
+    for (task_queue* q = registry(); q; q = q->next_queue) {
       hits += tq_detail::scan_range(q, lo, hi, fn, ctx);
     }
     return hits;
@@ -494,7 +499,7 @@ class TaskQueue {
     {
       auto guard = make_tq_guard<Guard>(TqSite::Registry);
       if (queue->queued == 0 && !queue->draining) {
-        for (task_queue** p = &registry_; *p; p = &(*p)->next_queue) {
+        for (task_queue** p = &registry(); *p; p = &(*p)->next_queue) {
           if (*p == queue) {
             *p = queue->next_queue;
             break;
@@ -515,20 +520,22 @@ class TaskQueue {
   static void register_locked(task_queue* queue) {
     if (!queue->registered) {
       queue->registered = 1;
-      queue->next_queue = registry_;
-      registry_ = queue;
+      queue->next_queue = registry();
+      registry() = queue;
     }
   }
 
   // The draining queue whose routine for `task` is running now, if any.
   static task_queue* running_queue_locked(const tq_struct* task) {
-    for (task_queue* q = registry_; q; q = q->next_queue) {
+    for (task_queue* q = registry(); q; q = q->next_queue) {
       if (tq_detail::load_running(q) == task) return q;
     }
     return nullptr;
   }
 
-  inline static task_queue* registry_ = nullptr;  // IRQs off
+  // Shared by every instantiation with the same Guard (the kernel's traced and plain
+  // drains see one set of queues).
+  static task_queue*& registry() { return TqRegistry<Guard>::head; }
 };
 
 }  // namespace quartz

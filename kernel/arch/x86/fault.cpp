@@ -9,6 +9,7 @@
 #include "../../kallsyms.h"
 #include "../../panic.h"
 #include "../../sched.h"
+#include "../../trace.h"
 #include "../../shell.h"
 
 extern "C" char boot_stack_guard[], boot_stack_bottom[];
@@ -91,6 +92,9 @@ const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector
 void fault_set_recovery(JmpBuf* buf) { current_thread()->fault_recovery = buf; }
 void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
 void fault_set_address_namer(AddressNameFn fn) { address_namer = fn; }
+bool fault_name_address(uintptr_t addr, char* buf, size_t len) {
+  return address_namer && address_namer(addr, buf, len);
+}
 
 void fault_init_double_fault() {
   gdt_init_double_fault_task(paging_cr3(), double_fault_task,
@@ -143,6 +147,7 @@ void fault_handle(InterruptFrame& f) {
     kprintf("NMI received (ignored)\n");
     return;
   }
+  trace(TraceType::Fault, v, f.eip);
   kprintf("\n*** EXCEPTION %u: %s", v, kNames[v]);
   if (has_error_code(v)) kprintf(", error code 0x%x", f.error_code);
   kprintf("\nEIP=");

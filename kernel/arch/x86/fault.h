@@ -33,6 +33,7 @@ using StackOwnerFn = const char* (*)(uintptr_t addr);
 // "sched_tick+0x12 [sched]" or "in unloaded module sched: sched_tick+0x12".
 using AddressNameFn = bool (*)(uintptr_t addr, char* buf, size_t len);
 void fault_set_address_namer(AddressNameFn fn);
+bool fault_name_address(uintptr_t addr, char* buf, size_t len);
 void fault_set_stack_owner_lookup(StackOwnerFn fn);
 
 }  // namespace quartz

@@ -7,7 +7,9 @@
 #include "gdt.h"
 #include "../../procfs.h"
 #include "../../sched.h"
+#include "../../timer.h"
 #include "../../tqueue.h"
+#include "../../trace.h"
 #include "../../../drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
@@ -85,18 +87,24 @@ void idt_register_proc() { proc_create("interrupts", show_interrupts, nullptr, n
 
 using namespace quartz;
 
-extern "C" void interrupt_dispatch(InterruptFrame* frame) {
+namespace {
+// The dispatcher, in two builds: Traced records IRQ entry/exit, ticks and the drain's
+// steps; the plain one (tracing off) has no trace points on the hottest path.
+template <bool Traced>
+[[gnu::always_inline]] inline void dispatch(InterruptFrame* frame) {
   const uint32_t vector = frame->vector;
-  if (g_idle_halted) [[unlikely]] sched_account_idle();
   __atomic_add_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);  // one `incl`
+  if constexpr (Traced) trace_event(TraceType::IrqEntry, vector, 0);
   if (vector < kIrqBase) {
     fault_handle(*frame);
+    if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
     __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
     return;
   }
   const int irq = int(vector) - kIrqBase;
   if ((irq == 7 || irq == 15) && g_pic.is_spurious(irq)) {
     ++stats.spurious[irq];
+    if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
     __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
     return;
   }
@@ -107,12 +115,29 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
     // IRQs) may arrive while the deferred work runs. The work must cope with that.
     cpu::raw_sti();
-    tq_timer_bottom_half();
+    if constexpr (Traced) {
+      trace_event(TraceType::Tick, uint32_t(jiffies), 0);
+      tq_timer_bottom_half_traced();
+    } else {
+      tq_timer_bottom_half();
+    }
     cpu::raw_cli();
   }
+  if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
   __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
   // Leaving the outermost interrupt: if it woke a thread or used up the slice, switch
   // now (the interrupted thread resumes here later and returns through iret).
   if (__atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && *g_need_resched)
     sched_preempt_on_irq_exit();
+}
+[[gnu::noinline]] void dispatch_traced(InterruptFrame* frame) { dispatch<true>(frame); }
+}  // namespace
+
+extern "C" void interrupt_dispatch(InterruptFrame* frame) {
+  if (g_idle_halted) [[unlikely]] sched_account_idle();
+  if (g_trace_enabled) [[unlikely]] {
+    dispatch_traced(frame);
+    return;
+  }
+  dispatch<false>(frame);
 }
