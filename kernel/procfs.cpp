@@ -2,10 +2,12 @@
 #include "procfs.h"
 #include "arch/x86/irq_guard.h"
 #include "console.h"
+#include "format.h"
 #include "shell.h"
 
 struct ProcFile {
-  int bytes;  // written so far
+  int bytes;     // written so far
+  bool discard;  // read for the side effect only (like `cat FILE > /dev/null`)
 };
 
 namespace quartz {
@@ -42,6 +44,16 @@ int cmd_cat(int argc, char** argv) {
   return 0;
 }
 
+int cmd_read(int argc, char** argv) {
+  const size_t plen = __builtin_strlen(kPrefix);
+  if (argc != 2 || __builtin_strncmp(argv[1], kPrefix, plen) != 0) return shell_usage("read");
+  if (proc_read(argv[1] + plen, true) != 0) {
+    kprintf("read: %s: no such file\n", argv[1]);
+    return 1;
+  }
+  return 0;
+}
+
 int cmd_ls(int argc, char** argv) {
   if (argc > 2 || (argc == 2 && __builtin_strcmp(argv[1], "/proc") != 0 &&
                    __builtin_strcmp(argv[1], "/proc/") != 0))
@@ -54,11 +66,14 @@ int cmd_ls(int argc, char** argv) {
 
 SHELL_COMMAND(cat, "/proc/NAME", "print a /proc file", cmd_cat);
 SHELL_COMMAND(ls, "[/proc]", "list the /proc files", cmd_ls);
+SHELL_COMMAND(read, "/proc/NAME", "read a /proc file and discard what it says", cmd_read);
 
-int proc_cat(const char* name) {
+int proc_cat(const char* name) { return proc_read(name, false); }
+
+int proc_read(const char* name, bool discard) {
   Entry* e = find(name);
   if (!e) return 1;
-  ProcFile out{0};
+  ProcFile out{0, discard};
   e->show(&out, e->data);
   return 0;
 }
@@ -102,7 +117,8 @@ extern "C" int proc_remove(const char* name) {
 extern "C" int proc_printf(ProcFile* out, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  const int n = vkprintf(fmt, ap);
+  const int n = (out && out->discard) ? vformat([](void*, char) {}, nullptr, fmt, ap)
+                                      : vkprintf(fmt, ap);
   va_end(ap);
   if (out) out->bytes += n;
   return n;

@@ -20,6 +20,8 @@ int proc_printf(struct ProcFile* out, const char* fmt, ...) __attribute__((forma
 namespace quartz {
 // Prints /proc/NAME (NAME without the prefix) to the console; 0, or 1 with an error.
 int proc_cat(const char* name);
+// Reads /proc/NAME, printing it, or (discard) only for its side effects.
+int proc_read(const char* name, bool discard);
 // Calls fn for each entry whose show function or data lies in [lo, hi) or whose owner
 // is `owner`: what still points into a module being freed.
 void proc_find(const void* owner, uintptr_t lo, uintptr_t hi,

@@ -62,21 +62,13 @@ void bg_thread(void* line) {
 
 int cmd_bg(int argc, char** argv) {
   if (argc < 2) return shell_usage("bg");
-  // Rebuild the line from the words (split_args removed the quotes; re-quote words).
-  size_t len = 0;
-  for (int i = 1; i < argc; ++i) len += __builtin_strlen(argv[i]) + 3;
-  char* line = static_cast<char*>(kmalloc(len + 1));
+  char* line = static_cast<char*>(kmalloc(kShellLineMax + 1));
   if (!line) return 1;
-  char* p = line;
-  for (int i = 1; i < argc; ++i) {
-    *p++ = '"';
-    const size_t n = __builtin_strlen(argv[i]);
-    __builtin_memcpy(p, argv[i], n);
-    p += n;
-    *p++ = '"';
-    *p++ = ' ';
+  if (!shell_join(argc - 1, argv + 1, line, kShellLineMax + 1)) {
+    kfree(line);
+    kprintf("bg: command too long\n");
+    return 1;
   }
-  *p = 0;
   Thread* t = thread_create(argv[1], bg_thread, line);
   if (!t) {
     kfree(line);
@@ -92,6 +84,28 @@ SHELL_COMMAND(bg, "COMMAND [ARGS...]", "run a command in a thread of its own", c
 SHELL_COMMAND(help, "[COMMAND]", "list the commands, or describe one", cmd_help);
 SHELL_COMMAND(echo, "[WORD...]", "print the words", cmd_echo);
 SHELL_COMMAND(bootstat, "", "instructions spent from kernel entry to the first prompt", cmd_bootstat);
+
+bool shell_join(int argc, char** argv, char* out, size_t cap) {
+  size_t len = 0;
+  for (int i = 0; i < argc; ++i) {
+    const char* w = argv[i];
+    bool quote = *w == 0, has_double = false;
+    for (const char* p = w; *p; ++p) {
+      quote |= *p == ' ' || *p == '\t' || *p == ';' || *p == '\'' || *p == '"';
+      has_double |= *p == '"';
+    }
+    const char q = has_double ? '\'' : '"';
+    const size_t n = __builtin_strlen(w);
+    if (len + n + 4 > cap) return false;
+    if (i) out[len++] = ' ';
+    if (quote) out[len++] = q;
+    __builtin_memcpy(out + len, w, n);
+    len += n;
+    if (quote) out[len++] = q;
+  }
+  out[len] = 0;
+  return true;
+}
 
 const ShellCommand* shell_find(const char* name) {
   for (const ShellCommand* c = __shell_cmds_start; c < __shell_cmds_end; ++c)

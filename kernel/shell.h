@@ -4,6 +4,7 @@
 // Contract: commands run in the shell's thread context with interrupts enabled; they
 // may sleep. A fault inside a command is reported and the shell takes over again.
 #pragma once
+#include <cstddef>
 
 namespace quartz {
 
@@ -27,6 +28,9 @@ int shell_run_line(char* line);
 // Runs the boot script, then reads lines forever.
 [[noreturn]] void shell_main(const char* script);
 const ShellCommand* shell_find(const char* name);
+// Joins words back into a command line, quoting a word only where it needs it (blanks,
+// ';' or quotes inside). False if it does not fit in cap.
+bool shell_join(int argc, char** argv, char* out, size_t cap);
 // Prints "usage: NAME USAGE" for the command; returns 1 for use as an error status.
 int shell_usage(const char* name);
 

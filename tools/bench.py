@@ -77,6 +77,16 @@ def module_costs(build):
         return cycle, guide, sync
 
 
+def two_ways(build):
+    import glob
+    mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
+    with Qemu(build, icount=True, initrd=mods, append='run="cronbench 100; poweroff 0"') as q:
+        cron = int(q.expect(r"first way\): \d+ activations, (\d+) instructions each", 120).group(1))
+        tq = int(q.expect(r"second way\): \d+ activations, (\d+) instructions each").group(1))
+        q.wait_exit()
+        return cron, tq
+
+
 def host_benchmark(build):
     exe = os.path.join(build, "quartz_host_bench")
     if not os.path.exists(exe):
@@ -132,6 +142,10 @@ def main():
     ok &= good
     print(f"{'unload latency, cancel_task_sync (sched_sync)':<44} {sync:>14}  "
           f"0 ticks {'ok' if good else 'MISSED'}")
+    per_cron, per_tq = two_ways(build)
+    print(f"{'periodic work: every + /proc (first way)':<44} {per_cron:>14,}  instructions per activation")
+    print(f"{'periodic work: tq_timer task (second way)':<44} {per_tq:>14,}  instructions per activation")
+    print(f"{'ratio first/second':<44} {per_cron / per_tq:>14.1f}x")
     idle = idle_cpu_percent(build)
     good = idle < IDLE_CPU_GOAL
     ok &= good
