@@ -292,7 +292,7 @@ namespace {
 unsigned long watchdog_countdown = 1;  // IRQ 0 only
 }  // namespace
 
-void sched_tick() {
+void sched_timer_tick() {
   core.tick_irqs_off();
   if (--watchdog_countdown == 0) [[unlikely]] {
     watchdog_countdown = timer_hz();

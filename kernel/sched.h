@@ -3,7 +3,7 @@
 // sleep_on watchdog, and the wait-queue C API (wait_api.h).
 //
 // Contract: thread_create/thread_exit/thread_yield/sleep functions from thread context;
-// sched_tick from IRQ 0; sched_preempt_on_irq_exit from the outermost interrupt exit.
+// sched_timer_tick from IRQ 0; sched_preempt_on_irq_exit from the outermost interrupt exit.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +43,7 @@ void thread_reap();
 // Sleeps the current thread for `ticks` ticks.
 void sleep_ticks(unsigned long ticks);
 
-void sched_tick();                  // IRQ 0, interrupts off
+void sched_timer_tick();            // IRQ 0, interrupts off (not `sched_tick`: that is the module's routine)
 extern const volatile bool* const g_need_resched;  // read by the interrupt exit path
 // TSC units spent halted in the idle thread (accounted by the interrupt that ends each
 // halt): benchmarks subtract it so that, under -icount, they count only instructions.

@@ -22,15 +22,24 @@ constexpr uint32_t kDefaultHz = 100;
 
 constexpr bool hz_valid(long long hz) { return hz >= kMinHz && hz <= kMaxHz; }
 // Rounded to the nearest divisor.
-constexpr uint16_t divisor_for(uint32_t hz) { return uint16_t((kInputHz + hz / 2) / hz); }
+constexpr uint16_t divisor_for(uint32_t hz) {
+  // LAB(1) BEGIN: the channel-0 divisor for `hz`: kInputHz / hz, rounded to the nearest integer
+  return uint16_t((kInputHz + hz / 2) / hz);
+  // LAB(1) STUB: (void)hz;
+  // LAB(1) STUB: return 0;
+  // LAB(1) END
+}
 }  // namespace pit
 
 template <class Io>
 void pit_program(uint32_t hz) {
   const uint16_t d = pit::divisor_for(hz);
+  // LAB(1) BEGIN: program channel 0: the control word to the command port, then the divisor's low byte and high byte
   Io::out8(pit::kCommand, pit::kCh0LoHiRateGen);
   Io::out8(pit::kChannel0, uint8_t(d & 0xFF));
   Io::out8(pit::kChannel0, uint8_t(d >> 8));
+  // LAB(1) STUB: (void)d;
+  // LAB(1) END
 }
 
 }  // namespace quartz

@@ -154,6 +154,7 @@ class SchedCore {
   // Linux's prepare_to_wait: queue the current thread on wq (once) and mark it Blocked.
   // deadline: jiffies at which it wakes anyway (has_deadline).
   void prepare_to_wait(wait_queue_head* wq, bool has_deadline = false, unsigned long deadline = 0) {
+    // LAB(4) BEGIN: under the guard: put the current thread on wq once (off any other queue), mark it Blocked (blocked_since, wake_reason), arm the timer if has_deadline
     Guard guard;
     SchedThread* t = current_;
     if (t->waiting_on != wq) {
@@ -165,6 +166,8 @@ class SchedCore {
     t->state = ThreadState::Blocked;
     t->wake_reason = WakeReason::None;
     if (has_deadline) arm_timer_locked(t, deadline);
+    // LAB(4) STUB: (void)wq; (void)has_deadline; (void)deadline;
+    // LAB(4) END
   }
 
   void finish_wait(wait_queue_head* /*wq*/) {
@@ -195,6 +198,7 @@ class SchedCore {
 
   // Wakes every thread sleeping on wq. Returns how many.
   int wake_up(wait_queue_head* wq) {
+    // LAB(4) BEGIN: under the guard, wake (wake_locked) every thread on wq's sleepers list; return how many
     Guard guard;
     int n = 0;
     sched_detail::wq_fix(wq);
@@ -203,6 +207,9 @@ class SchedCore {
       ++n;
     }
     return n;
+    // LAB(4) STUB: (void)wq;
+    // LAB(4) STUB: return 0;
+    // LAB(4) END
   }
 
   // Sleeps for `ticks` ticks on a private queue.

@@ -211,6 +211,7 @@ inline tq_struct* claim_next(task_queue* queue, void (**routine)(void*), void** 
     *corrupt = true;
     return nullptr;
   }
+  // LAB(3) BEGIN: claim `task`: pop it off the batch, copy routine and data out, clear its links, count it, mark it idle, THEN clear pending; publish it as running
   tq_struct* next = task->tq_next;
   queue->batch = next;
   if (next) next->tq_prev = nullptr;
@@ -225,6 +226,9 @@ inline tq_struct* claim_next(task_queue* queue, void (**routine)(void*), void** 
   __atomic_store_n(&queue->running_routine, *routine, __ATOMIC_RELAXED);
   __atomic_store_n(&queue->running, task, __ATOMIC_RELAXED);
   return task;
+  // LAB(3) STUB: (void)routine; (void)data;
+  // LAB(3) STUB: return nullptr;
+  // LAB(3) END
 }
 }  // namespace tq_detail
 
@@ -256,16 +260,20 @@ class TaskQueue {
       auto guard = make_tq_guard<Guard>(TqSite::Queue);
       if (!task || !queue) {
         fault = TqFault{TqFaultKind::NullPointer, "queue_task", task, nullptr, queue, 0, 0};
-      } else if (!tq_detail::check_task(task, "queue_task", &fault)) {
-        // fall through to report
-      } else if (task->sync & TQ_SYNC_PENDING) {
-        if (tq_detail::check_links(task, "queue_task", &fault)) return 0;
-      } else {
-        register_locked(queue);
-        if (task->sync & TQ_SYNC_CANCEL_MASK) return 0;  // cancel_sync in progress
-        tq_detail::link_tail(queue, task);
-        return 1;
+      } else if (tq_detail::check_task(task, "queue_task", &fault)) {
+        // LAB(3) BEGIN: already pending: 0 (after check_links; on a bad link fall through to report); else register the queue, refuse (0) while a cancel is in progress, link at the tail, 1
+        if (task->sync & TQ_SYNC_PENDING) {
+          if (tq_detail::check_links(task, "queue_task", &fault)) return 0;
+        } else {
+          register_locked(queue);
+          if (task->sync & TQ_SYNC_CANCEL_MASK) return 0;  // cancel_sync in progress
+          tq_detail::link_tail(queue, task);
+          return 1;
+        }
+        // LAB(3) STUB: return 0;
+        // LAB(3) END
       }
+      // else check_task failed: fall through to report
     }
     Hooks::fault(fault);
     return 0;
@@ -285,10 +293,12 @@ class TaskQueue {
         ++queue->drains;
         return;
       }
+      // LAB(3) BEGIN: take the whole list over: mark the queue draining in this context, move it to `batch`, leave the queue empty
       queue->draining = 1;
       queue->drain_ctx = Hooks::context();
       queue->batch = queue->head;
       queue->head = queue->tail = nullptr;
+      // LAB(3) END
       start = Hooks::now();
     }
     Hooks::step(TqStep::AfterTakeover, queue, nullptr);

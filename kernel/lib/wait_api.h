@@ -50,6 +50,7 @@ void schedule(void);
 void finish_wait(wait_queue_head_t *wq);
 extern volatile unsigned long jiffies;
 
+// LAB(4) BEGIN: wait_event: loop { prepare_to_wait (queue first), test the condition, schedule() }, then finish_wait
 #define wait_event(wq, condition)                 \
     do {                                          \
         for (;;) {                                \
@@ -59,6 +60,8 @@ extern volatile unsigned long jiffies;
         }                                         \
         finish_wait(&(wq));                       \
     } while (0)
+// LAB(4) STUB: #define wait_event(wq, condition) do { while (!(condition)) { prepare_to_wait(&(wq)); schedule(); } finish_wait(&(wq)); } while (0)
+// LAB(4) END
 
 #define wait_event_timeout(wq, condition, timeout)                          \
     ({                                                                      \

@@ -33,7 +33,11 @@ constexpr const char* kNames[32] = {
     "#VC VMM communication", "#SX security", "reserved (31)"};
 
 constexpr bool has_error_code(uint32_t v) {
+  // LAB(2) BEGIN: true for the vectors whose exception pushes an error code (Intel SDM Vol. 3A Table 6-1)
   return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+  // LAB(2) STUB: (void)v;
+  // LAB(2) STUB: return false;
+  // LAB(2) END
 }
 
 const char* stack_owner(uintptr_t addr) {
@@ -44,18 +48,25 @@ const char* stack_owner(uintptr_t addr) {
 
 void print_registers(uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx, uint32_t esi,
                      uint32_t edi, uint32_t ebp, uint32_t esp, uint32_t eflags) {
+  // LAB(2) BEGIN: the register dump: three lines, general registers, then segment registers (read them now) and EFLAGS
   kprintf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x\n", eax, ebx, ecx, edx);
   kprintf("ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", esi, edi, ebp, esp);
   kprintf("CS=%04x DS=%04x ES=%04x FS=%04x GS=%04x SS=%04x EFLAGS=%08x\n", cpu::read_cs(),
           cpu::read_ds(), cpu::read_es(), cpu::read_fs(), cpu::read_gs(), cpu::read_ss(), eflags);
+  // LAB(2) STUB: (void)eax; (void)ebx; (void)ecx; (void)edx; (void)esi; (void)edi; (void)ebp; (void)esp; (void)eflags;
+  // LAB(2) END
 }
 
 void explain_page_fault(uint32_t error, uint32_t cr2) {
+  // LAB(2) BEGIN: decode the page-fault error code (P, W/R, RSVD, I/D bits) and CR2; flag an address in page 0 as a NULL dereference
   // Intel SDM Vol. 3A §4.7, Figure 4-12: P, W/R, U/S, RSVD, I/D bits.
   kprintf("CR2=%08x: %s %s%s", cr2, (error & 1) ? "protection violation on" : "not-present page,",
           (error & 16) ? "instruction fetch" : (error & 2) ? "write" : "read",
           (error & 8) ? " (reserved bit set)" : "");
   if (cr2 < kPageSize) kprintf(" -- a NULL pointer dereference?");
+  // LAB(2) STUB: (void)error;
+  // LAB(2) STUB: kprintf("CR2=%08x", cr2);
+  // LAB(2) END
   if (const char* owner = stack_owner(cr2)) kprintf(" -- guard page of %s: stack overflow", owner);
   char where[96];
   if (address_namer && address_namer(cr2, where, sizeof where)) kprintf(" -- %s", where);
