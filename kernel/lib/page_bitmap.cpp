@@ -23,48 +23,45 @@ static size_t bits_set(uint32_t w) {
 
 // Both markers take whole 32-page words at once where the range covers them: at boot
 // they sweep every page of RAM, and per-bit loops made that the slowest part of boot.
-bool PageBitmap::mark_free(size_t first, size_t count) {
+bool PageBitmap::mark(size_t first, size_t count, bool used) {
     if (!in_range(first, count)) return false;
     size_t p = first;
     const size_t end = first + count;
     while (p < end) {
         if (p % bits_per_word == 0 && end - p >= bits_per_word) {
             uint32_t& w = words_[p / bits_per_word];
-            free_count_ += bits_set(w);
-            w = 0;
+            const size_t were_used = bits_set(w);
+            if (used) {
+                free_count_ -= bits_per_word - were_used;
+                w = ~0u;
+            } else {
+                free_count_ += were_used;
+                w = 0;
+            }
             p += bits_per_word;
             continue;
         }
-        if (test(p)) {
-            set_free(p);
-            ++free_count_;
+        if (test(p) != used) {
+            if (used) {
+                set_used(p);
+                --free_count_;
+            } else {
+                set_free(p);
+                ++free_count_;
+            }
         }
         ++p;
     }
+    return true;
+}
+
+bool PageBitmap::mark_free(size_t first, size_t count) {
+    if (!mark(first, count, false)) return false;
     if (count > 0 && first / bits_per_word < hint_) hint_ = first / bits_per_word;
     return true;
 }
 
-bool PageBitmap::mark_used(size_t first, size_t count) {
-    if (!in_range(first, count)) return false;
-    size_t p = first;
-    const size_t end = first + count;
-    while (p < end) {
-        if (p % bits_per_word == 0 && end - p >= bits_per_word) {
-            uint32_t& w = words_[p / bits_per_word];
-            free_count_ -= bits_per_word - bits_set(w);
-            w = ~0u;
-            p += bits_per_word;
-            continue;
-        }
-        if (!test(p)) {
-            set_used(p);
-            --free_count_;
-        }
-        ++p;
-    }
-    return true;
-}
+bool PageBitmap::mark_used(size_t first, size_t count) { return mark(first, count, true); }
 
 bool PageBitmap::alloc(size_t* page) {
     for (size_t w = hint_; w < nwords_; ++w) {

@@ -50,6 +50,7 @@ public:
 
 private:
     bool in_range(size_t first, size_t count) const { return count <= npages_ && first <= npages_ - count; }
+    bool mark(size_t first, size_t count, bool used);
     bool test(size_t page) const { return (words_[page / bits_per_word] >> (page % bits_per_word)) & 1u; }
     void set_used(size_t page) { words_[page / bits_per_word] |= 1u << (page % bits_per_word); }
     void set_free(size_t page) { words_[page / bits_per_word] &= ~(1u << (page % bits_per_word)); }
