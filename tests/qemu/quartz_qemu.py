@@ -14,6 +14,9 @@ import time
 PROMPT = "quartz> "
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 PANIC_STATUS = (0x50 << 1) | 1  # kernel/panic.h kPanicExitCode through isa-debug-exit
+# Scales every wait's timeout (default 1). The lab checks grade skeleton trees, whose
+# failing tests would otherwise each wait the full timeout for output that never comes.
+TIMEOUT_SCALE = float(os.environ.get("QUARTZ_TIMEOUT_SCALE", "1") or "1")
 
 
 class QemuError(AssertionError):
@@ -77,6 +80,7 @@ class Qemu:
         `since`, for output of a background thread that may come before a prompt);
         returns the match."""
         rx = re.compile(pattern)
+        timeout = timeout * TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         eof = False
         start = self.pos if since is None else since
@@ -152,6 +156,7 @@ class Qemu:
     # ---- ending ----
     def wait_exit(self, timeout=30):
         """Waits for QEMU to exit (reading its output meanwhile) and returns its status."""
+        timeout = timeout * TIMEOUT_SCALE
         deadline = time.monotonic() + timeout
         while self._read_some(0.2):
             if time.monotonic() > deadline:

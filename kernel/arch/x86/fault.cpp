@@ -176,6 +176,7 @@ void fault_handle(InterruptFrame& f) {
   if (recovery && in_thread && interrupts_were_on) {
     JmpBuf* r = recovery;
     current_thread()->fault_recovery = nullptr;
+    trace(TraceType::IrqExit, v);  // the jump skips the dispatcher's own exit record
     __atomic_store_n(&g_interrupt_depth, 0, __ATOMIC_RELAXED);
     arch_longjmp(r, 1);
   }
