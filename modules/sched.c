@@ -40,6 +40,7 @@ static void sched_tick(void *irrelevant)
     /* Increment the counter */
     TimerIntrpt++;
 
+    /* LAB(5) BEGIN: requeue while die == 0; once die is set, stop requeuing, set routine_done, then wake_up(&WaitQ) */
     if (die == 0) {
         /* Put ourselves back in the task queue: we run again after the next tick. */
         queue_task(&Task, &tq_timer);
@@ -50,6 +51,8 @@ static void sched_tick(void *irrelevant)
         routine_done = 1;
         wake_up(&WaitQ); /* Now cleanup_module can return */
     }
+    /* LAB(5) STUB: queue_task(&Task, &tq_timer); */
+    /* LAB(5) END */
     /* From here to the return into the kernel's drain we still execute module code.
      * The kernel knows which routine it is running and does not free the module until
      * that routine has returned (it checks after cleanup_module). */
@@ -94,6 +97,9 @@ void cleanup_module(void)
      * requeuing itself, and we sleep forever (sched_legacy.c keeps that version).
      * wait_event queues us FIRST and then tests routine_done, in a loop: whichever way
      * the tick falls, either we see routine_done or the wake_up finds us queued. */
+    /* LAB(5) BEGIN: tell the routine to die, then sleep until it has run one last time (wait_event on WaitQ for routine_done) */
     die = 1;
     wait_event(WaitQ, routine_done);
+    /* LAB(5) STUB: (void)die; (void)routine_done; (void)WaitQ; */
+    /* LAB(5) END */
 }

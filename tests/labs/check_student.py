@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""labci.student.N: the student tree of lab N (tools/lab.sh start N) builds, boots to the
+prompt, scores below 100% on lab N with every failing test saying what was expected and
+what was seen, and scores 100% on lab N-1 (whose solution it keeps).
+
+  check_student.py --lab N --work DIR
+
+DIR (under the build directory) is wiped and rewritten. The tree is configured to build
+only the host test files labs N and N-1 grade (QUARTZ_HOST_TEST_FILTER) and only the
+kernel and the host tests (not the fuzzer or the benchmarks), host tests at -O0, to keep
+CI short."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LAB = os.path.join(REPO, "tools", "lab.py")
+sys.path.insert(0, os.path.join(REPO, "tests", "qemu"))
+from quartz_qemu import Qemu, exit_status  # noqa: E402
+
+
+def step(what):
+    print(f"[{time.monotonic() - T0:6.1f}s] {what}", flush=True)
+
+
+def sh(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       errors="replace", **kw)
+    return r.returncode, r.stdout
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", flush=True)
+    sys.exit(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lab", type=int, required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    args = ap.parse_args()
+    n, work = args.lab, os.path.abspath(args.work)
+    with open(os.path.join(REPO, "tools", "labs.json")) as f:
+        labs = {lab["number"]: lab for lab in json.load(f)["labs"]}
+
+    shutil.rmtree(work, ignore_errors=True)
+    step(f"tools/lab.sh start {n} {work}")
+    # --with-untracked: the tree as it is being changed (a student gets `git ls-files`).
+    rc, out = sh([sys.executable, LAB, "start", str(n), work, "--with-untracked"])
+    print(out, end="")
+    if rc != 0:
+        fail("lab.sh start failed")
+    rc, out = sh([sys.executable, LAB, "start", str(n), work])
+    if rc == 0 or "not empty" not in out:
+        fail(f"start over a non-empty directory was not refused: {out!r}")
+    leftover = sh(["grep", "-rlE", "--include=*.h", "--include=*.cpp", "--include=*.c",
+                   "--include=*.asm", r"LAB\([0-9]+\) (BEGIN|STUB|END)", work])[1].strip()
+    if leftover:
+        fail(f"markers left in the student tree: {leftover}")
+
+    files = "|".join(sorted({labs[k].get("host_test_files", "") for k in (n, n - 1) if k in labs} - {""}))
+    build = os.path.join(work, "build")
+    step(f"configure (QUARTZ_HOST_TEST_FILTER={files or 'pic_pit'}) and build")
+    # Debug: the host tests compile at -O0, five times faster than -O2 (the kernel's own
+    # build type does not change).
+    rc, out = sh(["cmake", "-S", work, "-B", build, "-DCMAKE_BUILD_TYPE=Debug",
+                  f"-DQUARTZ_HOST_TEST_FILTER={files or 'pic_pit'}"])
+    if rc != 0:
+        fail("configure failed:\n" + out[-3000:])
+    rc, out = sh(["cmake", "--build", build, "-j", str(args.jobs),
+                  "--target", "quartz_target", "quartz_host_tests"])
+    if rc != 0:
+        fail("the student tree does not build:\n" + out[-4000:])
+
+    step("boot to the prompt")
+    with Qemu(build) as q:
+        q.expect(r"Quartz teaching kernel")
+        q.prompt()
+        got = q.command(f"echo lab {n} tree boots")
+        if got != f"lab {n} tree boots\n":
+            fail(f"the shell does not answer: {got!r}")
+        q.send("poweroff 0\n")
+        if q.wait_exit() != exit_status(0):
+            fail(f"poweroff: QEMU exit status {q.status}")
+
+    step(f"grade lab {n} (must be below 100%)")
+    report = os.path.join(work, f"grade-{n}.json")
+    # The skeleton's failing tests wait for output that never comes (or for host tests that
+    # spin): much shorter waits. A test failing early here only lowers a score that must be
+    # below 100% anyway; a stub that removed nothing still passes fast, and is caught.
+    rc, out = sh([sys.executable, LAB, "grade", str(n), work, "--no-build", "-j", str(args.jobs),
+                  "--timeout", "30", "--timeout-scale", "0.1", "--json", report])
+    print(out, end="")
+    with open(report) as f:
+        rep = json.load(f)
+    if rc != 1 or rep["percent"] >= 100:
+        fail(f"lab {n}'s student tree scored {rep['percent']}% (exit {rc}): its graded parts "
+             "are not really removed")
+    if f"Lab {n}: {rep['points']}/{rep['max_points']} points" not in out:
+        fail("no total line in the grader's output")
+    for t in rep["tests"]:
+        if t["result"] == "PASS":
+            continue
+        if not t.get("expected") or not t.get("seen"):
+            fail(f"failing test {t['name']} has no expected/seen in the JSON report")
+        block = out[out.find(f"FAIL {t['name']}"):]
+        if not block or "expected: " not in block or "seen: " not in block:
+            fail(f"the grader's output for failing test {t['name']} lacks expected/seen")
+
+    if n - 1 in labs:
+        step(f"grade lab {n - 1} (its solution is kept: must be 100%)")
+        rc, out = sh([sys.executable, LAB, "grade", str(n - 1), work, "--no-build", "-j",
+                      str(args.jobs)])
+        print(out, end="")
+        if rc != 0:
+            fail(f"lab {n}'s student tree does not score 100% on lab {n - 1}: a stub of a "
+                 "later lab breaks an earlier one")
+    step("ok")
+
+
+T0 = time.monotonic()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,521 @@
+#!/usr/bin/env python3
+"""Coursework labs for Quartz: student trees from one source tree, and the grader.
+
+  tools/lab.sh list                       the labs, their tests and points, the marked parts
+  tools/lab.sh start N DIR                write the student tree for lab N into DIR
+  tools/lab.sh grade N [DIR] [--json F]   build DIR (default: this repo), run lab N's tests
+
+The parts a lab asks students to write are marked in the normal source tree:
+
+    // LAB(N) BEGIN: one line saying what to write
+    ...the solution...
+    // LAB(N) STUB: one line of replacement code          (zero or more, in order)
+    // LAB(N) END
+
+(`; LAB(N) ...` in .asm files, `/* LAB(N) ... */` in C.) `start N` copies the tracked files
+(`git ls-files`), replaces every region of lab N and of the later labs by a
+`TODO(lab M): ...` comment and its STUB lines, and keeps the earlier labs' solutions
+(without their markers). The labs, their tests and points are in tools/labs.json.
+Only the Python 3 standard library is used.
+"""
+import argparse
+import ast
+import concurrent.futures
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+LABS_JSON = os.path.join(HERE, "labs.json")
+
+# A marker line: indentation, comment opener, LAB(N), kind, text, optional C closer.
+MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<open>//|;|/\*)[ \t]*LAB\((?P<lab>\d+)\)[ \t]+"
+                    r"(?P<kind>BEGIN|STUB|END)\b:?[ \t]?(?P<text>.*?)[ \t]*(?P<close>\*/)?[ \t]*$")
+ANY_MARKER = re.compile(r"LAB\(\d+\)[ \t]+(BEGIN|STUB|END)\b")
+# Only source files carry markers (the handouts may quote them).
+SOURCE_SUFFIXES = (".h", ".hpp", ".cpp", ".cc", ".c", ".asm", ".s", ".S", ".inc")
+
+
+def has_markers(rel, text):
+    return text is not None and rel.endswith(SOURCE_SUFFIXES) and ANY_MARKER.search(text)
+
+
+class LabError(Exception):
+    pass
+
+
+def load_labs():
+    with open(LABS_JSON) as f:
+        data = json.load(f)
+    labs = {int(lab["number"]): lab for lab in data["labs"]}
+    return data, labs
+
+
+# ---------------------------------------------------------------- markers ----
+
+class Region:
+    def __init__(self, path, lab, begin_line, indent, opener, text):
+        self.path, self.lab, self.begin_line = path, lab, begin_line
+        self.indent, self.opener, self.text = indent, opener, text
+        self.end_line = None
+        self.stubs = []       # (indent, code)
+        self.code_lines = 0
+
+
+def parse_markers(path, lines):
+    """Returns (regions, per-line role) for a file's lines; raises LabError on bad nesting."""
+    regions, roles, cur = [], [], None
+    for i, line in enumerate(lines, 1):
+        m = MARKER.match(line.rstrip("\n"))
+        if not m:
+            if ANY_MARKER.search(line):
+                raise LabError(f"{path}:{i}: a LAB marker must be alone on its line")
+            roles.append(("code", cur))
+            if cur is not None:
+                if cur.stubs:
+                    raise LabError(f"{path}:{i}: code after a LAB({cur.lab}) STUB line "
+                                   f"(STUB lines come last, just before END)")
+                cur.code_lines += 1
+            continue
+        lab, kind = int(m["lab"]), m["kind"]
+        if (m["open"] == "/*") != bool(m["close"]):
+            raise LabError(f"{path}:{i}: unbalanced /* */ on a LAB marker")
+        if kind == "BEGIN":
+            if cur is not None:
+                raise LabError(f"{path}:{i}: LAB({lab}) BEGIN inside LAB({cur.lab}) "
+                               f"(opened at line {cur.begin_line})")
+            if not m["text"]:
+                raise LabError(f"{path}:{i}: LAB({lab}) BEGIN needs a line saying what to write")
+            cur = Region(path, lab, i, m["indent"], m["open"], m["text"])
+            roles.append(("begin", cur))
+        else:
+            if cur is None or cur.lab != lab:
+                raise LabError(f"{path}:{i}: LAB({lab}) {kind} without a LAB({lab}) BEGIN")
+            if kind == "STUB":
+                cur.stubs.append((m["indent"], m["text"]))
+                roles.append(("stub", cur))
+            else:
+                cur.end_line = i
+                regions.append(cur)
+                roles.append(("end", cur))
+                cur = None
+    if cur is not None:
+        raise LabError(f"{path}:{cur.begin_line}: LAB({cur.lab}) BEGIN without END")
+    return regions, roles
+
+
+def comment(opener, text):
+    return f"/* {text} */" if opener == "/*" else f"{opener} {text}"
+
+
+def transform(path, lines, lab):
+    """The student version of a file's lines for `lab`."""
+    regions, roles = parse_markers(path, lines)
+    out = []
+    for line, (role, region) in zip(lines, roles):
+        if region is None:
+            out.append(line)
+        elif region.lab < lab:             # an earlier lab: the solution stays, unmarked
+            if role == "code":
+                out.append(line)
+        elif role == "begin":              # this lab or a later one: TODO and stub
+            out.append(region.indent + comment(region.opener,
+                                               f"TODO(lab {region.lab}): {region.text}") + "\n")
+            for indent, code in region.stubs:
+                out.append(indent + code + "\n")
+    return out, regions
+
+
+def tracked_files(repo, untracked=False):
+    cmd = ["git", "-C", repo, "ls-files", "-z"]
+    if untracked:  # also files not yet added (but not ignored): for checks of a work tree
+        cmd += ["--cached", "--others", "--exclude-standard"]
+    out = subprocess.run(cmd, check=True, capture_output=True).stdout
+    return sorted(set(p for p in out.decode().split("\0") if p))
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except (UnicodeDecodeError, IsADirectoryError):
+        return None
+
+
+def all_regions(repo):
+    regions = []
+    for rel in tracked_files(repo):
+        full = os.path.join(repo, rel)
+        if os.path.islink(full) or not os.path.isfile(full):
+            continue
+        text = read_text(full)
+        if not has_markers(rel, text):
+            continue
+        regions += parse_markers(rel, text.splitlines(keepends=True))[0]
+    return regions
+
+
+def start(lab, dest, data, labs, untracked=False):
+    if lab not in labs:
+        raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
+    dest = os.path.abspath(dest)
+    if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
+        raise LabError(f"{dest} is not empty: refusing to write a student tree over it")
+    excluded = tuple(data.get("student_tree_exclude", []))
+    files = [f for f in tracked_files(REPO, untracked) if not f.startswith(excluded)]
+    # Check every file first, so a bad marker leaves nothing half-written behind.
+    plan = []
+    counts = {}
+    for rel in files:
+        src = os.path.join(REPO, rel)
+        if not os.path.lexists(src):
+            continue  # deleted in the working tree
+        text = None if os.path.islink(src) else read_text(src)
+        if has_markers(rel, text):
+            new, regions = transform(rel, text.splitlines(keepends=True), lab)
+            for r in regions:
+                if r.lab >= lab:
+                    counts[r.lab] = counts.get(r.lab, 0) + 1
+            plan.append((rel, src, "".join(new)))
+        else:
+            plan.append((rel, src, None))
+    os.makedirs(dest, exist_ok=True)
+    for rel, src, text in plan:
+        dst = os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.islink(src):
+            os.symlink(os.readlink(src), dst)
+        elif text is None:
+            shutil.copy2(src, dst)
+        else:
+            with open(dst, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            shutil.copymode(src, dst)
+    with open(os.path.join(dest, ".quartz-lab"), "w") as f:
+        f.write(f"{lab}\n")
+    title = labs[lab]["title"]
+    todo = ", ".join(f"lab {n}: {counts[n]}" for n in sorted(counts))
+    print(f"lab {lab} ({title}): wrote {len(plan)} files to {dest}")
+    print(f"  parts to write (TODO comments): {todo or 'none'}")
+    print(f"  handout: {labs[lab].get('handout', 'docs/labs/')}")
+    print(f"  build:   cmake -S {dest} -B {dest}/build && cmake --build {dest}/build")
+    print(f"  grade:   tools/lab.sh grade {lab} {dest}")
+
+
+# ---------------------------------------------------------------- grading ----
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace", **kw)
+
+
+def build_tree(tree, build, jobs):
+    """Configures (once) and builds what the graders need. Returns (ok, log tail)."""
+    steps = []
+    if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
+        steps.append(["cmake", "-S", tree, "-B", build])
+    steps.append(["cmake", "--build", build, "-j", str(jobs),
+                  "--target", "quartz_target", "quartz_host_tests"])
+    for cmd in steps:
+        print("lab: " + " ".join(cmd), flush=True)
+        r = run(cmd)
+        if r.returncode != 0:
+            return False, "\n".join(r.stdout.splitlines()[-40:])
+    return True, ""
+
+
+def registered_tests(build):
+    r = run(["ctest", "--test-dir", build, "--show-only=json-v1"])
+    if r.returncode != 0:
+        raise LabError(f"ctest --show-only failed in {build}:\n{r.stdout[-2000:]}")
+    tests = {}
+    for t in json.loads(r.stdout).get("tests", []):
+        props = {p["name"]: p["value"] for p in t.get("properties", [])}
+        tests[t["name"]] = {"command": t.get("command"), "cwd": props.get("WORKING_DIRECTORY"),
+                            "timeout": props.get("TIMEOUT")}
+    return tests
+
+
+def run_one(name, spec, default_timeout, env=None):
+    """Runs one registered ctest command (not through ctest, so a grader may run while
+    ctest itself runs in the same build). Returns a result dict."""
+    timeout = float(spec["timeout"] or default_timeout)
+    if env and env.get("QUARTZ_TIMEOUT_SCALE"):
+        timeout *= float(env["QUARTZ_TIMEOUT_SCALE"])
+    start = time.monotonic()
+    if not spec["command"]:
+        return {"ctest": name, "ok": False, "seconds": 0.0, "output": "",
+                "expected": "a test command", "seen": "the test has no command (not built?)"}
+    try:
+        proc = subprocess.Popen(spec["command"], cwd=spec["cwd"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
+    except OSError as e:
+        return {"ctest": name, "ok": False, "seconds": 0.0, "output": str(e),
+                "expected": f"the test program {spec['command'][0]} (is the tree built?)",
+                "seen": str(e)}
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        timed_out = True
+    out = out.decode("utf-8", "replace")
+    res = {"ctest": name, "ok": proc.returncode == 0 and not timed_out,
+           "seconds": round(time.monotonic() - start, 2), "output": out}
+    if timed_out:
+        res["expected"] = f"the test finishes within {timeout:g} s"
+        res["seen"] = "still running after the timeout; last output:\n" + tail(out, 15)
+    elif not res["ok"]:
+        res["expected"], res["seen"] = explain_failure(out, proc.returncode)
+    return res
+
+
+def tail(text, n):
+    lines = [l for l in text.rstrip().splitlines()]
+    return "\n".join(lines[-n:])
+
+
+def explain_failure(out, code):
+    """What the test expected and what it saw, from GoogleTest's or the QEMU harness's
+    failure output."""
+    # The QEMU harness (tests/qemu/quartz_qemu.py): "--- expected: ...\n--- seen ...:\n..."
+    m = re.search(r"^--- expected: (.*?)\n--- seen[^\n]*\n(.*?)(?:\nFAIL |\Z)", out, re.S | re.M)
+    if m:
+        what, serial = m.group(1).strip(), tail(m.group(2), 25)
+        w = re.fullmatch(r"timed out after ([\d.]+)s waiting for (.*)", what)
+        if w:
+            return (f"serial output matching {unrepr(w.group(2))} within {w.group(1)} s",
+                    "it never came; the serial output ends with:\n" + serial)
+        w = re.fullmatch(r"QEMU exited \(status (-?\d+)\) without printing (.*)", what)
+        if w:
+            return (f"serial output matching {unrepr(w.group(2))}",
+                    f"QEMU exited (status {w.group(1)}) first; the serial output ends with:\n"
+                    + serial)
+        return what, serial
+    # A plain `assert cond, message` in a QEMU test: the statement and the message.
+    frames = re.findall(r'File "[^"]*/(test_\w+\.py)", line (\d+), in \w+\n\s+(.*)\n', out)
+    m = re.search(r"^AssertionError:? ?((?s:.*?))(?:\nFAIL [^\n]*\n?\Z|\Z)", out, re.M)
+    if frames and m and frames[-1][2].lstrip().startswith("assert"):
+        f, line, src = frames[-1]
+        return f"{f}:{line} `{src.strip()}`", tail(m.group(1), 25) or "the assertion was false"
+    # GoogleTest: the first failure block.
+    m = re.search(r"^[^\n]*:\d+: Failure\n(.*?)(?=^\[  FAILED  \]|^[^\n]*:\d+: Failure\n|\Z)",
+                  out, re.S | re.M)
+    if m:
+        return explain_gtest(m.group(1))
+    # Any other exception in a test: the test's line that raised it, and the exception.
+    exc = re.findall(r"^(\w[\w.]*(?:Error|Exception)\b.*)$", out, re.M)
+    if frames and exc:
+        f, line, src = frames[-1]
+        return f"{f}:{line} `{src.strip()}` to succeed", exc[-1]
+    if "Traceback" in out:
+        return "the test to finish without an exception", tail(out, 12)
+    if "ERROR: AddressSanitizer" in out or "runtime error:" in out:
+        return "no memory or undefined-behaviour error", tail(out, 15)
+    return f"exit status 0", f"exit status {code}; output tail:\n{tail(out, 15)}"
+
+
+def unrepr(text):
+    """A regex as the harness printed it (a Python repr) -> /regex/."""
+    try:
+        value = ast.literal_eval(text)
+        return f"/{value}/" if isinstance(value, str) else text
+    except (ValueError, SyntaxError):
+        return text
+
+
+def explain_gtest(block):
+    lines = [l.rstrip() for l in block.strip().splitlines()]
+    text = "\n".join(lines)
+    m = re.match(r"Expected equality of these values:\n  (.*?)\n(?:    Which is: (.*?)\n)?"
+                 r"  (.*?)\n(?:    Which is: (.*?)(?:\n|$))?(.*)", text + "\n", re.S)
+    if m:
+        a, av, b, bv, rest = m.groups()
+        expected = f"{a} == {b}"
+        parts = [f"{x} is {v}" for x, v in ((a, av), (b, bv)) if v is not None]
+        seen = "; ".join(parts) or f"{a} != {b}"
+        if rest.strip():
+            seen += f" ({rest.strip()})"
+        return expected, seen
+    m = re.match(r"Value of: (.*?)\n\s+Actual: (.*?)\nExpected: (.*?)(?:\n(.*)|$)", text, re.S)
+    if m:
+        extra = f" ({m.group(4).strip()})" if m.group(4) and m.group(4).strip() else ""
+        return f"{m.group(1)} is {m.group(3)}", f"{m.group(2)}{extra}"
+    m = re.match(r"Expected: (.*?), actual: (.*?)(?:\n(.*)|$)", text, re.S)
+    if m:
+        return m.group(1), m.group(2) + (f" ({m.group(3).strip()})" if m.group(3) else "")
+    return "the GoogleTest assertion to hold", "\n".join(lines[:12])
+
+
+def grade(lab, tree, labs, args):
+    if lab not in labs:
+        raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
+    spec = labs[lab]
+    tree = os.path.abspath(tree)
+    build = os.path.abspath(args.build_dir or os.path.join(tree, "build"))
+    if not os.path.isfile(os.path.join(tree, "CMakeLists.txt")):
+        raise LabError(f"{tree} is not a Quartz tree (no CMakeLists.txt)")
+    max_points = sum(t["points"] for t in spec["tests"])
+    results = []
+    build_error = None
+    if not args.no_build:
+        ok, log = build_tree(tree, build, args.jobs)
+        if not ok:
+            build_error = log
+    if build_error is None:
+        registered = registered_tests(build)
+        todo = []
+        for t in spec["tests"]:
+            rx = re.compile(t["ctest"])
+            names = sorted(n for n in registered if rx.fullmatch(n))
+            todo.append((t, names))
+        flat = [(n, registered[n]) for _, names in todo for n in names]
+        env = dict(os.environ)
+        if args.timeout_scale:
+            env["QUARTZ_TIMEOUT_SCALE"] = str(args.timeout_scale)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futs = {n: pool.submit(run_one, n, s, args.timeout, env) for n, s in flat}
+            done = {n: f.result() for n, f in futs.items()}
+        for t, names in todo:
+            runs = [done[n] for n in names]
+            ok = bool(runs) and all(r["ok"] for r in runs)
+            entry = {"name": t["name"], "checks": t.get("checks", ""), "points": t["points"] if ok else 0,
+                     "max": t["points"], "result": "PASS" if ok else "FAIL",
+                     "ctest": names, "seconds": round(sum(r["seconds"] for r in runs), 2)}
+            if not runs:
+                entry["expected"] = f"a registered ctest matching {t['ctest']}"
+                entry["seen"] = "no such test in this build"
+            elif not ok:
+                bad = next(r for r in runs if not r["ok"])
+                entry["failed_ctest"] = bad["ctest"]
+                entry["expected"], entry["seen"] = bad["expected"], bad["seen"]
+                entry["output_tail"] = tail(bad["output"], 40)
+            results.append(entry)
+    else:
+        for t in spec["tests"]:
+            results.append({"name": t["name"], "checks": t.get("checks", ""), "points": 0,
+                            "max": t["points"], "result": "FAIL", "ctest": [], "seconds": 0,
+                            "expected": "the tree builds", "seen": "the build failed"})
+    points = sum(r["points"] for r in results)
+    percent = round(100.0 * points / max_points, 1) if max_points else 0.0
+    report = {"lab": lab, "title": spec["title"], "tree": tree, "build": build,
+              "commit": git_commit(tree), "date": datetime.datetime.now().isoformat(timespec="seconds"),
+              "points": points, "max_points": max_points, "percent": percent,
+              "passed": all(r["result"] == "PASS" for r in results), "tests": results}
+    if build_error is not None:
+        report["build_error"] = build_error
+    print_report(report)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+    return 0 if report["passed"] else 1
+
+
+def git_commit(tree):
+    top = run(["git", "-C", tree, "rev-parse", "--show-toplevel"]).stdout.strip()
+    if not top or os.path.realpath(top) != os.path.realpath(tree):
+        return None  # not a repository of its own (e.g. a student tree without git)
+    r = run(["git", "-C", tree, "rev-parse", "HEAD"])
+    if r.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}\s*", r.stdout):
+        return None
+    dirty = run(["git", "-C", tree, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+    return r.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def fmt_pct(p):
+    return f"{p:g}%"
+
+
+def print_report(rep):
+    print()
+    print(f"Lab {rep['lab']}: {rep['title']}    ({rep['tree']})")
+    if "build_error" in rep:
+        print("BUILD FAILED; the last lines of the build:")
+        print(indent(rep["build_error"], "  | "))
+    width = max([len(r["name"]) for r in rep["tests"]] + [4])
+    print(f"  {'TEST':<{width}}  {'POINTS':>7}  RESULT  TIME")
+    for r in rep["tests"]:
+        pts = f"{r['points']}/{r['max']}"
+        print(f"  {r['name']:<{width}}  {pts:>7}  {r['result']:<6}  {r['seconds']:.1f}s")
+    fails = [r for r in rep["tests"] if r["result"] != "PASS"]
+    for r in fails:
+        print()
+        which = f" ({r['failed_ctest']})" if r.get("failed_ctest") else ""
+        print(f"FAIL {r['name']}{which}: {r['checks']}".rstrip(": "))
+        print(indent("expected: " + r["expected"], "  "))
+        print(indent("seen:     " + r["seen"], "  "))
+    print()
+    print(f"Lab {rep['lab']}: {rep['points']}/{rep['max_points']} points ({fmt_pct(rep['percent'])})")
+
+
+def indent(text, prefix):
+    return "\n".join(prefix + l for l in str(text).splitlines())
+
+
+# ---------------------------------------------------------------- list ----
+
+def list_labs(data, labs):
+    regions = all_regions(REPO)
+    for n in sorted(labs):
+        lab = labs[n]
+        total = sum(t["points"] for t in lab["tests"])
+        print(f"Lab {n}: {lab['title']}  ({total} points; handout {lab.get('handout', '-')})")
+        for r in (r for r in regions if r.lab == n):
+            print(f"  write  {r.path}:{r.begin_line}: {r.text}")
+        for t in lab["tests"]:
+            print(f"  {t['points']:>3}  {t['name']}  [{t['ctest']}]")
+        print()
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="tools/lab.sh", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="the labs, their tests and points, and the marked parts")
+    sp = sub.add_parser("start", help="write the student tree for lab N into DIR")
+    sp.add_argument("lab", type=int)
+    sp.add_argument("dir")
+    sp.add_argument("--with-untracked", action="store_true",
+                    help="also copy files git does not track yet (not ignored ones); for CI "
+                         "checks of uncommitted work, never for students")
+    gp = sub.add_parser("grade", help="build DIR and run lab N's tests")
+    gp.add_argument("lab", type=int)
+    gp.add_argument("dir", nargs="?", default=REPO)
+    gp.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    gp.add_argument("--build-dir", metavar="B", help="the build directory (default DIR/build)")
+    gp.add_argument("--no-build", action="store_true", help="grade the build as it is")
+    gp.add_argument("-j", "--jobs", type=int, default=max(1, min(os.cpu_count() or 1, 4)),
+                    help="tests (and build jobs) run in parallel (default: CPUs, at most 4)")
+    gp.add_argument("--timeout", type=float, default=60,
+                    help="seconds per test without a ctest TIMEOUT, e.g. a host unit test "
+                         "(default 60)")
+    gp.add_argument("--timeout-scale", type=float, metavar="X",
+                    help="scale every test's timeout and the QEMU tests' waits for output "
+                         "(QUARTZ_TIMEOUT_SCALE); the CI checks of skeleton trees use it to "
+                         "fail faster")
+    args = ap.parse_args(argv)
+    try:
+        data, labs = load_labs()
+        if args.cmd == "list":
+            list_labs(data, labs)
+            return 0
+        if args.cmd == "start":
+            start(args.lab, args.dir, data, labs, args.with_untracked)
+            return 0
+        return grade(args.lab, args.dir, labs, args)
+    except LabError as e:
+        print(f"lab.sh: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
