@@ -25,9 +25,15 @@ def ps_shows_sleepers_and_their_queues(build):
         mark = len(q.output)
         q.command("bg lostwakeup sleep_on")
         q.expect(r"nobody will ever wake us", since=mark)  # the thread prints when it runs
-        out = q.command("cat /proc/threads")
-        assert re.search(r"\n +2 sleep +sleeping +sleep ", out), out
-        assert re.search(r"\n +3 lostwakeup +sleeping +lost_wakeup_wq ", out), out
+        # The threads print before they reach their queues: ask until both sleep there
+        # (each `cat` is a round trip through the shell, so this waits on output).
+        want = [r"\n +2 sleep +sleeping +sleep ", r"\n +3 lostwakeup +sleeping +lost_wakeup_wq "]
+        for _ in range(100):
+            out = q.command("cat /proc/threads")
+            if all(re.search(w, out) for w in want):
+                break
+        for w in want:
+            assert re.search(w, out), out
 
 
 def lost_wakeup_demo(build):
