@@ -108,9 +108,9 @@ int cmd_every(int argc, char** argv) {
 
 // Instructions the CPU spends (idle excluded) while `ticks` ticks pass.
 uint64_t busy_window(unsigned long ticks) {
-  const uint64_t t0 = cpu::rdtsc() - g_idle_tsc_total;
+  const uint64_t t0 = busy_tsc();
   sleep_ticks(ticks);
-  return cpu::rdtsc() - g_idle_tsc_total - t0;
+  return busy_tsc() - t0;
 }
 
 int cmd_cronbench(int argc, char** argv) {

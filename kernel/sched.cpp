@@ -267,6 +267,8 @@ volatile bool g_idle_halted = false;
 volatile uint64_t g_idle_halt_tsc = 0;
 volatile uint64_t g_idle_tsc_total = 0;
 
+uint64_t busy_tsc() { return cpu::rdtsc() - g_idle_tsc_total; }
+
 void sched_account_idle() {
   g_idle_halted = false;
   g_idle_tsc_total = g_idle_tsc_total + (cpu::rdtsc() - g_idle_halt_tsc);

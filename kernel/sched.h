@@ -51,6 +51,8 @@ extern volatile bool g_idle_halted;
 extern volatile uint64_t g_idle_halt_tsc;
 extern volatile uint64_t g_idle_tsc_total;
 void sched_account_idle();  // interrupt entry, when g_idle_halted
+// The TSC minus the time spent halted: under -icount, the instructions executed so far.
+uint64_t busy_tsc();
 bool sched_need_resched();
 void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
 void sched_set_slice(unsigned ticks);
