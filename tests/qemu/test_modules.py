@@ -35,7 +35,7 @@ def sched_story(build):
     script = ("insmod sched; cat /proc/sched; sleep 500; cat /proc/sched; lsmod; rmmod sched; "
               "cat /proc/sched; uptime; sleep 50; uptime; insmod sched; cat /proc/sched; lsmod")
     with _boot(build, icount=True, append=f'run="{script}"') as q:
-        assert re.search(r"sched: loaded at 0xd[0-9a-f]{7}", q.expect(r"sched: loaded at \S+").group(0))
+        q.expect(r"sched: loaded at 0xd[0-9a-f]{7}")
         first = int(q.expect(COUNT).group(1))
         second = int(q.expect(COUNT).group(1))
         # Counts at HZ=100: about 50 runs in 500 ms (the routine requeues at every tick).
