@@ -23,6 +23,24 @@ class QemuError(AssertionError):
     pass
 
 
+def shipped_modules(build):
+    """The modules of modules/ (build/modules/*.ko), for -initrd."""
+    import glob
+    mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
+    if not mods:
+        raise QemuError("no modules built in build/modules")
+    return mods
+
+
+def test_modules(build, *names):
+    """Paths of test modules (tests/modules/NAME.c built to build/test-modules/NAME.ko)."""
+    paths = [os.path.join(build, "test-modules", f"{n}.ko") for n in names]
+    for p in paths:
+        if not os.path.exists(p):
+            raise QemuError(f"test module {p} was not built (tests/modules/{os.path.basename(p)[:-3]}.c?)")
+    return paths
+
+
 def exit_status(code):
     """The QEMU exit status for `poweroff CODE` through isa-debug-exit."""
     return (code << 1) | 1

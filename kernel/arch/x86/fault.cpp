@@ -19,6 +19,8 @@ namespace {
 
 StackOwnerFn stack_owner_lookup = nullptr;
 AddressNameFn address_namer = nullptr;
+FaultRecoveryHook recovery_hooks[kMaxFaultRecoveryHooks];  // boot only
+int recovery_hook_count = 0;
 alignas(16) uint8_t double_fault_stack[8192];
 
 constexpr const char* kNames[32] = {
@@ -103,6 +105,10 @@ const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector
 void fault_set_recovery(JmpBuf* buf) { current_thread()->fault_recovery = buf; }
 void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
 void fault_set_address_namer(AddressNameFn fn) { address_namer = fn; }
+void fault_add_recovery_hook(FaultRecoveryHook hook) {
+  if (recovery_hook_count == kMaxFaultRecoveryHooks) panic("fault_add_recovery_hook: table full");
+  recovery_hooks[recovery_hook_count++] = hook;
+}
 bool fault_name_address(uintptr_t addr, char* buf, size_t len) {
   return address_namer && address_namer(addr, buf, len);
 }
@@ -176,6 +182,7 @@ void fault_handle(InterruptFrame& f) {
   if (recovery && in_thread && interrupts_were_on) {
     JmpBuf* r = recovery;
     current_thread()->fault_recovery = nullptr;
+    for (int i = 0; i < recovery_hook_count; ++i) recovery_hooks[i](f);
     trace(TraceType::IrqExit, v);  // the jump skips the dispatcher's own exit record
     __atomic_store_n(&g_interrupt_depth, 0, __ATOMIC_RELAXED);
     arch_longjmp(r, 1);

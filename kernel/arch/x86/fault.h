@@ -36,4 +36,16 @@ void fault_set_address_namer(AddressNameFn fn);
 bool fault_name_address(uintptr_t addr, char* buf, size_t len);
 void fault_set_stack_owner_lookup(StackOwnerFn fn);
 
+// A fault in a thread that armed a recovery point returns the thread there (the shell
+// around each command, the module loader around init_module). Before it jumps, the
+// fault path calls every recovery hook, so that each subsystem can undo what the thread
+// had in progress inside it (a task-queue drain, a module operation, a /proc read).
+// Hooks run in the fault path: interrupts off, still on the faulting thread
+// (current_thread()), which is at thread level again once the jump is made. They must
+// not sleep, allocate or fault. `frame` is the faulting context (EIP, EBP for a
+// backtrace). Registered at boot; at most kMaxFaultRecoveryHooks.
+using FaultRecoveryHook = void (*)(const InterruptFrame& frame);
+constexpr int kMaxFaultRecoveryHooks = 4;
+void fault_add_recovery_hook(FaultRecoveryHook hook);
+
 }  // namespace quartz
