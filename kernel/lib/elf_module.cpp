@@ -670,6 +670,104 @@ const char* elf_reloc_type_name(uint32_t type) {
     }
 }
 
+namespace {
+bool name_is(const char* name, const char* base) {
+    const size_t n = __builtin_strlen(base);
+    return __builtin_strncmp(name, base, n) == 0 && (name[n] == 0 || name[n] == '.');
+}
+// 1: .init_array, 2: .fini_array, 0: neither.
+int ctor_kind(const ElfInfo& info, uint32_t i) {
+    Elf32_Shdr sh = shdr(info, i);
+    if ((sh.sh_flags & SHF_ALLOC) == 0) return 0;
+    const char* name = sec_name(info, sh);
+    if (sh.sh_type == SHT_INIT_ARRAY || name_is(name, ".init_array")) return 1;
+    if (sh.sh_type == SHT_FINI_ARRAY || name_is(name, ".fini_array")) return 2;
+    return 0;
+}
+// ".init_array.00200" -> 200; the plain section (or an unparsable suffix) -> 65536.
+uint32_t ctor_priority(const ElfInfo& info, uint32_t i) {
+    const char* name = sec_name(info, shdr(info, i));
+    const char* dot = name + 1;
+    while (*dot && *dot != '.') ++dot;
+    if (*dot != '.' || !dot[1]) return 65536;
+    uint32_t v = 0;
+    for (const char* c = dot + 1; *c; ++c) {
+        if (*c < '0' || *c > '9' || v > 65535) return 65536;
+        v = v * 10 + uint32_t(*c - '0');
+    }
+    return v > 65535 ? 65536 : v;
+}
+// Host address of an allocated section's first byte (in the caller's buffers).
+const uint8_t* host_bytes(const ElfLayout& layout, const ElfLoad& load, uint32_t shndx) {
+    const ElfPlacement* p = find_placement(layout, shndx);
+    if (p == nullptr) return nullptr;
+    const uint8_t* region = p->region == ElfRegion::Text ? load.text : load.data;
+    return region == nullptr ? nullptr : region + p->offset;
+}
+}  // namespace
+
+bool elf_check_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, ElfError* err) {
+    for (uint32_t i = 1; i < info.shnum; ++i) {
+        Elf32_Shdr sh = shdr(info, i);
+        const char* name = sec_name(info, sh);
+        if (name_is(name, ".ctors") || name_is(name, ".dtors"))
+            return fail(err, "section " QNAME ": .ctors/.dtors constructor lists are not supported; "
+                        "build with a compiler that emits .init_array (gcc >= 4.7, clang)", name);
+        if (sh.sh_type == SHT_PREINIT_ARRAY || name_is(name, ".preinit_array"))
+            return fail(err, "section " QNAME ": .preinit_array is for executables, not modules", name);
+        if (ctor_kind(info, i) == 0) continue;
+        if (sh.sh_size % 4 != 0)
+            return fail(err, "section " QNAME ": size %u is not a multiple of 4", name, sh.sh_size);
+        const uint8_t* bytes = host_bytes(layout, load, i);
+        if (bytes == nullptr) return fail(err, "section " QNAME ": not loaded", name);
+        for (uint32_t off = 0; off < sh.sh_size; off += 4) {
+            uint32_t fn;
+            __builtin_memcpy(&fn, bytes + off, 4);
+            if (fn < load.text_addr || fn - load.text_addr >= layout.text_exec_size)
+                return fail(err, "section " QNAME ": entry %u (0x%x) does not point into the module's code",
+                            name, off / 4, fn);
+        }
+    }
+    return true;
+}
+
+void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, bool fini,
+                       ElfCtorFn fn, void* ctx) {
+    // As a final link would order them: ascending priority (".init_array.00200" before
+    // the plain ".init_array", which is priority 65536), each array in order; destructors
+    // exactly the other way round.
+    const int want = fini ? 2 : 1;
+    uint32_t done_prio = fini ? 65537 : 0;  // priorities already run (exclusive bound)
+    bool first = true;
+    for (;;) {
+        bool found = false;
+        uint32_t prio = 0;
+        for (uint32_t i = 1; i < info.shnum; ++i) {
+            if (ctor_kind(info, i) != want) continue;
+            const uint32_t p = ctor_priority(info, i);
+            const bool next = fini ? (first || p < done_prio) : (first || p > done_prio);
+            if (!next) continue;
+            if (!found || (fini ? p > prio : p < prio)) prio = p, found = true;
+        }
+        if (!found) return;
+        for (uint32_t k = 1; k < info.shnum; ++k) {
+            const uint32_t i = fini ? info.shnum - k : k;
+            if (ctor_kind(info, i) != want || ctor_priority(info, i) != prio) continue;
+            const uint8_t* bytes = host_bytes(layout, load, i);
+            const uint32_t size = shdr(info, i).sh_size;
+            if (bytes == nullptr) continue;
+            for (uint32_t n = 0; n < size / 4; ++n) {
+                const uint32_t off = (fini ? size / 4 - 1 - n : n) * 4;
+                uint32_t f;
+                __builtin_memcpy(&f, bytes + off, 4);
+                fn(ctx, f);
+            }
+        }
+        done_prio = prio;
+        first = false;
+    }
+}
+
 }  // namespace quartz
 
 #undef QNAME

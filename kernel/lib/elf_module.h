@@ -149,6 +149,24 @@ size_t elf_symbol_blob_size(const ElfInfo& info, const ElfLayout& layout);
 size_t elf_write_symbol_blob(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, uint8_t* blob,
                              size_t cap);
 
+// ---- C++ constructors and destructors (after elf_relocate) ----
+// A module's .init_array holds the functions that construct its namespace-scope objects
+// (and `__attribute__((constructor))` functions); .fini_array the destructor functions.
+// Sections are matched by type (SHT_INIT_ARRAY, SHT_FINI_ARRAY) and by name, including
+// the priority forms ".init_array.NNNNN" that `ld -r` keeps apart.
+//
+// elf_check_ctors refuses what the loader cannot run correctly, with one line naming it:
+// .ctors/.dtors (an old toolchain's constructor lists), .preinit_array (executables
+// only), an array whose size is not a multiple of 4, and an entry that does not point
+// into the module's executable text [text_addr, text_addr + text_exec_size).
+bool elf_check_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
+                     ElfError* err);
+// Calls fn(ctx, address) for each entry: .init_array in order (fini == false), or
+// .fini_array in reverse order (fini == true). Requires elf_check_ctors to have passed.
+using ElfCtorFn = void (*)(void* ctx, uint32_t function);
+void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
+                       bool fini, ElfCtorFn fn, void* ctx);
+
 // "R_386_GOTPC" etc., or null for a type number we have no name for.
 const char* elf_reloc_type_name(uint32_t type);
 

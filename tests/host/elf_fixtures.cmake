@@ -40,6 +40,7 @@ quartz_elf_fixture(udiv udiv.c)                           # needs __udivdi3
 quartz_elf_fixture(ehframe ehframe.c -fasynchronous-unwind-tables)  # allocated .eh_frame
 quartz_elf_fixture(pic pic.c -fpic)                       # GOT relocations: refused
 quartz_elf_fixture(common common.c -fcommon)              # COMMON symbol: refused
+quartz_elf_fixture(ctors ctors.c)                         # .init_array/.fini_array
 
 add_custom_target(elf_fixtures DEPENDS ${_fx_outputs})
 add_dependencies(quartz_host_tests elf_fixtures)

@@ -531,6 +531,118 @@ TEST(ElfRefused, CommonSymbolWithHint) {
     EXPECT_EQ(run_loader(img.b, &r), "symbol uninit_global is COMMON: build with -fno-common");
 }
 
+// ---- C++ constructors: .init_array / .fini_array ----
+
+uint32_t loaded_addr(const Loaded& L, const Img& img, const std::string& sym) {
+    Elf32_Sym s = img.sym(img.find_sym(sym));
+    uint32_t sec = 0;
+    EXPECT_TRUE(elf_section_address(L.layout, L.load, s.st_shndx, &sec)) << sym;
+    return sec + s.st_value;
+}
+
+std::vector<uint32_t> ctors_of(const Loaded& L, bool fini) {
+    std::vector<uint32_t> out;
+    elf_for_each_ctor(
+        L.info, L.layout, L.load, fini,
+        [](void* ctx, uint32_t f) { static_cast<std::vector<uint32_t>*>(ctx)->push_back(f); }, &out);
+    return out;
+}
+
+TEST(ElfCtors, InitArrayInPriorityOrderFiniArrayReversed) {
+    REQUIRE_FIXTURES();
+    Img img{fixture("ctors")};
+    Resolver r = kernel_resolver();
+    Loaded L;
+    ASSERT_EQ(run_loader(img.b, &r, &L), "");
+    ElfError err;
+    ASSERT_TRUE(elf_check_ctors(L.info, L.layout, L.load, &err)) << err.msg;
+    // constructor(200) first, then the plain ones in declaration order.
+    EXPECT_EQ(ctors_of(L, false), (std::vector<uint32_t>{loaded_addr(L, img, "early"), loaded_addr(L, img, "first"),
+                                                         loaded_addr(L, img, "second")}));
+    // Destructors in the reverse order of their registration.
+    EXPECT_EQ(ctors_of(L, true),
+              (std::vector<uint32_t>{loaded_addr(L, img, "before_last"), loaded_addr(L, img, "last")}));
+}
+
+TEST(ElfCtors, NoArraysNoCalls) {
+    REQUIRE_FIXTURES();
+    Img img{fixture("golden")};
+    Resolver r = kernel_resolver();
+    Loaded L;
+    ASSERT_EQ(run_loader(img.b, &r, &L), "");
+    ElfError err;
+    EXPECT_TRUE(elf_check_ctors(L.info, L.layout, L.load, &err)) << err.msg;
+    EXPECT_TRUE(ctors_of(L, false).empty());
+    EXPECT_TRUE(ctors_of(L, true).empty());
+}
+
+// Renames section `from` to `to` (not longer) in the section name table.
+void rename_section(Img& img, const std::string& from, const char* to) {
+    uint32_t i = img.find(from);
+    char* name = const_cast<char*>(img.name(i));
+    std::memset(name, 0, from.size());
+    std::memcpy(name, to, std::strlen(to));
+}
+
+TEST(ElfCtors, OldCtorsAndPreinitRefusedNamingTheSection) {
+    REQUIRE_FIXTURES();
+    for (const char* old : {".ctors", ".dtors"}) {
+        Img img{fixture("ctors")};
+        rename_section(img, ".init_array", old);
+        Elf32_Shdr sh = img.sh(img.find(old));
+        sh.sh_type = SHT_PROGBITS;  // what old toolchains emitted
+        img.set_sh(img.find(old), sh);
+        Resolver r = kernel_resolver();
+        Loaded L;
+        ASSERT_EQ(run_loader(img.b, &r, &L), "");
+        ElfError err;
+        EXPECT_FALSE(elf_check_ctors(L.info, L.layout, L.load, &err));
+        EXPECT_NE(std::string(err.msg).find(old), std::string::npos) << err.msg;
+        EXPECT_NE(std::string(err.msg).find(".init_array"), std::string::npos) << err.msg;
+    }
+    Img img{fixture("ctors")};
+    Elf32_Shdr sh = img.sh(img.find(".init_array"));
+    sh.sh_type = SHT_PREINIT_ARRAY;
+    img.set_sh(img.find(".init_array"), sh);
+    Resolver r = kernel_resolver();
+    Loaded L;
+    ASSERT_EQ(run_loader(img.b, &r, &L), "");
+    ElfError err;
+    EXPECT_FALSE(elf_check_ctors(L.info, L.layout, L.load, &err));
+    EXPECT_NE(std::string(err.msg).find("preinit"), std::string::npos) << err.msg;
+}
+
+TEST(ElfCtors, EntryOutsideTheModuleCodeRefused) {
+    REQUIRE_FIXTURES();
+    Img img{fixture("ctors")};
+    Resolver r = kernel_resolver();
+    Loaded L;
+    ASSERT_EQ(run_loader(img.b, &r, &L), "");
+    uint32_t addr = 0;
+    ASSERT_TRUE(elf_section_address(L.layout, L.load, img.find(".fini_array"), &addr));
+    ASSERT_GE(addr, kDataAddr);
+    for (uint32_t bad : {0u, kDataAddr, kTextAddr + L.layout.text_exec_size, 0xC0100000u}) {
+        std::memcpy(L.data.data() + (addr - kDataAddr) + 4, &bad, 4);
+        ElfError err;
+        EXPECT_FALSE(elf_check_ctors(L.info, L.layout, L.load, &err)) << std::hex << bad;
+        EXPECT_NE(std::string(err.msg).find("entry 1"), std::string::npos) << err.msg;
+    }
+}
+
+TEST(ElfCtors, SizeNotAMultipleOfFourRefused) {
+    REQUIRE_FIXTURES();
+    Img img{fixture("ctors")};
+    Elf32_Shdr sh = img.sh(img.find(".init_array.00200"));
+    sh.sh_size = 6;
+    img.set_sh(img.find(".init_array.00200"), sh);
+    Resolver r = kernel_resolver();
+    Loaded L;
+    ASSERT_EQ(run_loader(img.b, &r, &L), "");
+    ElfError err;
+    EXPECT_FALSE(elf_check_ctors(L.info, L.layout, L.load, &err));
+    EXPECT_NE(std::string(err.msg).find("multiple of 4"), std::string::npos) << err.msg;
+}
+
 TEST(ElfRefused, NullAndEmpty) {
     ElfInfo info;
     ElfError err;
