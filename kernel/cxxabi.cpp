@@ -1,7 +1,9 @@
 // The C++ runtime support a freestanding kernel must supply itself: global
 // constructors, operator new/delete on the kernel heap, and the pure-virtual trap.
 #include <cstddef>
+#include "export_api.h"
 #include "kheap.h"
+#include "module.h"
 #include "panic.h"
 
 extern "C" void (*__init_array_start[])();
@@ -15,8 +17,14 @@ void run_global_constructors() {
 
 extern "C" void __cxa_pure_virtual() { quartz::panic("pure virtual function called"); }
 void* __dso_handle = nullptr;
-// The kernel never exits, so destructors of static objects are never registered to run.
-extern "C" int __cxa_atexit(void (*)(void*), void*, void*) { return 0; }
+// The kernel never exits, so destructors of its own static objects are never registered
+// to run. A module's (dso = its __dso_handle, resolved to its struct module) run after
+// its cleanup_module: exported for the modules' C++ constructors.
+extern "C" int __cxa_atexit(void (*fn)(void*), void* arg, void* dso) {
+  if (dso == &__dso_handle) return 0;
+  return quartz::module_atexit(fn, arg, dso);
+}
+EXPORT_SYMBOL(__cxa_atexit);
 extern "C" int atexit(void (*)()) { return 0; }
 
 void* operator new(size_t size) {

@@ -1,7 +1,19 @@
 // The module loader: finds NAME.ko among the Multiboot modules, validates, lays out,
 // maps (text read-only, data read-write), resolves against exports, relocates, runs
-// init_module; unloads through cleanup_module and a leftover check; insmod, rmmod,
-// lsmod, modules and /proc/modules.
+// constructors and init_module; unloads through cleanup_module and the check before
+// freeing; use counts, fault recovery, insmod, rmmod, lsmod, modules and /proc/modules.
+//
+// Rules for the module list (g_modules) and each module's life (ModLife):
+//   - Changed only with the module lock held AND interrupts off: insmod publishes a
+//     module, rmmod removes it, both under the lock; states and counts change with
+//     interrupts off (the fault path marks a module failed with interrupts off).
+//   - Read either with the module lock held (insmod, rmmod, module_symbol: may sleep)
+//     or with interrupts off (lsmod and /proc/modules copy it, the fault path names
+//     addresses, module_enter takes a use count). Nobody walks it with interrupts on
+//     and without the lock, so no reader ever meets a freed module.
+//   - The lock is never held while module code runs (constructors, init_module,
+//     cleanup_module, destructors) or while rmmod waits for readers to leave: a module
+//     that hangs there jams only the operation on itself.
 #include "module.h"
 #include <new>
 #include "arch/x86/cpu.h"
@@ -11,11 +23,12 @@
 #include "cmdline.h"
 #include "console.h"
 #include "elf_module.h"
-#include "format.h"
 #include "export_api.h"
+#include "format.h"
 #include "intrusive_list.h"
 #include "kheap.h"
 #include "ksyms.h"
+#include "module_core.h"
 #include "multiboot.h"
 #include "pmm.h"
 #include "procfs.h"
@@ -24,43 +37,50 @@
 #include "timer.h"
 #include "tqueue.h"
 #include "trace.h"
+#include "wait_api.h"
 
 extern "C" const kernel_symbol __ksymtab_start[], __ksymtab_end[];
 
 namespace quartz {
 namespace {
-
-enum class ModState : uint8_t { Coming, Live, Going };
-const char* state_name(ModState s) {
-  return s == ModState::Coming ? "coming" : s == ModState::Live ? "live" : "going";
-}
-
 constexpr int kMaxDeps = 8;
 constexpr size_t kNameMax = 31;
+constexpr int kMaxSections = 24;       // remembered for debuggers
+constexpr int kMaxGhosts = 8;          // unloaded modules remembered for naming
+constexpr size_t kGhostSymbols = 2048; // bytes of symbols kept per unloaded module
+constexpr unsigned kReaderWaitSeconds = 5;
 
+struct AtExit {
+  void (*fn)(void*);
+  void* arg;
+  AtExit* next;
+};
 }  // namespace
 }  // namespace quartz
 
 // THIS_MODULE points at one of these; modules see only the name.
 struct module {
   char name[quartz::kNameMax + 1];
-  quartz::ModState state;
+  quartz::ModLife life;            // interrupts off to read or change
   uintptr_t text_addr, data_addr;  // page aligned; text_addr is the start of the range
   uint32_t text_size, text_exec_size, data_size;  // page-rounded
   int (*init)();
   void (*cleanup)();
-  int refcount;                    // modules using our exports
   module* deps[quartz::kMaxDeps];  // modules whose exports we use (we hold a reference)
-  int ndeps;
+  int ndeps;                       // module lock
   const kernel_symbol* exports;    // our .quartz_ksymtab, in our (relocated) memory
   uint32_t nexports;
+  uint32_t* ctors;                 // .init_array entries in call order, then
+  uint32_t nctors, ndtors;         // .fini_array entries in call order (one allocation)
+  quartz::AtExit* atexit;          // __cxa_atexit registrations, newest first
   uint8_t* symblob;                // our symbols, for naming addresses ("sched_tick+0x12")
   size_t symblob_len;
   quartz::SymbolTable syms;
-  quartz::IntrusiveListNode node;
+  quartz::IntrusiveListNode node;  // g_modules
+  wait_queue_head_t unload_wq;     // rmmod waits here for the last reader to leave
   // Where each allocated section went, for debuggers (`add-symbol-file NAME.ko -s ...`).
   // Names point into the boot module's image, which stays in memory.
-  struct { const char* name; uint32_t addr; } sections[24];
+  struct { const char* name; uint32_t addr; } sections[quartz::kMaxSections];
   int nsections;
   uintptr_t end() const { return data_addr + data_size; }
   bool contains(uintptr_t a) const { return a >= text_addr && a < end(); }
@@ -76,42 +96,60 @@ extern "C" {
 }
 
 namespace quartz {
-namespace {
-
-}  // namespace
-// Named (not in the anonymous namespace) so that tools/gdb/quartz.py can find them.
-IntrusiveList<module, &module::node> g_modules;  // thread context, under `busy`
+// Named (not in the anonymous namespace) so that tools/gdb/quartz.py can find it.
+IntrusiveList<module, &module::node> g_modules;  // see the rules at the top
 namespace {
 auto& loaded = g_modules;
-bool busy = false;                             // one module operation at a time
+
+// ---- the module lock ----
+// A sleeping lock: the holder may sleep (allocate, print), a contender sleeps on the
+// wait queue until the holder lets go.
+struct ModuleLock {
+  bool held = false;  // interrupts off
+  wait_queue_head_t wq = __WAIT_QUEUE_HEAD_INITIALIZER(wq);
+};
+ModuleLock module_lock_state;
+
+bool try_take_lock() {
+  InterruptDisabler guard;
+  if (module_lock_state.held) return false;
+  module_lock_state.held = true;
+  return true;
+}
+class ModuleLockGuard {
+ public:
+  ModuleLockGuard() { wait_event(module_lock_state.wq, try_take_lock()); }
+  ~ModuleLockGuard() {
+    {
+      InterruptDisabler guard;
+      module_lock_state.held = false;
+    }
+    wake_up(&module_lock_state.wq);
+  }
+  ModuleLockGuard(const ModuleLockGuard&) = delete;
+  ModuleLockGuard& operator=(const ModuleLockGuard&) = delete;
+};
 
 // ---- where modules live in the address space ----
 // Every load gets fresh virtual addresses (with an unmapped page after it), so pages of
 // an unloaded module stay unmapped for a long while: a stray call faults and is named.
-uintptr_t va_cursor = kModuleBase;
+uintptr_t va_cursor = kModuleBase;  // module lock
 
-uintptr_t alloc_va(uint32_t size) {
-  const uint32_t need = size + kPageSize;  // and a guard page
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    uintptr_t cand = va_cursor;
-    bool moved = true;
-    while (moved) {
-      moved = false;
-      if (cand + need > kModuleBase + kModuleSize) break;
-      for (module& m : loaded) {
-        if (cand < m.end() + kPageSize && m.text_addr < cand + need) {
-          cand = m.end() + kPageSize;
-          moved = true;
-        }
-      }
-    }
-    if (cand + need <= kModuleBase + kModuleSize) {
-      va_cursor = cand + need;
-      return cand;
-    }
-    va_cursor = kModuleBase;  // wrap around: the oldest unloaded ranges are reused
-  }
-  return 0;
+struct ListCursor {
+  IntrusiveList<module, &module::node>::Iterator it;
+};
+bool used_range(void* ctx, size_t i, uintptr_t* lo, uintptr_t* hi) {
+  auto* c = static_cast<ListCursor*>(ctx);
+  if (i == 0) c->it = loaded.begin();
+  if (c->it == loaded.end()) return false;
+  *lo = c->it->text_addr;
+  *hi = c->it->end();
+  ++c->it;
+  return true;
+}
+uintptr_t alloc_va(uint32_t size) {  // module lock
+  ListCursor c{loaded.begin()};
+  return mod_place(&va_cursor, kModuleBase, kModuleSize, size, kPageSize, used_range, &c);
 }
 
 void unmap_range(uintptr_t lo, uintptr_t hi) {
@@ -138,35 +176,44 @@ bool map_range(uintptr_t lo, uintptr_t hi) {
 struct Ghost {
   char name[kNameMax + 1];
   uintptr_t lo, hi;
-  uint8_t blob[2048];  // symbols; a bigger table is not kept (addresses only then)
+  uint8_t blob[kGhostSymbols];  // a bigger symbol table is not kept (addresses only then)
   SymbolTable syms;
 };
-Ghost ghosts[8];
+Ghost ghosts[kMaxGhosts];  // interrupts off
 int ghost_next = 0;
 
-void remember_ghost(const module& m, size_t blob_len) {
+void remember_ghost(const module& m) {
+  InterruptDisabler guard;
   Ghost& g = ghosts[ghost_next];
-  ghost_next = (ghost_next + 1) % 8;
+  ghost_next = (ghost_next + 1) % kMaxGhosts;
   __builtin_memcpy(g.name, m.name, sizeof g.name);
   g.lo = m.text_addr;
   g.hi = m.end();
   g.syms = SymbolTable{};
-  if (blob_len <= sizeof g.blob) {
-    __builtin_memcpy(g.blob, m.symblob, blob_len);
-    g.syms.init(g.blob, blob_len);
+  if (m.symblob && m.symblob_len <= sizeof g.blob) {
+    __builtin_memcpy(g.blob, m.symblob, m.symblob_len);
+    g.syms.init(g.blob, m.symblob_len);
   }
 }
 
+module* module_at(uintptr_t addr) {  // interrupts off or module lock
+  for (module& m : loaded)
+    if (m.contains(addr)) return &m;
+  return nullptr;
+}
+
+// The fault path's namer (and everybody's): "sched_tick+0x12 [sched]", "in unloaded
+// module sched: sched_tick+0x12". Any context.
 bool name_address(uintptr_t addr, char* buf, size_t len) {
   if (addr < kModuleBase || addr >= kModuleBase + kModuleSize) return false;
+  InterruptDisabler guard;
   const char* sym;
   uint32_t off;
-  for (module& m : loaded) {
-    if (!m.contains(addr)) continue;
-    if (m.syms.lookup(uint32_t(addr), &sym, &off))
-      snformat(buf, len, "%s+0x%x [%s]", sym, off, m.name);
+  if (module* m = module_at(addr)) {
+    if (m->syms.lookup(uint32_t(addr), &sym, &off))
+      snformat(buf, len, "%s+0x%x [%s]", sym, off, m->name);
     else
-      snformat(buf, len, "%s+0x%x", m.name, unsigned(addr - m.text_addr));
+      snformat(buf, len, "%s+0x%x", m->name, unsigned(addr - m->text_addr));
     return true;
   }
   for (const Ghost& g : ghosts) {
@@ -181,11 +228,22 @@ bool name_address(uintptr_t addr, char* buf, size_t len) {
   return true;
 }
 
+void print_target(uintptr_t a) {
+  char buf[96];
+  if (name_address(a, buf, sizeof buf)) kprintf("%s", buf);
+  else kprintf("%p", reinterpret_cast<void*>(a));
+}
+
 // ---- finding modules ----
-module* find_loaded(const char* name) {
+module* find_loaded(const char* name) {  // module lock
   for (module& m : loaded)
     if (__builtin_strcmp(m.name, name) == 0) return &m;
   return nullptr;
+}
+
+ModState state_of(const module* m) {
+  InterruptDisabler guard;
+  return m->life.state;
 }
 
 // The module name of a Multiboot module: the last path component of its first word,
@@ -214,7 +272,7 @@ const BootModule* find_boot_module(const char* name) {
   return nullptr;
 }
 
-// ---- symbol resolution ----
+// ---- symbol resolution (module lock) ----
 struct ResolveCtx {
   module* self;
   module* deps[kMaxDeps];
@@ -224,7 +282,8 @@ struct ResolveCtx {
 
 bool resolve(void* vctx, const char* name, uint32_t* addr) {
   auto* ctx = static_cast<ResolveCtx*>(vctx);
-  if (__builtin_strcmp(name, "__this_module") == 0) {
+  // The module's own identity: THIS_MODULE, and the handle C++ destructors register with.
+  if (__builtin_strcmp(name, "__this_module") == 0 || __builtin_strcmp(name, "__dso_handle") == 0) {
     *addr = reinterpret_cast<uint32_t>(ctx->self);
     return true;
   }
@@ -235,7 +294,7 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
     }
   }
   for (module& m : loaded) {
-    if (m.state != ModState::Live) continue;  // a going module's exports are gone
+    if (state_of(&m) != ModState::Live) continue;  // only a live module's exports count
     for (uint32_t i = 0; i < m.nexports; ++i) {
       if (__builtin_strcmp(m.exports[i].name, name) != 0) continue;
       *addr = reinterpret_cast<uint32_t>(m.exports[i].addr);
@@ -266,18 +325,17 @@ bool exported_elsewhere(const char* name, const module* self, const char** where
 struct LeftoverCtx {
   const module* m;
   int count;
-  bool fix;  // after a failed init: take what init left behind away
 };
-
-void print_target(uintptr_t a) {
-  char buf[96];
-  if (name_address(a, buf, sizeof buf)) kprintf("%s", buf);
-  else kprintf("%p", reinterpret_cast<void*>(a));
-}
 
 [[maybe_unused]] void report_task(void* vctx, const TqRangeHit& hit) {
   auto* ctx = static_cast<LeftoverCtx*>(vctx);
   ++ctx->count;
+  if (hit.what & kTqHitQueue) {
+    kprintf("  %s: its task queue %s still has %lu task%s or a drain in progress\n", ctx->m->name,
+            hit.queue && hit.queue->name ? hit.queue->name : "?", hit.queue ? hit.queue->queued : 0,
+            hit.queue && hit.queue->queued == 1 ? "" : "s");
+    return;
+  }
   kprintf("  %s: %s %p on %s (routine ", ctx->m->name,
           (hit.what & kTqHitRunning) ? "running task" : "queued task",
           static_cast<const void*>(hit.task), hit.queue && hit.queue->name ? hit.queue->name : "?");
@@ -309,42 +367,57 @@ void collect_task(void* vctx, const TqRangeHit& hit) {
   if ((hit.what & kTqHitTask) || (hit.what & kTqHitRoutine))
     if (hit.task && c->n < 16) c->tasks[c->n++] = const_cast<tq_struct*>(hit.task);
 }
-struct ProcNames {
-  char names[8][32];
-  int n = 0;
-};
-void collect_proc(void* vctx, const char* name) {
-  auto* p = static_cast<ProcNames*>(vctx);
-  if (p->n < 8) {
-    size_t i = 0;
-    for (; name[i] && i < 31; ++i) p->names[p->n][i] = name[i];
-    p->names[p->n++][i] = 0;
+
+// What init_module left behind is taken away: its queued tasks, its /proc files.
+void undo_init(module* m) {
+  const uintptr_t lo = m->text_addr, hi = m->end();
+  for (int round = 0; round < 8; ++round) {
+    Collected c;
+    tq_find_in_range(lo, hi, collect_task, &c);
+    if (!c.n) break;
+    for (int i = 0; i < c.n; ++i) {
+      kprintf("  %s: undoing a task its init_module left queued\n", m->name);
+      cancel_task_sync(c.tasks[i]);
+    }
   }
+  if (const int n = proc_remove_matching(m, lo, hi))
+    kprintf("  %s: removed %d /proc file%s its init_module left behind\n", m->name, n,
+            n == 1 ? "" : "s");
 }
 
-// Returns how many things still point into m, printing each.
-int check_leftovers(module* m, bool undo) {
-  const uintptr_t lo = m->text_addr, hi = m->end();
-  if (undo) {
-    // What init_module left behind is taken away before the check.
-    for (int round = 0; round < 8; ++round) {
-      Collected c;
-      tq_find_in_range(lo, hi, collect_task, &c);
-      if (!c.n) break;
-      for (int i = 0; i < c.n; ++i) {
-        kprintf("  %s: undoing a task its init_module left queued\n", m->name);
-        cancel_task_sync(c.tasks[i]);
-      }
-    }
-    ProcNames p;
-    proc_find(m, lo, hi, collect_proc, &p);
-    for (int i = 0; i < p.n; ++i) {
-      kprintf("  %s: removing /proc/%s its init_module left behind\n", m->name, p.names[i]);
-      proc_remove(p.names[i]);
-    }
+// Pointers into m held by the data of another loaded module (a hook registered with a
+// provider): the provider would call into freed memory later. Module lock.
+struct PointerCtx {
+  const module* m;
+  const module* holder;
+  int count;
+};
+void report_pointer(void* vctx, size_t offset, uint32_t value) {
+  auto* c = static_cast<PointerCtx*>(vctx);
+  ++c->count;
+  kprintf("  %s: module %s holds a pointer to ", c->m->name, c->holder->name);
+  print_target(value);
+  kprintf(" at ");
+  print_target(c->holder->data_addr + offset);
+  kprintf("\n");
+}
+int pointers_from_other_modules(const module* m) {
+  PointerCtx c{m, nullptr, 0};
+  for (const module& other : loaded) {
+    if (&other == m || !other.data_size) continue;
+    c.holder = &other;
+    mod_scan_words(reinterpret_cast<const void*>(other.data_addr), other.data_size,
+                   uint32_t(m->text_addr), uint32_t(m->end()), report_pointer, &c);
   }
+  return c.count;
+}
+
+// What the kernel's own registries still hold of m: queued or running tasks, threads
+// sleeping on its wait queues, /proc entries. Returns how many, printing each.
+int registry_leftovers(module* m) {
+  [[maybe_unused]] const uintptr_t lo = m->text_addr, hi = m->end();
   // LAB(5) BEGIN: count and report what still points into [lo, hi): task-queue entries (tq_find_in_range), sleeping threads, /proc entries
-  LeftoverCtx ctx{m, 0, undo};
+  LeftoverCtx ctx{m, 0};
   tq_find_in_range(lo, hi, report_task, &ctx);
   threads_waiting_in_range(lo, hi, report_thread, &ctx);
   proc_find(m, lo, hi, report_proc, &ctx);
@@ -353,31 +426,112 @@ int check_leftovers(module* m, bool undo) {
   // LAB(5) END
 }
 
-void free_module(module* m) {
-  quartz_module_event(m, 0);
-  if (m->symblob) remember_ghost(*m, m->symblob_len);
-  unmap_range(m->text_addr, m->end());
-  for (int d = 0; d < m->ndeps; ++d) --m->deps[d]->refcount;
-  if (m->node.is_linked()) IntrusiveList<module, &module::node>::remove(*m);
+// Returns how many things still point into m, printing each. Module lock.
+int check_leftovers(module* m) { return registry_leftovers(m) + pointers_from_other_modules(m); }
+
+// ---- constructors and destructors ----
+void run_list(uint32_t* fns, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) reinterpret_cast<void (*)()>(fns[i])();
+}
+struct InitCall {
+  module* m;
+  int rc;
+};
+void run_constructors_and_init(void* arg) {
+  auto* c = static_cast<InitCall*>(arg);
+  run_list(c->m->ctors, c->m->nctors);
+  c->rc = c->m->init();
+}
+void run_cleanup(void* arg) { static_cast<module*>(arg)->cleanup(); }
+// __cxa_atexit registrations (newest first), then the .fini_array.
+void run_destructors(void* arg) {
+  auto* m = static_cast<module*>(arg);
+  while (AtExit* a = m->atexit) {
+    m->atexit = a->next;
+    a->fn(a->arg);
+    kfree(a);
+  }
+  run_list(m->ctors + m->nctors, m->ndtors);
+}
+
+// ---- failure ----
+// Marks m failed and takes away what could call into it: its /proc files now, and (from
+// a thread) its queued tasks. Interrupts off or on.
+void detach(module* m) {
+  InterruptDisabler guard;
+  mod_mark_failed(m->life);
+  proc_remove_matching(m, m->text_addr, m->end());
+}
+
+// The fault path: if the faulting code is a module's, or a module's code is among the
+// callers (a module passed a bad pointer to the kernel), that module is marked failed.
+// Interrupts off; must not sleep.
+bool frame_ok(uintptr_t ebp, uintptr_t prev) {
+  return ebp && !(ebp & 3) && ebp > prev && paging_is_mapped(ebp) && paging_is_mapped(ebp + 4);
+}
+module* blame(const InterruptFrame& f) {
+  if (module* m = module_at(f.eip)) return m;
+  uintptr_t ebp = f.ebp, prev = 0;
+  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
+    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
+    if (module* m = module_at(frame[1])) return m;
+    prev = ebp;
+    ebp = frame[0];
+  }
+  return nullptr;
+}
+void on_fault(const InterruptFrame& f) {
+  module* m = blame(f);
+  if (!m || m->life.state == ModState::Failed) return;
+  detach(m);
+  kprintf("module %s faulted: marked failed; its /proc files are removed and its code is never "
+          "run again (rmmod %s frees it once nothing points in)\n", m->name, m->name);
+}
+
+// ---- load ----
+void discard(module* m, uintptr_t base, uint32_t total) {  // module lock; never published
+  unmap_range(base, base + total);
   kfree(m->symblob);
+  kfree(m->ctors);
   m->~module();
   kfree(m);
 }
 
-int load(const char* name) {
-  if (__builtin_strlen(name) > kNameMax) {
-    kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
-    return 1;
+void free_module(module* m) {  // module lock; no reader can reach it any more
+  quartz_module_event(m, 0);
+  remember_ghost(*m);
+  for (int d = 0; d < m->ndeps; ++d) {
+    InterruptDisabler guard;
+    --m->deps[d]->life.users;
   }
-  if (find_loaded(name)) {
-    kprintf("insmod: %s is already loaded\n", name);
-    return 1;
+  {
+    InterruptDisabler guard;
+    IntrusiveList<module, &module::node>::remove(*m);
   }
-  const BootModule* bm = find_boot_module(name);
-  if (!bm) {
-    kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
-    return 1;
+  unmap_range(m->text_addr, m->end());
+  while (AtExit* a = m->atexit) {  // registered but never run (a failed module)
+    m->atexit = a->next;
+    kfree(a);
   }
+  kfree(m->symblob);
+  kfree(m->ctors);
+  m->~module();
+  kfree(m);
+}
+
+void collect_ctor(void* ctx, uint32_t fn) {
+  auto** out = static_cast<uint32_t**>(ctx);
+  *(*out)++ = fn;
+}
+uint32_t count_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, bool fini) {
+  uint32_t n = 0;
+  elf_for_each_ctor(info, layout, load, fini, [](void* c, uint32_t) { ++*static_cast<uint32_t*>(c); }, &n);
+  return n;
+}
+
+// Places, links and checks NAME.ko; on success *out is ready to publish (state Coming,
+// busy). On failure prints the reason, undoes everything and returns false. Module lock.
+bool place_and_link(const char* name, const BootModule* bm, module** out) {
   const char* tname = trace_intern(name);
   auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
   phase(kModValidate);
@@ -385,23 +539,23 @@ int load(const char* name) {
   const size_t size = bm->end - bm->start;
   ElfInfo info;
   ElfError err;
-  static ElfLayout layout;  // ~1 KiB: not on the stack (under `busy`)
+  static ElfLayout layout;  // ~1 KiB: not on the stack (module lock)
   if (!elf_validate(image, size, &info, &err) || !elf_layout(info, &layout, &err)) {
     kprintf("insmod: %s.ko: %s\n", name, err.msg);
-    return 1;
+    return false;
   }
   phase(kModAllocate);
   const uint32_t total = layout.text_size + layout.data_size;
   const uintptr_t base = alloc_va(total);
   if (!base || !map_range(base, base + total)) {
     kprintf("insmod: %s: out of memory for %u bytes\n", name, unsigned(total));
-    return 1;
+    return false;
   }
   auto* m = static_cast<module*>(kzalloc(sizeof(module)));
   if (!m) {
     unmap_range(base, base + total);
     kprintf("insmod: %s: out of memory\n", name);
-    return 1;
+    return false;
   }
   new (m) module{};
   __builtin_memcpy(m->name, name, __builtin_strlen(name) + 1);
@@ -410,160 +564,317 @@ int load(const char* name) {
   m->text_exec_size = layout.text_exec_size;
   m->data_addr = base + layout.text_size;
   m->data_size = layout.data_size;
-  m->state = ModState::Coming;
+  __init_waitqueue_head(&m->unload_wq, "module_unload");
 
+  // From here on, every failure takes the one way out below.
+  const char* why = nullptr;
+  char msg[96];
   ResolveCtx rctx{m, {}, 0, false};
   const ElfLoad load{reinterpret_cast<uint8_t*>(m->text_addr), uint32_t(m->text_addr),
                      reinterpret_cast<uint8_t*>(m->data_addr), uint32_t(m->data_addr)};
-  auto fail = [&](const char* why) {
+  uint32_t init = 0, cleanup = 0;
+  phase(kModResolve);  // resolving and relocating happen in one pass over the relocations
+  if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) why = err.msg;
+  if (!why) phase(kModRelocate);
+  if (!why && rctx.too_many_deps) why = "uses more than 8 modules";
+  if (!why && !elf_find_symbol(info, layout, load, "init_module", &init)) why = "no init_module";
+  if (!why && !elf_check_ctors(info, layout, load, &err)) why = err.msg;
+  if (!why) {
+    elf_find_symbol(info, layout, load, "cleanup_module", &cleanup);
+    m->init = reinterpret_cast<int (*)()>(init);
+    m->cleanup = reinterpret_cast<void (*)()>(cleanup);
+    if (const uint32_t sec = elf_find_section(info, ".quartz_ksymtab")) {
+      uint32_t addr, bytes = 0;
+      const uint8_t* unused;
+      if (elf_section_address(layout, load, sec, &addr) && elf_section_data(info, sec, &unused, &bytes)) {
+        m->exports = reinterpret_cast<const kernel_symbol*>(addr);
+        m->nexports = bytes / sizeof(kernel_symbol);
+      }
+    }
+    for (uint32_t i = 0; i < m->nexports && !why; ++i) {
+      const char* where;
+      if (!m->contains(reinterpret_cast<uintptr_t>(m->exports[i].name))) {
+        why = "an export's name lies outside the module";
+      } else if (exported_elsewhere(m->exports[i].name, m, &where)) {
+        snformat(msg, sizeof msg, "exports %s, which %s already exports", m->exports[i].name, where);
+        why = msg;
+      }
+    }
+  }
+  if (!why) {
+    m->nctors = count_ctors(info, layout, load, false);
+    m->ndtors = count_ctors(info, layout, load, true);
+    m->ctors = static_cast<uint32_t*>(kmalloc((m->nctors + m->ndtors + 1) * sizeof(uint32_t)));
+    const size_t blob_len = elf_symbol_blob_size(info, layout);
+    m->symblob = static_cast<uint8_t*>(kmalloc(blob_len ? blob_len : 1));
+    if (!m->ctors || !m->symblob) {
+      why = "out of memory for its symbol table";
+    } else {
+      uint32_t* p = m->ctors;
+      elf_for_each_ctor(info, layout, load, false, collect_ctor, &p);
+      elf_for_each_ctor(info, layout, load, true, collect_ctor, &p);
+      m->symblob_len = elf_write_symbol_blob(info, layout, load, m->symblob, blob_len);
+      m->syms.init(m->symblob, m->symblob_len);
+    }
+  }
+  if (why) {
     phase(kModFailed);
     kprintf("insmod: %s.ko: %s\n", name, why);
-    unmap_range(base, base + total);
-    kfree(m->symblob);
-    m->~module();
-    kfree(m);
-    return 1;
-  };
-  phase(kModResolve);  // resolving and relocating happen in one pass over the relocations
-  if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) return fail(err.msg);
-  phase(kModRelocate);
-  if (rctx.too_many_deps) return fail("uses more than 8 modules");
-  uint32_t init = 0, cleanup = 0;
-  if (!elf_find_symbol(info, layout, load, "init_module", &init)) return fail("no init_module");
-  elf_find_symbol(info, layout, load, "cleanup_module", &cleanup);
-  m->init = reinterpret_cast<int (*)()>(init);
-  m->cleanup = reinterpret_cast<void (*)()>(cleanup);
-  if (const uint32_t sec = elf_find_section(info, ".quartz_ksymtab")) {
-    uint32_t addr;
-    const uint8_t* unused;
-    uint32_t bytes = 0;
-    if (elf_section_address(layout, load, sec, &addr) && elf_section_data(info, sec, &unused, &bytes)) {
-      m->exports = reinterpret_cast<const kernel_symbol*>(addr);
-      m->nexports = bytes / sizeof(kernel_symbol);
-    }
+    discard(m, base, total);
+    return false;
   }
-  for (uint32_t i = 0; i < m->nexports; ++i) {
-    const char* where;
-    const uintptr_t np = reinterpret_cast<uintptr_t>(m->exports[i].name);
-    if (!m->contains(np)) return fail("an export's name lies outside the module");
-    if (exported_elsewhere(m->exports[i].name, m, &where)) {
-      static char msg[96];
-      snformat(msg, sizeof msg, "exports %s, which %s already exports", m->exports[i].name, where);
-      return fail(msg);
-    }
-  }
-  const size_t blob_len = elf_symbol_blob_size(info, layout);
-  m->symblob = static_cast<uint8_t*>(kmalloc(blob_len ? blob_len : 1));
-  if (!m->symblob) return fail("out of memory for its symbol table");
-  m->symblob_len = elf_write_symbol_blob(info, layout, load, m->symblob, blob_len);
-  m->syms.init(m->symblob, m->symblob_len);
   // Text and read-only data become read-only (CR0.WP makes that bind the kernel too).
   for (uintptr_t va = m->text_addr; va < m->text_addr + m->text_size; va += kPageSize)
     paging_protect(va, 0);
+  m->ndeps = rctx.ndeps;
   for (int d = 0; d < rctx.ndeps; ++d) {
     m->deps[d] = rctx.deps[d];
-    ++rctx.deps[d]->refcount;
+    InterruptDisabler guard;
+    ++rctx.deps[d]->life.users;
   }
-  m->ndeps = rctx.ndeps;
-  for (uint32_t i = 1; i < info.shnum && m->nsections < 24; ++i) {
+  for (uint32_t i = 1; i < info.shnum && m->nsections < kMaxSections; ++i) {
     uint32_t addr;
     if (!elf_section_address(layout, load, i, &addr)) continue;
     m->sections[m->nsections++] = {elf_section_name(info, i), addr};
   }
-  loaded.push_back(*m);
+  *out = m;
+  return true;
+}
+
+void set_not_busy(module* m) {
+  InterruptDisabler guard;
+  m->life.busy = false;
+}
+
+int load(const char* name) {
+  if (__builtin_strlen(name) > kNameMax) {
+    kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
+    return 1;
+  }
+  const char* tname = trace_intern(name);
+  auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
+  module* m = nullptr;
+  {
+    ModuleLockGuard lock;
+    if (module* old = find_loaded(name)) {
+      kprintf("insmod: %s is already loaded (%s)\n", name, mod_state_name(state_of(old)));
+      return 1;
+    }
+    const BootModule* bm = find_boot_module(name);
+    if (!bm) {
+      kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
+      return 1;
+    }
+    if (!place_and_link(name, bm, &m)) return 1;
+    InterruptDisabler guard;
+    loaded.push_back(*m);  // Coming and busy: visible, but nobody enters it yet
+  }
   quartz_module_event(m, 1);
 
   phase(kModComing);
   phase(kModInit);
-  const int rc = m->init();  // the module's code, in this thread: it may sleep
-  if (rc != 0) {
+  InitCall call{m, 0};
+  // The module's code, in this thread: it may sleep. Not under the module lock.
+  if (!fault_call_recoverable(run_constructors_and_init, &call)) {
     phase(kModFailed);
-    m->state = ModState::Going;
-    kprintf("insmod: %s: init_module failed with %d; undoing what it left behind\n", name, rc);
-    if (check_leftovers(m, true) != 0) {
-      kprintf("insmod: %s: not freed; it stays 'going'\n", name);
+    detach(m);  // if the fault path did not already (a fault outside the module's frames)
+    undo_init(m);
+    set_not_busy(m);
+    kprintf("insmod: %s: init_module faulted; the module is marked failed: its tasks and /proc "
+            "files were taken away, its memory is kept and never run again (rmmod %s frees it)\n",
+            name, name);
+    return 1;
+  }
+  if (call.rc != 0) {
+    phase(kModFailed);
+    {
+      InterruptDisabler guard;
+      m->life.state = ModState::Going;
+    }
+    kprintf("insmod: %s: init_module failed with %d; undoing what it left behind\n", name, call.rc);
+    undo_init(m);
+    if (!fault_call_recoverable(run_destructors, m)) detach(m);
+    ModuleLockGuard lock;
+    {
+      InterruptDisabler guard;
+      m->life.cleaned = true;
+    }
+    if (check_leftovers(m) != 0) {
+      set_not_busy(m);
+      kprintf("insmod: %s: not freed; it stays '%s'\n", name, mod_state_name(state_of(m)));
       return 1;
     }
     free_module(m);
     return 1;
   }
-  m->state = ModState::Live;
+  {
+    InterruptDisabler guard;
+    m->life.state = ModState::Live;
+    m->life.busy = false;
+  }
   phase(kModLive);
   kprintf("%s: loaded at %p (text %u bytes, data %u bytes)\n", name,
           reinterpret_cast<void*>(m->text_addr), unsigned(m->text_size), unsigned(m->data_size));
   return 0;
 }
 
+// ---- unload ----
+int active_of(module* m) {
+  InterruptDisabler guard;
+  return m->life.active;
+}
+
+void print_users(const char* name, const module* m) {
+  kprintf("rmmod: %s is in use by", name);
+  for (module& u : loaded)
+    for (int d = 0; d < u.ndeps; ++d)
+      if (u.deps[d] == m) kprintf(" %s", u.name);
+  kprintf("\n");
+}
+
 int unload(const char* name) {
-  module* m = find_loaded(name);
-  if (!m) {
-    kprintf("rmmod: %s is not loaded\n", name);
-    return 1;
-  }
-  if (m->refcount > 0) {
-    kprintf("rmmod: %s is in use by", name);
-    for (module& u : loaded)
-      for (int d = 0; d < u.ndeps; ++d)
-        if (u.deps[d] == m) kprintf(" %s", u.name);
-    kprintf("\n");
-    return 1;
-  }
-  unsigned long took = 0;
-  if (m->state == ModState::Live) {
-    if (!m->cleanup) {
+  module* m;
+  UnloadVerdict verdict;
+  {
+    ModuleLockGuard lock;
+    m = find_loaded(name);
+    if (!m) {
+      kprintf("rmmod: %s is not loaded\n", name);
+      return 1;
+    }
+    if (state_of(m) == ModState::Live && !m->cleanup) {
       kprintf("rmmod: %s has no cleanup_module: it cannot be unloaded\n", name);
       return 1;
     }
-    m->state = ModState::Going;
-    trace(TraceType::Module, trace_ptr(trace_intern(name)), kModCleanup);
-    const unsigned long start = jiffies;
-    m->cleanup();  // blocks this thread until the module's protocol says it is done
-    took = jiffies - start;
-    trace(TraceType::Module, trace_ptr(trace_intern(name)), kModGoing);
+    {
+      InterruptDisabler guard;
+      verdict = mod_begin_unload(m->life);
+    }
+    if (verdict == UnloadVerdict::UsedByModules) {
+      print_users(name, m);
+      return 1;
+    }
+    if (verdict == UnloadVerdict::Busy) {
+      kprintf("rmmod: %s: an insmod or rmmod of it is in progress (%s)\n", name,
+              mod_state_name(state_of(m)));
+      return 1;
+    }
   }
+  // Not under the module lock from here to the check: other modules load and unload.
+  const char* tname = trace_intern(name);
+  unsigned long took = 0;
+  if (verdict == UnloadVerdict::Start) {
+    // No new reader enters a Going module; wait for those inside (a /proc read).
+    const long left = wait_event_timeout(m->unload_wq, active_of(m) == 0,
+                                         kReaderWaitSeconds * timer_hz());
+    if (left == 0) {
+      const int readers = active_of(m);
+      {
+        InterruptDisabler guard;
+        mod_abort_unload(m->life);
+      }
+      kprintf("rmmod: %s is in use: %d reader%s of its /proc files did not finish within %u s; "
+              "it stays live\n", name, readers, readers == 1 ? "" : "s", kReaderWaitSeconds);
+      return 1;
+    }
+    trace(TraceType::Module, trace_ptr(tname), kModCleanup);
+    const unsigned long start = jiffies;
+    // Blocks this thread until the module's protocol says it is done.
+    const bool ok = fault_call_recoverable(run_cleanup, m) && fault_call_recoverable(run_destructors, m);
+    took = jiffies - start;
+    {
+      InterruptDisabler guard;
+      m->life.cleaned = true;
+    }
+    if (!ok) {
+      detach(m);
+      set_not_busy(m);
+      kprintf("rmmod: %s: cleanup_module faulted; the module is marked failed (rmmod %s again "
+              "frees it once nothing points in)\n", name, name);
+      return 1;
+    }
+    trace(TraceType::Module, trace_ptr(tname), kModGoing);
+  }
+  // A failed module's code never runs again: what it left is taken away from here.
+  if (verdict == UnloadVerdict::FreeFailed) undo_init(m);
   // Beyond Linux 2.2: the kernel itself checks that nothing still points in.
-  const int left = check_leftovers(m, false);
+  ModuleLockGuard lock;
+  const int left = check_leftovers(m);
   if (left) {
-    kprintf("rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays 'going' "
+    set_not_busy(m);
+    kprintf("rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays '%s' "
             "(rmmod %s again to re-check)\n", name, left, left == 1 ? "" : "s",
-            left == 1 ? "s" : "", name);
+            left == 1 ? "s" : "", mod_state_name(state_of(m)), name);
     return 1;
   }
-  trace(TraceType::Module, trace_ptr(trace_intern(name)), kModFree);
+  trace(TraceType::Module, trace_ptr(tname), kModFree);
+  const bool failed = verdict == UnloadVerdict::FreeFailed;
   free_module(m);
-  kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
+  if (failed) kprintf("%s: freed (it had failed; its cleanup_module was not run)\n", name);
+  else kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
   return 0;
 }
 
-// ---- shell ----
+// ---- lsmod and /proc/modules: copied under the guard, printed after ----
+struct ModRow {
+  char name[kNameMax + 1];
+  uint32_t size;
+  int users;
+  char user_names[48];
+  ModState state;
+};
+
 void show_modules(ProcFile* out, void*) {
-  proc_printf(out, "%-16s %8s %5s  %-20s %s\n", "Module", "Size", "Used", "Users", "State");
-  for (module& m : loaded) {
-    proc_printf(out, "%-16s %8u %5d  ", m.name, unsigned(m.text_size + m.data_size), m.refcount);
-    int printed = 0, width = 0;
-    for (module& u : loaded)
-      for (int d = 0; d < u.ndeps; ++d)
-        if (u.deps[d] == &m) width += proc_printf(out, printed++ ? ",%s" : "%s", u.name);
-    if (!printed) width += proc_printf(out, "-");
-    for (; width < 20; ++width) proc_printf(out, " ");
-    proc_printf(out, " %s\n", state_name(m.state));
+  size_t count;
+  {
+    InterruptDisabler guard;
+    count = loaded.size();
   }
+  const size_t cap = count + 4;  // a few may be loaded while we allocate
+  auto* rows = static_cast<ModRow*>(kmalloc(cap * sizeof(ModRow)));
+  if (!rows) {
+    proc_printf(out, "lsmod: out of memory\n");
+    return;
+  }
+  size_t n = 0, total = 0;
+  {
+    InterruptDisabler guard;
+    for (module& m : loaded) {
+      ++total;
+      if (n == cap) continue;
+      ModRow& r = rows[n++];
+      __builtin_memcpy(r.name, m.name, sizeof r.name);
+      r.size = m.text_size + m.data_size;
+      r.users = m.life.users;
+      r.state = m.life.state;
+      size_t len = 0;
+      r.user_names[0] = 0;
+      for (module& u : loaded)
+        for (int d = 0; d < u.ndeps; ++d)
+          if (u.deps[d] == &m)
+            len += size_t(snformat(r.user_names + len, len < sizeof r.user_names ? sizeof r.user_names - len : 0,
+                                   len ? ",%s" : "%s", u.name));
+      if (len >= sizeof r.user_names) __builtin_memcpy(r.user_names + sizeof r.user_names - 4, "...", 4);
+    }
+  }
+  proc_printf(out, "%-16s %8s %5s  %-20s %s\n", "Module", "Size", "Used", "Users", "State");
+  for (size_t i = 0; i < n; ++i) {
+    const ModRow& r = rows[i];
+    proc_printf(out, "%-16s %8u %5d  %-20s %s\n", r.name, unsigned(r.size), r.users,
+                r.user_names[0] ? r.user_names : "-", mod_state_name(r.state));
+  }
+  if (total > n) proc_printf(out, "... and %u more\n", unsigned(total - n));
+  kfree(rows);
 }
 
-template <int (*Fn)(const char*)>
-int guarded(const char* cmd, int argc, char** argv) {
-  if (argc != 2) return shell_usage(cmd);
-  if (busy) {
-    kprintf("%s: another module operation is in progress\n", cmd);
-    return 1;
-  }
-  busy = true;
-  const int rc = Fn(argv[1]);
-  busy = false;
-  return rc;
+int cmd_insmod(int argc, char** argv) {
+  if (argc != 2) return shell_usage("insmod");
+  return load(argv[1]);
 }
-int cmd_insmod(int argc, char** argv) { return guarded<load>("insmod", argc, argv); }
-int cmd_rmmod(int argc, char** argv) { return guarded<unload>("rmmod", argc, argv); }
+int cmd_rmmod(int argc, char** argv) {
+  if (argc != 2) return shell_usage("rmmod");
+  return unload(argv[1]);
+}
 int cmd_lsmod(int argc, char**) {
   if (argc != 1) return shell_usage("lsmod");
   return proc_cat("modules");
@@ -575,9 +886,12 @@ int cmd_modules(int argc, char**) {
   for (int i = 0; i < info.module_count; ++i) {
     char n[kNameMax + 1];
     boot_module_name(info.modules[i], n, sizeof n);
-    const module* m = find_loaded(n);
-    kprintf("%-16s %8u bytes  %s\n", n, unsigned(info.modules[i].end - info.modules[i].start),
-            m ? state_name(m->state) : "-");
+    const char* state = "-";
+    {
+      ModuleLockGuard lock;
+      if (const module* m = find_loaded(n)) state = mod_state_name(state_of(m));
+    }
+    kprintf("%-16s %8u bytes  %s\n", n, unsigned(info.modules[i].end - info.modules[i].start), state);
   }
   return 0;
 }
@@ -590,24 +904,64 @@ SHELL_COMMAND(modules, "", "the boot modules insmod can load", cmd_modules);
 
 void modules_init() {
   fault_set_address_namer(name_address);
+  fault_add_recovery_hook(on_fault);
   proc_create("modules", show_modules, nullptr, nullptr);
 }
 
-int module_load(const char* name) {
-  char* argv[2] = {const_cast<char*>("insmod"), const_cast<char*>(name)};
-  return cmd_insmod(2, argv);
-}
-int module_unload(const char* name) {
-  char* argv[2] = {const_cast<char*>("rmmod"), const_cast<char*>(name)};
-  return cmd_rmmod(2, argv);
-}
+int module_load(const char* name) { return load(name); }
+int module_unload(const char* name) { return unload(name); }
 
 bool module_symbol(const char* mod, const char* symbol, uintptr_t* addr) {
+  ModuleLockGuard lock;
   module* m = find_loaded(mod);
   uint32_t a;
   if (!m || !m->syms.find(symbol, &a)) return false;
   *addr = a;
   return true;
+}
+
+ModuleEntry module_enter(uintptr_t addr, module** out, char* why, size_t why_len) {
+  if (addr < kModuleBase || addr >= kModuleBase + kModuleSize) return ModuleEntry::NotAModule;
+  InterruptDisabler guard;
+  module* m = module_at(addr);
+  if (!m) {
+    if (why) snformat(why, why_len, "no module holds its code (%p)", reinterpret_cast<void*>(addr));
+    return ModuleEntry::Refused;
+  }
+  if (!mod_try_get(m->life)) {
+    if (why) snformat(why, why_len, "module %s is %s", m->name, mod_state_name(m->life.state));
+    return ModuleEntry::Refused;
+  }
+  *out = m;
+  return ModuleEntry::Entered;
+}
+
+void module_leave(module* m) {
+  bool wake;
+  {
+    InterruptDisabler guard;
+    wake = mod_put(m->life);
+  }
+  if (wake) wake_up(&m->unload_wq);
+}
+
+const char* module_name(const module* m) { return m->name; }
+
+int module_atexit(void (*fn)(void*), void* arg, void* dso) {
+  auto* node = static_cast<AtExit*>(kmalloc(sizeof(AtExit)));
+  if (!node) return -1;
+  {
+    InterruptDisabler guard;
+    for (module& m : loaded) {
+      if (&m != dso) continue;
+      if (m.life.state != ModState::Coming) break;  // only while its constructors run
+      *node = AtExit{fn, arg, m.atexit};
+      m.atexit = node;
+      return 0;
+    }
+  }
+  kfree(node);
+  return -1;
 }
 
 }  // namespace quartz

@@ -1,14 +1,23 @@
 // Loadable modules: the ELF loader's kernel side (kernel/lib/elf_module does the pure
-// work), the lifecycle coming -> live -> going -> freed, exports and references, the
-// check after cleanup_module that nothing still points into a module, and naming of
-// addresses in modules (live or unloaded) for faults and backtraces.
+// work), the lifecycle coming -> live -> going -> freed (or failed), exports and
+// references, use counts for calls into a module from threads, the check after
+// cleanup_module that nothing still points into a module, and naming of addresses in
+// modules (live or unloaded) for faults and backtraces. kernel/lib/module_core.h holds
+// the states and the decisions as host-tested logic.
 //
-// Contract: module_load/module_unload from thread context (they may sleep: init_module
-// and cleanup_module run in the calling thread, which blocks until they return). One
-// module operation at a time: a second one meanwhile is refused with a message.
+// Contract: module_load/module_unload from thread context (they may sleep:
+// constructors, init_module and cleanup_module run in the calling thread, which blocks
+// until they return). Any number of threads may call them at once: the module lock
+// orders what changes the module list, and is not held while module code runs, so a
+// module that hangs in its init or cleanup blocks only the operation on that module;
+// a second operation on a module that is being loaded or unloaded is refused.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+
+extern "C" {
+struct module;  // opaque to modules: THIS_MODULE points at one
+}
 
 namespace quartz {
 void modules_init();
@@ -18,8 +27,23 @@ int module_load(const char* name);
 int module_unload(const char* name);
 // The address of a global symbol of a loaded module (for tests and the debugger).
 bool module_symbol(const char* module, const char* symbol, uintptr_t* addr);
-}  // namespace quartz
 
-extern "C" {
-struct module;  // opaque to modules: THIS_MODULE points at one
-}
+// Entering a module from a thread, for a call into it (a /proc show function): Linux's
+// try_module_get/module_put. Interrupts on or off; module_enter never sleeps.
+//   Entered     addr lies in a live module: its use count is taken (*m), rmmod waits
+//               for module_leave(*m) before it runs cleanup_module.
+//   Refused     addr lies in a module that is loading, unloading or failed: nothing
+//               taken; why (if not null) holds e.g. "module sched is going".
+//   NotAModule  addr lies in no module (kernel code).
+enum class ModuleEntry : uint8_t { NotAModule, Entered, Refused };
+ModuleEntry module_enter(uintptr_t addr, module** m, char* why, size_t why_len);
+// Gives the use count back; wakes an rmmod waiting for the last one. Thread context.
+void module_leave(module* m);
+// The module's name; valid while the caller holds its use count.
+const char* module_name(const module* m);
+
+// __cxa_atexit for a module's C++ objects with destructors (dso = the module's
+// __dso_handle): the destructor runs after its cleanup_module. -1 if dso is no module
+// that is running its constructors.
+int module_atexit(void (*fn)(void*), void* arg, void* dso);
+}  // namespace quartz

@@ -3,7 +3,9 @@
 #include "arch/x86/irq_guard.h"
 #include "console.h"
 #include "format.h"
+#include "module.h"
 #include "shell.h"
+#include "arch/x86/fault.h"
 
 struct ProcFile {
   int bytes;     // written so far
@@ -22,7 +24,7 @@ struct Entry {
   void* data;
   const void* owner;
 };
-Entry entries[kMaxEntries];  // thread context only
+Entry entries[kMaxEntries];  // interrupts off to read or change
 
 Entry* find(const char* name) {
   for (Entry& e : entries)
@@ -37,29 +39,32 @@ int cmd_cat(int argc, char** argv) {
     kprintf("cat: %s: no such file (Quartz has only /proc)\n", argv[1]);
     return 1;
   }
-  if (proc_cat(argv[1] + plen) != 0) {
-    kprintf("cat: %s: no such file\n", argv[1]);
-    return 1;
-  }
-  return 0;
+  const int rc = proc_cat(argv[1] + plen);
+  if (rc == 1) kprintf("cat: %s: no such file\n", argv[1]);
+  return rc ? 1 : 0;
 }
 
 int cmd_read(int argc, char** argv) {
   const size_t plen = __builtin_strlen(kPrefix);
   if (argc != 2 || __builtin_strncmp(argv[1], kPrefix, plen) != 0) return shell_usage("read");
-  if (proc_read(argv[1] + plen, true) != 0) {
-    kprintf("read: %s: no such file\n", argv[1]);
-    return 1;
-  }
-  return 0;
+  const int rc = proc_read(argv[1] + plen, true);
+  if (rc == 1) kprintf("read: %s: no such file\n", argv[1]);
+  return rc ? 1 : 0;
 }
 
 int cmd_ls(int argc, char** argv) {
   if (argc > 2 || (argc == 2 && __builtin_strcmp(argv[1], "/proc") != 0 &&
                    __builtin_strcmp(argv[1], "/proc/") != 0))
     return shell_usage("ls");
-  for (const Entry& e : entries)
-    if (e.show) kprintf("/proc/%s\n", e.name);
+  // Names are copied under the guard and printed after it.
+  char names[kMaxEntries][kMaxName + 1];  // 1 KiB: the table's own limit
+  int n = 0;
+  {
+    InterruptDisabler guard;
+    for (const Entry& e : entries)
+      if (e.show) __builtin_memcpy(names[n++], e.name, kMaxName + 1);
+  }
+  for (int i = 0; i < n; ++i) kprintf("/proc/%s\n", names[i]);
   return 0;
 }
 }  // namespace
@@ -70,22 +75,70 @@ SHELL_COMMAND(read, "/proc/NAME", "read a /proc file and discard what it says", 
 
 int proc_cat(const char* name) { return proc_read(name, false); }
 
+namespace {
+struct ShowCall {
+  proc_show_fn show;
+  ProcFile* out;
+  void* data;
+};
+void call_show(void* arg) {
+  auto* c = static_cast<ShowCall*>(arg);
+  c->show(c->out, c->data);
+}
+bool matches(const Entry& e, const void* owner, uintptr_t lo, uintptr_t hi) {
+  const auto show = reinterpret_cast<uintptr_t>(e.show), data = reinterpret_cast<uintptr_t>(e.data);
+  return e.show && ((owner && e.owner == owner) || (show >= lo && show < hi) || (data >= lo && data < hi));
+}
+}  // namespace
+
 int proc_read(const char* name, bool discard) {
-  Entry* e = find(name);
-  if (!e) return 1;
+  Entry copy;
+  module* owner = nullptr;
+  ModuleEntry entered;
+  char why[64];
+  {
+    // Finding the entry and entering its module is one step: once the use count is
+    // taken, rmmod cannot run the module's cleanup_module until this read is over.
+    InterruptDisabler guard;
+    Entry* e = find(name);
+    if (!e) return 1;
+    copy = *e;
+    entered = module_enter(reinterpret_cast<uintptr_t>(copy.show), &owner, why, sizeof why);
+  }
+  if (entered == ModuleEntry::Refused) {
+    kprintf("/proc/%s: not read: %s\n", name, why);
+    return 2;
+  }
   ProcFile out{0, discard};
-  e->show(&out, e->data);
-  return 0;
+  if (entered == ModuleEntry::NotAModule) {
+    copy.show(&out, copy.data);
+    return 0;
+  }
+  ShowCall call{copy.show, &out, copy.data};
+  const bool ok = fault_call_recoverable(call_show, &call);
+  if (!ok)
+    kprintf("/proc/%s: the show function faulted; module %s is marked failed\n", name,
+            module_name(owner));
+  module_leave(owner);
+  return ok ? 0 : 2;
 }
 
 void proc_find(const void* owner, uintptr_t lo, uintptr_t hi,
                void (*fn)(void* ctx, const char* name), void* ctx) {
-  for (const Entry& e : entries) {
-    if (!e.show) continue;
-    const auto show = reinterpret_cast<uintptr_t>(e.show), data = reinterpret_cast<uintptr_t>(e.data);
-    if ((owner && e.owner == owner) || (show >= lo && show < hi) || (data >= lo && data < hi))
-      fn(ctx, e.name);
+  InterruptDisabler guard;
+  for (const Entry& e : entries)
+    if (matches(e, owner, lo, hi)) fn(ctx, e.name);
+}
+
+int proc_remove_matching(const void* owner, uintptr_t lo, uintptr_t hi) {
+  InterruptDisabler guard;
+  int n = 0;
+  for (Entry& e : entries) {
+    if (!matches(e, owner, lo, hi)) continue;
+    e = Entry{};
+    ++n;
   }
+  return n;
 }
 
 }  // namespace quartz
@@ -95,7 +148,9 @@ using namespace quartz;
 extern "C" int proc_create(const char* name, proc_show_fn show, void* data, const void* owner) {
   if (!name || !show) return -1;
   const size_t n = __builtin_strlen(name);
-  if (n == 0 || n > kMaxName || find(name)) return -1;
+  if (n == 0 || n > kMaxName) return -1;
+  InterruptDisabler guard;
+  if (find(name)) return -1;
   for (Entry& e : entries) {
     if (e.show) continue;
     __builtin_memcpy(e.name, name, n + 1);
@@ -108,6 +163,7 @@ extern "C" int proc_create(const char* name, proc_show_fn show, void* data, cons
 }
 
 extern "C" int proc_remove(const char* name) {
+  InterruptDisabler guard;
   Entry* e = name ? find(name) : nullptr;
   if (!e) return -1;
   *e = Entry{};

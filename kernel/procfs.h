@@ -2,7 +2,13 @@
 // function. `cat /proc/NAME` prints one; `ls /proc` lists them.
 //
 // Contract: proc_create/proc_remove from thread context (the shell, module init and
-// cleanup). Show functions run in the shell's thread and may take guards, not sleep.
+// cleanup). The table is changed and read with interrupts off, so the fault path may
+// take a failed module's entries away. Show functions run in the reading thread (the
+// shell, a `bg` or `every` job) and must not sleep. A read of an entry whose show
+// function lies in a module holds a use count on that module for the whole call
+// (Linux's try_module_get on the proc entry's owner): rmmod waits for it, and a module
+// that is not live (loading, unloading, failed) is not entered. A fault in a module's
+// show function stops only that read: the module is marked failed.
 #pragma once
 #include <cstdint>
 
@@ -18,12 +24,19 @@ int proc_printf(struct ProcFile* out, const char* fmt, ...) __attribute__((forma
 }
 
 namespace quartz {
-// Prints /proc/NAME (NAME without the prefix) to the console; 0, or 1 with an error.
+// Prints /proc/NAME (NAME without the prefix) to the console. 0; 1 if there is no such
+// file (nothing printed); 2 if its module was not entered or its show function faulted
+// (a line saying so was printed).
 int proc_cat(const char* name);
-// Reads /proc/NAME, printing it, or (discard) only for its side effects.
+// Reads /proc/NAME, printing it, or (discard) only for its side effects; returns as
+// proc_cat does.
 int proc_read(const char* name, bool discard);
 // Calls fn for each entry whose show function or data lies in [lo, hi) or whose owner
 // is `owner`: what still points into a module being freed.
+// fn runs with interrupts off: it must not sleep.
 void proc_find(const void* owner, uintptr_t lo, uintptr_t hi,
                void (*fn)(void* ctx, const char* name), void* ctx);
+// Removes every entry proc_find would report; returns how many. Interrupts on or off
+// (the fault path detaches a failed module with it).
+int proc_remove_matching(const void* owner, uintptr_t lo, uintptr_t hi);
 }  // namespace quartz

@@ -109,7 +109,9 @@ common=(-m32 -march=i686 -fno-pic -fno-pie -fno-common -ffreestanding
         -fno-omit-frame-pointer -fno-optimize-sibling-calls
         -I "$root/modules/include" -I "$root/kernel/lib")
 cflags=(-std=gnu11)
-cxxflags=(-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit)
+# C++ objects with destructors register them with __cxa_atexit (the kernel runs them
+# after cleanup_module); constructors go to .init_array (run before init_module).
+cxxflags=(-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics)
 read -r -a user_flags <<<"${QUARTZ_MODULE_CFLAGS:-}"
 
 # ---- compile, link ----
@@ -147,8 +149,8 @@ grep -q 'Type:[[:space:]]*REL ' <<<"$hdr" || die "$out: not a relocatable object
 grep -q 'Class:[[:space:]]*ELF32' <<<"$hdr" || die "$out: not ELF32"
 grep -q 'Machine:[[:space:]]*Intel 80386' <<<"$hdr" || die "$out: not for i386 (EM_386)"
 
-# Relocation types: only R_386_32 and R_386_PC32 with these flags.
-bad=$("${readelf[@]}" -W -r "$out" | awk '$3 ~ /^R_/ && $3 != "R_386_32" && $3 != "R_386_PC32" { print $3 }' | sort -u |
+# Relocation types: the loader applies R_386_32, R_386_PC32 and R_386_PLT32 only.
+bad=$("${readelf[@]}" -W -r "$out" | awk '$3 ~ /^R_/ && $3 != "R_386_32" && $3 != "R_386_PC32" && $3 != "R_386_PLT32" { print $3 }' | sort -u |
       paste -sd, || true)
 [ -z "$bad" ] || die "$out: relocation types the module should not need: $bad (is -fno-pic in effect?)"
 
@@ -165,11 +167,12 @@ for s in init_module cleanup_module; do
   fi
 done
 
-# Global constructors: the loader runs none, so refuse a module that would need them.
+# Global constructors: the loader runs .init_array before init_module and .fini_array
+# after cleanup_module; the older .ctors/.dtors lists and .preinit_array it refuses.
 ctors=$("${readelf[@]}" -W -S "$out" |
-        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\.(init_array|ctors|preinit_array)/) print $i }' |
+        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\.(ctors|dtors|preinit_array)/) print $i }' |
         sort -u | paste -sd, || true)
-[ -z "$ctors" ] || die "$out: has $ctors (global constructors): Quartz runs none; use constexpr/constinit objects"
+[ -z "$ctors" ] || die "$out: has $ctors: insmod refuses .ctors/.dtors/.preinit_array (build with a compiler that emits .init_array)"
 
 imports=$(awk '$7 == "UND" && $8 != "" { print $8 }' <<<"$syms" | sort -u | paste -sd' ' || true)
 # Compiler helpers from libgcc (64-bit division and shifts: __udivdi3, __divdi3, __umoddi3,

@@ -164,7 +164,7 @@ def module_commands_refuse_bad_requests(build):
             "insmod: nosuch: no such module (see 'modules' for the boot modules)\n"
         assert q.command("rmmod nosuch") == "rmmod: nosuch is not loaded\n"
         q.command("insmod hello")
-        assert q.command("insmod hello") == "insmod: hello is already loaded\n"
+        assert q.command("insmod hello") == "insmod: hello is already loaded (live)\n"
         assert q.command("insmod").startswith("usage: insmod")
         assert "hello_cpp" in q.command("insmod hello_cpp")
         assert "unloaded" in q.command("rmmod hello_cpp")

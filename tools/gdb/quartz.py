@@ -651,10 +651,10 @@ their symbols (they are added and dropped automatically on insmod and rmmod)."""
         for m in mods:
             name = value_cstring(m["name"])
             syms = _loaded_syms.get(name)
-            gdb.write(f"{name:<14} {enum_name(m['state']).lower():<7} "
+            gdb.write(f"{name:<14} {enum_name(m['life']['state']).lower():<7} "
                       f"{int(m['text_addr']):#10x} {int(m['text_size']):>6} "
                       f"{int(m['data_addr']):#10x} {int(m['data_size']):>6} "
-                      f"{int(m['refcount']):>4}  {syms[1] if syms else '(none)'}\n")
+                      f"{int(m['life']['users']):>4}  {syms[1] if syms else '(none)'}\n")
             secs = "  ".join(f"{n} {a:#x}" for n, a in module_sections(m))
             gdb.write(f"    sections: {secs}\n")
 

@@ -113,6 +113,22 @@ bool fault_name_address(uintptr_t addr, char* buf, size_t len) {
   return address_namer && address_namer(addr, buf, len);
 }
 
+bool fault_call_recoverable(void (*fn)(void* arg), void* arg) {
+  Thread* const self = current_thread();
+  JmpBuf* const outer = self->fault_recovery;
+  JmpBuf here;
+  if (arch_setjmp(&here) != 0) {
+    // Back from the fault path: interrupts are off, the hooks have run.
+    self->fault_recovery = outer;
+    cpu::raw_sti();
+    return false;
+  }
+  self->fault_recovery = &here;
+  fn(arg);
+  self->fault_recovery = outer;
+  return true;
+}
+
 void fault_init_double_fault() {
   gdt_init_double_fault_task(paging_cr3(), double_fault_task,
                              reinterpret_cast<uintptr_t>(double_fault_stack + sizeof(double_fault_stack)));

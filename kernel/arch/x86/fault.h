@@ -45,6 +45,12 @@ void fault_set_stack_owner_lookup(StackOwnerFn fn);
 // not sleep, allocate or fault. `frame` is the faulting context (EIP, EBP for a
 // backtrace). Registered at boot; at most kMaxFaultRecoveryHooks.
 using FaultRecoveryHook = void (*)(const InterruptFrame& frame);
+// Runs fn(arg) in the current thread with a recovery point of its own: a fault inside
+// returns here (after the recovery hooks) instead of to the shell, and the result is
+// false. The thread's previous recovery point is restored either way. Thread context,
+// interrupts on. For calls into module code the kernel must survive: init_module,
+// cleanup_module, constructors, /proc show functions.
+bool fault_call_recoverable(void (*fn)(void* arg), void* arg);
 constexpr int kMaxFaultRecoveryHooks = 4;
 void fault_add_recovery_hook(FaultRecoveryHook hook);
 
