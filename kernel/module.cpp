@@ -845,7 +845,7 @@ void show_modules(ProcFile* out, void*) {
       ModRow& r = rows[n++];
       __builtin_memcpy(r.name, m.name, sizeof r.name);
       r.size = m.text_size + m.data_size;
-      r.users = m.life.users;
+      r.users = m.life.users + m.life.active;  // like Linux: module users and calls inside
       r.state = m.life.state;
       size_t len = 0;
       r.user_names[0] = 0;
@@ -969,16 +969,18 @@ int module_atexit(void (*fn)(void*), void* arg, void* dso) {
 // ---- stress, stray calls and benchmarks, for the tests ----
 namespace quartz {
 namespace {
-// modstress NAME COUNT: COUNT insmod/rmmod cycles, each unload at a different phase
-// relative to the tick (a busy wait of a varying length between load and unload).
+// modstress NAME COUNT [SPIN]: COUNT insmod/rmmod cycles, each unload at a different
+// phase relative to the tick (a busy wait of (i % 17) * SPIN iterations between load
+// and unload; SPIN defaults to 20011, about a tick at HZ=100).
 int cmd_modstress(int argc, char** argv) {
-  long long count;
-  if (argc != 3 || !parse_int(argv[2], &count) || count < 1 || count > 100000)
+  long long count, spin_unit = 20011;
+  if ((argc != 3 && argc != 4) || !parse_int(argv[2], &count) || count < 1 || count > 100000 ||
+      (argc == 4 && (!parse_int(argv[3], &spin_unit) || spin_unit < 0 || spin_unit > 1000000)))
     return shell_usage("modstress");
   const HeapStats before = kheap_stats();
   for (long long i = 0; i < count; ++i) {
     if (module_load(argv[1]) != 0) return 1;
-    for (long long spin = 0; spin < (i % 17) * 20011; ++spin) asm volatile("" ::: "memory");
+    for (long long spin = 0; spin < (i % 17) * spin_unit; ++spin) asm volatile("" ::: "memory");
     if (i % 5 == 0) sleep_ticks(unsigned(i % 3));
     if (module_unload(argv[1]) != 0) return 1;
   }
@@ -1027,7 +1029,7 @@ int cmd_modbench(int argc, char** argv) {
 }
 }  // namespace
 
-SHELL_COMMAND(modstress, "NAME COUNT", "insmod/rmmod NAME COUNT times at varied tick phases",
+SHELL_COMMAND(modstress, "NAME COUNT [SPIN]", "insmod/rmmod NAME COUNT times at varied tick phases",
               cmd_modstress);
 SHELL_COMMAND(modcall, "MODULE SYMBOL | --again", "call a module's function (again: after rmmod)",
               cmd_modcall);

@@ -48,7 +48,7 @@ def exit_status(code):
 
 class Qemu:
     def __init__(self, build, *, iso=False, append=None, memory=128, icount=False,
-                 initrd=None, debug_exit=True, monitor=False, extra=()):
+                 initrd=None, debug_exit=True, monitor=False, extra=(), icount_shift=0):
         self.build = build
         self.output = ""
         self.pos = 0
@@ -59,7 +59,10 @@ class Qemu:
         if debug_exit:
             cmd += DEBUG_EXIT
         if icount:
-            cmd += ["-icount", "shift=0,sleep=off"]
+            # shift=N: each instruction takes 2^N ns of guest time. 0 makes rdtsc count
+            # instructions; a larger shift packs ticks closer together in instructions,
+            # so a race window of a few thousand instructions meets a tick every time.
+            cmd += ["-icount", f"shift={icount_shift},sleep=off"]
         self.monitor_path = None
         if monitor:
             self.monitor_path = os.path.join(self._tmp, "monitor.sock")
