@@ -195,3 +195,18 @@ def cpp_module_constructors_and_destructors(build):
     assert order == sorted(order), out[-2000:]
     ticks = int(re.search(r"destructor 1, (\d+) ticks counted", out).group(1))
     assert 8 <= ticks <= 12, ticks  # its tq_struct, declared without an initialiser, ran
+
+
+def soak_load_unload_with_readers(build):
+    """Label `long` (not in the default run): 1,000 load/unload cycles of soak_mod while
+    threads read its /proc file (draining its private queue), list the modules and
+    read /proc/tq; the heap must come back to its exact baseline and nothing fault."""
+    out = _script(build, ["sleep 20", "mem", "every 1 cat /proc/soak_mod",
+                          "every 1 cat /proc/soak_mod", "every 1 lsmod", "every 3 tq",
+                          "modstress soak_mod 1000 300", "every stop all", "sleep 50", "lsmod",
+                          "mem"], append_extra="hz=1000 slice=1", shift=7, timeout=1500)
+    assert re.search(r"modstress: 1000 cycles", out), out[-2000:]
+    assert "soak_mod: " in out and " drained" in out
+    heaps = re.findall(r"heap: (\d+) bytes in use in (\d+) allocations", out)
+    assert heaps[0] == heaps[-1], heaps
+    assert "soak_mod" not in _after(out, "lsmod")
