@@ -41,6 +41,7 @@ struct KernelSchedHooks : SchedHooksBase {
             "a lost wakeup? Releasing it.\n", t->name,
             asleep, s->waiting_on && s->waiting_on->name ? s->waiting_on->name : "?");
   }
+  static void assert_guard_held(const char* where) { InterruptDisabler::assert_held(where); }
 };
 
 SchedCore<InterruptDisabler, KernelSchedHooks> core;
@@ -305,7 +306,10 @@ void sched_timer_tick() {
 bool sched_need_resched() { return core.need_resched(); }
 // Not schedule(): a thread interrupted between prepare_to_wait and its own schedule()
 // is marked Blocked but must keep the CPU, or a wake_up it already missed is lost.
-void sched_preempt_on_irq_exit() { core.preempt(); }
+void sched_preempt_on_irq_exit() {
+  assert_irqs_off("sched_preempt_on_irq_exit");
+  core.preempt();
+}
 void sched_set_slice(unsigned ticks) { core.set_slice(ticks); }
 unsigned sched_slice() { return core.slice(); }
 void sched_set_watchdog(unsigned long ticks) { core.set_watchdog(ticks); }

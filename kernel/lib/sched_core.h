@@ -82,6 +82,9 @@ struct SchedHooksBase {
   static void switch_to(SchedThread* /*from*/, SchedThread* /*to*/) {}
   static unsigned long now() { return 0; }  // jiffies
   static void watchdog_fired(SchedThread*, unsigned long /*ticks asleep*/) {}
+  // Called where the contract says "guard held" (tick_irqs_off, every *_locked helper):
+  // the kernel checks the interrupt flag, host fakes their guard depth. A no-op here.
+  static void assert_guard_held(const char* /*where*/) {}
 };
 
 template <class Guard, class Hooks = SchedHooksBase>
@@ -233,6 +236,7 @@ class SchedCore {
   // The same for a caller that already has interrupts off (the IRQ 0 handler): the tick
   // is the hottest path in the kernel, and the guard would be pure overhead there.
   void tick_irqs_off() {
+    Hooks::assert_guard_held("tick_irqs_off");
     SchedThread* t = current_;
     ++t->ticks_run;
     // A slice used up while nobody else could run stays used up: the first tick that
@@ -280,6 +284,7 @@ class SchedCore {
   using TimerList = IntrusiveList<SchedThread, &SchedThread::timer_node>;
 
   void arm_timer_locked(SchedThread* t, unsigned long deadline) {
+    Hooks::assert_guard_held("arm_timer_locked");
     if (t->timer_node.is_linked()) TimerList::remove(*t);
     t->deadline = deadline;
     if (timers_.empty() || long(deadline - earliest_) < 0) earliest_ = deadline;
@@ -287,6 +292,7 @@ class SchedCore {
   }
 
   void leave_wait_locked(SchedThread* t) {
+    Hooks::assert_guard_held("leave_wait_locked");
     if (t->waiting_on) {
       sched_detail::wq_del(&t->wait_link);
       t->waiting_on = nullptr;
@@ -295,6 +301,7 @@ class SchedCore {
   }
 
   bool wake_locked(SchedThread* t, WakeReason why) {
+    Hooks::assert_guard_held("wake_locked");
     leave_wait_locked(t);
     if (t->state != ThreadState::Blocked) return false;
     t->wake_reason = why;
@@ -313,6 +320,7 @@ class SchedCore {
   }
 
   void expire_timers_locked(unsigned long now) {
+    Hooks::assert_guard_held("expire_timers_locked");
     bool have = false;
     unsigned long earliest = 0;
     for (auto it = timers_.begin(); it != timers_.end();) {

@@ -19,6 +19,7 @@
 #include "sched_core.h"
 #include "wait_api.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ struct Env {
   static inline std::vector<int> depth_at_switch;
   static inline std::function<void(SchedThread*, SchedThread*)> on_switch;  // one-shot
   static inline std::vector<std::pair<SchedThread*, unsigned long>> fired;  // watchdog
+  static inline long guard_asserts = 0;  // Hooks::assert_guard_held calls
 
   static void reset() {
     depth = 0;
@@ -63,6 +65,7 @@ struct Env {
     depth_at_switch.clear();
     on_switch = nullptr;
     fired.clear();
+    guard_asserts = 0;
   }
 };
 
@@ -131,6 +134,12 @@ struct FakeHooks : quartz::SchedHooksBase {
   static void watchdog_fired(SchedThread* t, unsigned long asleep) {
     EXPECT_EQ(Env::depth, 0) << "watchdog report made with the guard held";
     Env::fired.emplace_back(t, asleep);
+  }
+  // The kernel checks the interrupt flag; the fake checks its depth, so every test fails
+  // if a *_locked helper or tick_irqs_off ever runs unguarded.
+  static void assert_guard_held(const char* where) {
+    ++Env::guard_asserts;
+    if (Env::depth == 0) ADD_FAILURE() << where << " ran without the guard";
   }
 };
 
@@ -933,6 +942,31 @@ TEST_F(SchedTest, TickIrqsOffIsTickWithoutTheGuard) {
   core.preempt();
   EXPECT_FALSE(*flag);
   EXPECT_EQ(core.current(), &a);
+}
+
+// The contract "interrupts off" is asserted, not just written: tick_irqs_off called
+// without the guard (a thread calling the IRQ 0 path by mistake) is reported by the hook.
+TEST_F(SchedTest, TickIrqsOffWithoutTheGuardIsReported) {
+  run_first({&a});
+  EXPECT_NONFATAL_FAILURE(g_core->tick_irqs_off(), "tick_irqs_off ran without the guard");
+}
+
+// Every locked helper asserts: a wake, a timeout and a wait each go through the hook, and
+// (TearDown and the hook) none ran unguarded.
+TEST_F(SchedTest, LockedHelpersAssertTheGuardIsHeld) {
+  run_first({&a, &b});
+  const long before = Env::guard_asserts;
+  core.prepare_to_wait(&wq, true, 5);  // arm_timer_locked
+  EXPECT_GT(Env::guard_asserts, before);
+  const long after_arm = Env::guard_asserts;
+  core.finish_wait(&wq);  // leave_wait_locked
+  EXPECT_GT(Env::guard_asserts, after_arm);
+  const long after_leave = Env::guard_asserts;
+  block(&wq, true, 2);  // a sleeps; b runs
+  tick();
+  tick();  // expire_timers_locked, wake_locked
+  EXPECT_GE(Env::guard_asserts, after_leave + 4);
+  EXPECT_EQ(a.state, ThreadState::Runnable);
 }
 
 // ---- exit and reaping -----------------------------------------------------------------
