@@ -256,7 +256,7 @@ void thread_reap() {
   }
 }
 
-void sleep_ticks(unsigned long ticks) {
+void sleep_ticks(uint64_t ticks) {
   might_sleep("sleep_ticks", __builtin_return_address(0));
   wait_queue_head_t wq;
   __init_waitqueue_head(&wq, "sleep");

@@ -40,8 +40,9 @@ Thread* current_thread();
 void thread_reap();
 // The idle loop: halts the CPU until an interrupt, forever.
 [[noreturn]] void sched_idle_loop();
-// Sleeps the current thread for `ticks` ticks.
-void sleep_ticks(unsigned long ticks);
+// Sleeps the current thread for exactly `ticks` ticks (any number: beyond the deadline
+// horizon, QUARTZ_TIMEOUT_HORIZON, it sleeps in chunks). Thread context.
+void sleep_ticks(uint64_t ticks);
 
 void sched_timer_tick();            // IRQ 0, interrupts off (not `sched_tick`: that is the module's routine)
 extern const volatile bool* const g_need_resched;  // read by the interrupt exit path

@@ -77,13 +77,14 @@ int cmd_hz(int argc, char** argv) {
 
 int cmd_sleep(int argc, char** argv) {
   long long ms;
-  if (argc != 2 || !parse_int(argv[1], &ms) || ms < 0 || ms > 600000) return shell_usage("sleep");
+  // Any value msleep takes (its unsigned int): 4294967295 ms is 49.7 days.
+  if (argc != 2 || !parse_int(argv[1], &ms) || ms < 0 || ms > 0xFFFFFFFFll) return shell_usage("sleep");
   msleep(unsigned(ms));
   return 0;
 }
 }  // namespace
 
-SHELL_COMMAND(sleep, "MS", "wait MS milliseconds (0..600000)", cmd_sleep);
+SHELL_COMMAND(sleep, "MS", "wait MS milliseconds (0..4294967295)", cmd_sleep);
 SHELL_COMMAND(uptime, "", "ticks and seconds since boot", cmd_uptime);
 SHELL_COMMAND(hz, "[N | --measure]", "show, set (19..1000) or measure the tick rate", cmd_hz);
 

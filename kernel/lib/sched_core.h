@@ -215,13 +215,24 @@ class SchedCore {
     // LAB(4) END
   }
 
-  // Sleeps for `ticks` ticks on a private queue.
-  void sleep_ticks(wait_queue_head* private_wq, unsigned long ticks) {
-    const unsigned long end = Hooks::now() + ticks;
+  // Sleeps for `ticks` ticks on a private queue. Deadlines compare as signed jiffies
+  // differences, so one deadline reaches at most QUARTZ_TIMEOUT_HORIZON ticks ahead
+  // (2^31 - 1 on i686); a longer sleep is slept in chunks, each counted from the
+  // previous chunk's deadline (not from when the thread woke), so the total is exact.
+  void sleep_ticks(wait_queue_head* private_wq, uint64_t ticks) {
+    unsigned long start = Hooks::now();
     for (;;) {
-      prepare_to_wait(private_wq, true, end);
-      if (long(Hooks::now() - end) >= 0) break;
-      schedule();
+      const unsigned long chunk = ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON
+                                                                 : (unsigned long)ticks;
+      const unsigned long end = start + chunk;
+      for (;;) {
+        prepare_to_wait(private_wq, true, end);
+        if (long(Hooks::now() - end) >= 0) break;
+        schedule();
+      }
+      ticks -= chunk;
+      if (ticks == 0) break;
+      start = end;
     }
     finish_wait(private_wq);
   }
