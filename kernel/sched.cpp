@@ -223,7 +223,13 @@ Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
   return t;
 }
 
-[[noreturn]] void thread_exit() { core.exit_current(); }
+[[noreturn]] void thread_exit() {
+  const Thread* t = current_thread();
+  if (t->sched.mutexes_held) [[unlikely]]
+    kprintf("BUG: thread %s exits holding %u mutex(es); they stay locked\n", t->name,
+            t->sched.mutexes_held);
+  core.exit_current();
+}
 
 void thread_yield() { core.schedule(); }
 
@@ -347,6 +353,15 @@ void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name)
     }
   }
   for (size_t i = 0; i < n; ++i) fn(ctx, copy[i].id, copy[i].name);
+}
+
+MutexResult sched_mutex_lock(mutex* m) { return mutex_lock_on(core, m); }
+bool sched_mutex_trylock(mutex* m) { return mutex_trylock_on(core, m); }
+MutexResult sched_mutex_unlock(mutex* m, Thread** holder) {
+  SchedThread* h = nullptr;
+  const MutexResult r = mutex_unlock_on(core, m, &h);
+  *holder = h ? thread_of(h) : nullptr;
+  return r;
 }
 
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "mutex_core.h"
 #include "sched_core.h"
 #include "wait_api.h"
 
@@ -70,4 +71,11 @@ void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, 
 void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
+
+// The mutex logic (kernel/lib/mutex_core.h) on the scheduler's core, for kernel/mutex.cpp
+// only, which adds might_sleep and the reports (mutex_api.h has the contract).
+MutexResult sched_mutex_lock(mutex* m);
+bool sched_mutex_trylock(mutex* m);
+// *holder: the thread that held m (null if none), for the report of a bad unlock.
+MutexResult sched_mutex_unlock(mutex* m, Thread** holder);
 }  // namespace quartz

@@ -46,6 +46,7 @@ struct SchedThread {
   unsigned slice_left = 0;
   unsigned long ticks_run = 0;
   unsigned long switches = 0;
+  unsigned mutexes_held = 0;     // mutexes (mutex_core.h) this thread holds; guard held
 };
 
 namespace sched_detail {
@@ -90,6 +91,9 @@ struct SchedHooksBase {
 template <class Guard, class Hooks = SchedHooksBase>
 class SchedCore {
  public:
+  using GuardType = Guard;  // for code built on the core (mutex_core.h)
+  static void hooks_assert_guard_held(const char* where) { Hooks::assert_guard_held(where); }
+
   // The thread already running (the boot context) becomes the idle thread: it runs when
   // nothing else can, and is never on the run queue.
   void init(SchedThread* idle) {

@@ -13,9 +13,10 @@ PS_ROW = r"\n +{id} +{name} +{state} +{wait} "
 
 def script_block(q, first, last="echo end-of-script"):
     """The output of a boot script from the line running `first` to the line running
-    `last` (the script echoes each line after the prompt)."""
-    m = q.expect(r"(?s)quartz> " + re.escape(first) + r"\n(.*?)quartz> " + re.escape(last) + r"\n",
-                 timeout=120)
+    `last` (the script echoes each line after the prompt); `last` is left unread, so it
+    can start the next block."""
+    m = q.expect(r"(?s)quartz> " + re.escape(first) + r"\n(.*?)(?=quartz> " + re.escape(last) +
+                 r"\n)", timeout=120)
     return m.group(1)
 
 
@@ -32,3 +33,67 @@ def long_sleeps_do_not_end_early(build):
                              out), out
         assert q.command("sleep 4294967296").startswith("usage: sleep MS")  # past msleep's range
         assert q.command("echo alive") == "alive\n"
+
+
+def _mutex_boot(build, script, **kw):
+    return Qemu(build, icount=True, initrd=test_modules(build, "mutex_hold"),
+                append=f'{kw.pop("extra", "")} run="{script}"'.strip(), **kw)
+
+
+def mutex_excludes_and_waiters_sleep(build):
+    # Three bg readers and the shell read /proc/mutex_hold, whose show function holds the
+    # mutex for 20 busy ticks; with 2-tick slices the holder is preempted inside it, so
+    # without a real lock a second reader would get in. Waiters sleep on the mutex.
+    script = ("insmod mutex_hold; slice 2; bg cat /proc/mutex_hold; bg cat /proc/mutex_hold; "
+              "bg cat /proc/mutex_hold; sleep 10; ps; cat /proc/mutex_hold; sleep 200; "
+              "cat /proc/mutex_hold_stats; echo end-of-script")
+    with _mutex_boot(build, script) as q:
+        ps = script_block(q, "ps", "cat /proc/mutex_hold")
+        sleepers = re.findall(PS_ROW.format(id=r"\d+", name="cat", state="sleeping",
+                                            wait="mutex_hold_lock"), ps)
+        assert len(sleepers) == 2, ps  # the third reader holds it, the other two wait
+        out = script_block(q, "cat /proc/mutex_hold_stats")
+        assert "mutex_hold: 4 entries, at most 1 inside at once, 3 waited, locked=0\n" == out, out
+        entries = re.findall(r"mutex_hold: entry \d saw (\d) inside", q.output)
+        assert entries == ["1"] * 4, q.output
+        assert q.command("rmmod mutex_hold").startswith("mutex_hold: unloaded")
+        assert q.command("echo alive") == "alive\n"
+
+
+def mutex_misuse_is_reported_and_changes_nothing(build):
+    script = ("insmod mutex_hold; cat /proc/mutex_hold_unlock; bg cat /proc/mutex_hold; sleep 50; "
+              "cat /proc/mutex_hold_unlock; cat /proc/mutex_hold_stats; cat /proc/mutex_hold; "
+              "cat /proc/mutex_hold_irq; bg cat /proc/mutex_hold_leak; sleep 20; "
+              "cat /proc/mutex_hold_stats; echo end-of-script")
+    with _mutex_boot(build, script) as q:
+        out = script_block(q, "cat /proc/mutex_hold_unlock", "bg cat /proc/mutex_hold")
+        assert re.fullmatch(r"BUG: mutex_unlock\(mutex_hold_lock\) of an unlocked mutex by thread "
+                            r"shell \(from unlock_show\+0x[0-9a-f]+ \[mutex_hold\]\); nothing "
+                            r"changed\nmutex_hold: unlock returned\n", out), out
+        # While a bg reader holds it, the shell's unlock is refused: the reader keeps it,
+        # and the shell's own lock still has to wait for it.
+        out = script_block(q, "cat /proc/mutex_hold_unlock", "cat /proc/mutex_hold_stats")
+        assert re.fullmatch(r"BUG: mutex_unlock\(mutex_hold_lock\) by thread shell, which does not "
+                            r"hold it \(thread cat does; from unlock_show\+0x[0-9a-f]+ "
+                            r"\[mutex_hold\]\); nothing changed\nmutex_hold: unlock returned\n",
+                            out), out
+        out = script_block(q, "cat /proc/mutex_hold_stats", "cat /proc/mutex_hold")
+        assert out == "mutex_hold: 1 entries, at most 1 inside at once, 0 waited, locked=1\n", out
+        out = script_block(q, "cat /proc/mutex_hold", "cat /proc/mutex_hold_irq")
+        assert "mutex_hold: entry 2 saw 1 inside (waited)\n" in out, out
+        out = script_block(q, "cat /proc/mutex_hold_irq", "bg cat /proc/mutex_hold_leak")
+        assert re.match(r"BUG: mutex_trylock\(mutex_hold_lock\) from interrupt context \(called "
+                        r"from irq_routine\+0x[0-9a-f]+ \[mutex_hold\]\); refused\n", out), out
+        assert "trylock from a task routine returned 0, locked=0" in out, out
+        q.expect(r"BUG: thread cat exits holding 1 mutex\(es\); they stay locked\n")
+        out = script_block(q, "cat /proc/mutex_hold_stats")
+        assert out.endswith("locked=1\n"), out
+        assert q.command("echo alive") == "alive\n"
+
+
+def mutex_lock_twice_panics_naming_it(build):
+    with _mutex_boot(build, "insmod mutex_hold; cat /proc/mutex_hold_twice",
+                     extra="panic=exit") as q:
+        q.expect(r"kernel panic: mutex_lock: deadlock: thread shell locks mutex mutex_hold_lock, "
+                 r"which it already holds \(from twice_show\+0x[0-9a-f]+ \[mutex_hold\]\)")
+        assert q.wait_exit() == PANIC_STATUS
