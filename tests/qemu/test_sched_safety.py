@@ -97,3 +97,13 @@ def mutex_lock_twice_panics_naming_it(build):
         q.expect(r"kernel panic: mutex_lock: deadlock: thread shell locks mutex mutex_hold_lock, "
                  r"which it already holds \(from twice_show\+0x[0-9a-f]+ \[mutex_hold\]\)")
         assert q.wait_exit() == PANIC_STATUS
+
+
+def mutex_in_a_cpp_module(build):
+    # The module's build already refused any .init_array; here its mutexes must work.
+    with Qemu(build, icount=True, initrd=test_modules(build, "mutex_cpp")) as q:
+        q.prompt()
+        out = q.command("insmod mutex_cpp")
+        assert "mutex_cpp: three mutexes work, named cpp_named\n" in out, out
+        assert q.command("rmmod mutex_cpp").startswith("mutex_cpp: unloaded")
+        assert q.command("echo alive") == "alive\n"
