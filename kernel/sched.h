@@ -21,7 +21,7 @@ struct Thread {
   char name[16] = {};
   uint32_t saved_esp = 0;     // while not running
   uintptr_t stack_low = 0;    // lowest mapped stack byte; the guard page is below it
-  uintptr_t stack_high = 0;
+  uintptr_t stack_high = 0;   // one past the highest (idle: the boot stack's bounds)
   int stack_slot = -1;        // -1: the boot stack (the idle thread)
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
@@ -67,6 +67,18 @@ unsigned long sched_watchdog_releases();
 // about to be freed must not leave behind. Thread context.
 void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),
                               void* ctx);
+// Which threads may still execute code in [lo, hi) (a module's text, before it is freed):
+// for every thread but the caller that has not exited, looks at its saved instruction
+// pointer and every word of its live kernel stack (saved esp up to stack_high: return
+// addresses, interrupted EIPs, saved registers) and calls fn(ctx, thread, addr) once per
+// thread found, with the first (innermost) such word. Returns how many were found. The
+// scan runs with interrupts off into an array; fn runs after, with interrupts on, and may
+// print or sleep; the threads it is given are not freed before the scan returns (reaping
+// waits). Conservative: a stale word in a live frame counts too. Thread context (it takes
+// a mutex); not reentrant from fn.
+size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
+                                  void (*fn)(void* ctx, const Thread& t, uintptr_t addr),
+                                  void* ctx);
 // Calls fn(ctx, id, name) for every thread (for the trace dump's row names).
 void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).

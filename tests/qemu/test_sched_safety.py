@@ -107,3 +107,31 @@ def mutex_in_a_cpp_module(build):
         assert "mutex_cpp: three mutexes work, named cpp_named\n" in out, out
         assert q.command("rmmod mutex_cpp").startswith("mutex_cpp: unloaded")
         assert q.command("echo alive") == "alive\n"
+
+
+def interrupts_off_contracts_are_asserted(build):
+    # Functions documented "interrupts off" check it: called with interrupts on they
+    # panic naming themselves instead of corrupting the run queue or the PIC mask.
+    cases = {"tick": r"BUG: tick_irqs_off called with interrupts on",
+             "pic": r"BUG: Pic8259 set_masked/remap \(the PIC mask\) called with interrupts on"}
+    for what, message in cases.items():
+        with Qemu(build, append="panic=exit") as q:
+            q.prompt()
+            q.send(f"assertcrash {what}\n")
+            q.expect(r"kernel panic: " + message)
+            assert q.wait_exit() == PANIC_STATUS
+            assert "assertcrash: no panic" not in q.output
+
+
+def scan_and_selftests_under_load(build):
+    # The scheduler self-tests (the range scan among them) with a thread sleeping in the
+    # shell's `sleep` meanwhile: scanning its stack must not disturb it.
+    with Qemu(build, icount=True, append='run="bg sleep 100000; selftest sched_*; ps; '
+                                        'echo end-of-script"') as q:
+        out = script_block(q, "selftest sched_*", "ps")
+        m = re.search(r"(\d+) passed, (\d+) failed", out)
+        assert m and int(m.group(2)) == 0 and int(m.group(1)) >= 9, out
+        assert "sched_threads_executing_in_range: ok" in out, out
+        ps = script_block(q, "ps")
+        assert re.search(PS_ROW.format(id=2, name="sleep", state="sleeping", wait="sleep"), ps), ps
+        assert q.command("echo alive") == "alive\n"
