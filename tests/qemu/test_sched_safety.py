@@ -135,3 +135,64 @@ def scan_and_selftests_under_load(build):
         ps = script_block(q, "ps")
         assert re.search(PS_ROW.format(id=2, name="sleep", state="sleeping", wait="sleep"), ps), ps
         assert q.command("echo alive") == "alive\n"
+
+
+def every_stop_does_not_wait_for_the_period(build):
+    # A job sleeps its period on a wait queue that `every stop` wakes: stopping a job with
+    # a 60 s period takes no time (it used to poll until the period had run out).
+    script = "uptime; every 60000 echo tick; every stop 1; uptime; echo end-of-script"
+    with Qemu(build, icount=True, append=f'run="{script}"') as q:
+        t0 = int(q.expect(r"up (\d+) ticks").group(1))
+        q.expect(r"every: job 1 stopped after 0 runs\n")
+        t1 = int(q.expect(r"up (\d+) ticks").group(1))
+        assert t1 - t0 <= 5, (t0, t1)
+        q.expect("end-of-script\n")
+        assert q.command("every") == ""
+        assert "tick" not in q.output.split("end-of-script")[-1]
+        assert q.command("echo alive") == "alive\n"
+
+
+def every_job_cannot_stop_itself(build):
+    with Qemu(build, icount=True) as q:
+        q.prompt()
+        q.command("every 10 every stop 1")
+        q.expect(r"every: job 1 cannot stop itself; stop it from another thread\n")
+        assert re.search(r"every: job 1 stopped after \d+ runs", q.command("every stop all"))
+        assert q.command("every") == ""
+        assert q.command("echo alive") == "alive\n"
+
+
+def cronbench_reports_a_full_job_table(build):
+    # Eight jobs fill the table: cronbench cannot start its own and must say so (it
+    # dereferenced the null job), leaving cronwork unloaded and the eight jobs running.
+    with Qemu(build, icount=True, initrd=shipped_modules(build)) as q:
+        q.prompt()
+        for _ in range(8):
+            q.command("every 100000 echo never")
+        out = q.command("cronbench 10", timeout=60)
+        assert ("\ncronbench: cannot start the job that reads /proc/cronwork (8 jobs at most, "
+                "or out of memory)\ncronwork: unloaded") in out, out
+        assert "fault" not in out, out
+        assert "cronwork" not in q.command("lsmod")
+        assert len(q.command("every").splitlines()) == 8
+        q.command("every stop all")
+        assert q.command("echo alive") == "alive\n"
+
+
+def cronbench_reports_a_missing_symbol(build):
+    # A tqwork.ko without tqwork_runs: module_symbol() fails and cronbench must say so
+    # instead of reading the counter through address 0.
+    tmp = tempfile.mkdtemp(prefix="quartz-nosym-")
+    try:
+        fake = os.path.join(tmp, "tqwork.ko")
+        shutil.copy(test_modules(build, "sched_nosym")[0], fake)
+        mods = [m for m in shipped_modules(build) if os.path.basename(m) != "tqwork.ko"] + [fake]
+        with Qemu(build, icount=True, initrd=mods) as q:
+            q.prompt()
+            out = q.command("cronbench 10", timeout=60)
+            assert "cronbench: module tqwork has no symbol tqwork_runs; not measured\n" in out, out
+            assert "fault" not in out and "panic" not in out, out
+            assert "tqwork" not in q.command("lsmod")
+            assert q.command("echo alive") == "alive\n"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
