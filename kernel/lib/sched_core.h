@@ -14,6 +14,10 @@
 //   tick()                IRQ 0 only: slices, timeouts, the watchdog. Returns whether
 //                         the interrupted thread should be preempted on the way out.
 //   exit_current()        thread context; never returns.
+// "Guard held" is asserted, not only written: tick_irqs_off and every *_locked helper
+// call Hooks::assert_guard_held (the kernel checks the interrupt flag, host fakes their
+// depth). Deadlines compare as signed jiffies differences, so one reaches at most
+// QUARTZ_TIMEOUT_HORIZON ticks ahead; sleep_ticks waits longer in chunks.
 // State changes: Running -> Blocked (prepare_to_wait), Blocked -> Runnable (wake,
 // timeout, watchdog), Runnable -> Running (picked), Running -> Runnable (preempted or
 // yield), Running -> Dead (exit). A thread woken between prepare_to_wait and schedule()
