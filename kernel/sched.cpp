@@ -386,7 +386,8 @@ size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
     }
     ++reap_holds;
   }
-  for (size_t i = 0; i < n; ++i) fn(ctx, *found[i].t, found[i].addr);
+  if (fn)
+    for (size_t i = 0; i < n; ++i) fn(ctx, *found[i].t, found[i].addr);
   {
     InterruptDisabler guard;
     --reap_holds;
