@@ -6,7 +6,7 @@ import re
 import shutil
 import tempfile
 
-from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules
+from quartz_qemu import PANIC_STATUS, Qemu, shipped_modules, test_modules
 
 PS_ROW = r"\n +{id} +{name} +{state} +{wait} "
 
