@@ -1,5 +1,6 @@
-// The one instance of the PIC driver (logic in kernel/lib/pic8259.h).
+// The one instance of the PIC driver (logic in kernel/lib/pic8259.h; the contract check
+// in PicPortIo, drivers/pic.h).
 #include "pic.h"
 namespace quartz {
-Pic8259<cpu::PortIo> g_pic;
+Pic8259<PicPortIo> g_pic;
 }

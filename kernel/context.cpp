@@ -5,6 +5,7 @@
 #include "kallsyms.h"
 #include "panic.h"
 #include "sched.h"
+#include "time_conv.h"
 #include "timer.h"
 #include "tqueue.h"
 
@@ -35,8 +36,10 @@ void might_sleep(const char* what, const void* caller) {
 
 }  // namespace quartz
 
+// The conversion is 64-bit (kernel/lib/time_conv.h): ms * hz overflowed 32 bits from
+// 4294967 ms at HZ=1000. sleep_ticks takes the 64-bit count and chunks what lies beyond
+// one deadline's horizon.
 extern "C" void msleep(unsigned int ms) {
   quartz::might_sleep("msleep", __builtin_return_address(0));
-  const unsigned long hz = quartz::timer_hz();
-  quartz::sleep_ticks((static_cast<unsigned long>(ms) * hz + 999) / 1000);
+  quartz::sleep_ticks(quartz::ms_to_ticks(ms, quartz::timer_hz()));
 }

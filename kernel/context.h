@@ -10,6 +10,7 @@ void might_sleep(const char* what, const void* caller);
 }  // namespace quartz
 
 extern "C" {
-// Sleeps at least `ms` milliseconds (rounded up to ticks). Thread context only.
+// Sleeps at least `ms` milliseconds (rounded up to ticks; every unsigned int value, up to
+// 49.7 days, is slept in full). Thread context only.
 void msleep(unsigned int ms);
 }

@@ -1,14 +1,20 @@
 // `every MS COMMAND`: periodic jobs, each a thread that sleeps MS and runs a shell command
 // (the kernel's crontab); and `cronbench`, which puts numbers on the guide's two ways of
 // running a module periodically: a job reading its /proc file, or a tq_timer task.
+//
+// Contract: every/cronbench run in any thread (the shell, `bg`, another job: a job's
+// command may be `every ...` too); the job table is under jobs_lock. A job sleeps on its
+// own wait queue between runs, so `every stop` wakes it at once and then sleeps until the
+// job thread says it is done: no polling.
 #include "arch/x86/cpu.h"
-#include "arch/x86/irq_guard.h"
 #include "cmdline.h"
 #include "console.h"
 #include "kheap.h"
 #include "module.h"
+#include "mutex_api.h"
 #include "sched.h"
 #include "shell.h"
+#include "time_conv.h"
 #include "timer.h"
 
 namespace quartz {
@@ -17,62 +23,101 @@ namespace {
 struct Job {
   int id;
   unsigned long period;  // ticks
+  Thread* thread;        // the job's thread, until it is done
   volatile bool stop;
   volatile bool done;
   volatile unsigned long runs;
+  wait_queue_head_t sleep;  // the job waits its period here; stop_job wakes it early
+  wait_queue_head_t exit;   // stop_job waits here for `done`
   char line[kShellLineMax + 1];
   char copy[kShellLineMax + 1];
 };
 constexpr int kMaxJobs = 8;
-Job* jobs[kMaxJobs];  // the shell thread starts and stops jobs
-int next_job_id = 1;
+DEFINE_MUTEX(jobs_lock);
+Job* jobs[kMaxJobs];  // under jobs_lock
+int next_job_id = 1;  // under jobs_lock
 
 void job_thread(void* arg) {
   auto* job = static_cast<Job*>(arg);
-  while (!job->stop) {
-    sleep_ticks(job->period);
+  for (;;) {
+    wait_event_timeout(job->sleep, job->stop, job->period);
     if (job->stop) break;
     __builtin_memcpy(job->copy, job->line, sizeof job->copy);  // run_line splits in place
     shell_run_line(job->copy);
     job->runs = job->runs + 1;
   }
   job->done = true;
+  wake_up(&job->exit);  // stop_job may free the job as soon as this wakes it
 }
 
 Job* start_job(unsigned long period, const char* line) {
-  int slot = -1;
-  for (int i = 0; i < kMaxJobs && slot < 0; ++i)
-    if (!jobs[i]) slot = i;
-  if (slot < 0) return nullptr;
   auto* job = static_cast<Job*>(kzalloc(sizeof(Job)));
   if (!job) return nullptr;
-  job->id = next_job_id++;
   job->period = period ? period : 1;
+  __init_waitqueue_head(&job->sleep, "every");
+  __init_waitqueue_head(&job->exit, "every_stop");
   size_t n = __builtin_strlen(line);
   if (n > kShellLineMax) n = kShellLineMax;
   __builtin_memcpy(job->line, line, n);
-  if (!thread_create("every", job_thread, job)) {
+  mutex_lock(&jobs_lock);
+  int slot = -1;
+  for (int i = 0; i < kMaxJobs && slot < 0; ++i)
+    if (!jobs[i]) slot = i;
+  // The thread is created under the lock: it cannot be stopped before job->thread is set.
+  if (slot >= 0) job->thread = thread_create("every", job_thread, job);
+  if (slot < 0 || !job->thread) {
+    mutex_unlock(&jobs_lock);
     kfree(job);
     return nullptr;
   }
+  job->id = next_job_id++;
   jobs[slot] = job;
+  mutex_unlock(&jobs_lock);
   return job;
 }
 
-void stop_job(int slot) {
-  Job* job = jobs[slot];
-  job->stop = true;
-  while (!job->done) sleep_ticks(1);
-  jobs[slot] = nullptr;
-  kfree(job);
+// Under jobs_lock: takes the job in slot i out of the table if it matches (all, or its
+// id), unless the caller is that job's own thread (it would wait for its own end).
+// *matched: a job matched, taken or not.
+Job* take_job_locked(int i, bool all, long long id, bool* matched) {
+  Job* job = jobs[i];
+  if (!job || (!all && job->id != id)) return nullptr;
+  *matched = true;
+  if (job->thread == current_thread()) {
+    kprintf("every: job %d cannot stop itself; stop it from another thread\n", job->id);
+    return nullptr;
+  }
+  jobs[i] = nullptr;
+  return job;
 }
 
-unsigned long ms_to_ticks(long long ms) { return (unsigned long)((ms * timer_hz() + 999) / 1000); }
+// A job out of the table: wakes it from its period, sleeps until its thread is done,
+// frees it. Returns how many times it ran.
+unsigned long finish_job(Job* job) {
+  job->stop = true;
+  wake_up(&job->sleep);
+  wait_event(job->exit, job->done);
+  const unsigned long runs = job->runs;
+  kfree(job);
+  return runs;
+}
+
+// Stops a job this thread started (cronbench's).
+void stop_job(Job* job) {
+  bool taken = false;
+  mutex_lock(&jobs_lock);
+  for (Job*& j : jobs)
+    if (j == job) j = nullptr, taken = true;
+  mutex_unlock(&jobs_lock);
+  if (taken) finish_job(job);
+}
 
 int cmd_every(int argc, char** argv) {
   if (argc == 1) {
+    mutex_lock(&jobs_lock);
     for (Job* j : jobs)
       if (j) kprintf("job %d: every %lu ticks: %s (%lu runs)\n", j->id, j->period, j->line, j->runs);
+    mutex_unlock(&jobs_lock);
     return 0;
   }
   if (__builtin_strcmp(argv[1], "stop") == 0) {
@@ -81,11 +126,12 @@ int cmd_every(int argc, char** argv) {
     if (argc != 3 || (!all && !parse_int(argv[2], &id))) return shell_usage("every");
     bool found = false;
     for (int i = 0; i < kMaxJobs; ++i) {
-      if (jobs[i] && (all || jobs[i]->id == id)) {
-        kprintf("every: job %d stopped after %lu runs\n", jobs[i]->id, jobs[i]->runs);
-        stop_job(i);
-        found = true;
-      }
+      mutex_lock(&jobs_lock);
+      Job* job = take_job_locked(i, all, id, &found);
+      mutex_unlock(&jobs_lock);
+      if (!job) continue;
+      const int job_id = job->id;
+      kprintf("every: job %d stopped after %lu runs\n", job_id, finish_job(job));
     }
     if (!found) kprintf("every: no such job\n");
     return found ? 0 : 1;
@@ -97,7 +143,7 @@ int cmd_every(int argc, char** argv) {
     kprintf("every: command too long\n");
     return 1;
   }
-  Job* job = start_job(ms_to_ticks(ms), line);
+  Job* job = start_job(static_cast<unsigned long>(ms_to_ticks(uint32_t(ms), timer_hz())), line);
   if (!job) {
     kprintf("every: no room for another job (max %d)\n", kMaxJobs);
     return 1;
@@ -123,17 +169,26 @@ int cmd_cronbench(int argc, char** argv) {
   // The first way: a job (a thread of its own, like cron's process) reads /proc/cronwork
   // at every tick.
   Job* job = start_job(1, "read /proc/cronwork");
+  if (!job) {
+    kprintf("cronbench: cannot start the job that reads /proc/cronwork (%d jobs at most, "
+            "or out of memory)\n", kMaxJobs);
+    module_unload("cronwork");
+    return 1;
+  }
   sleep_ticks(2);
   const unsigned long runs0 = job->runs;
   const uint64_t cron = busy_window(n);
   const unsigned long cron_acts = job->runs - runs0;
-  for (int i = 0; i < kMaxJobs; ++i)
-    if (jobs[i] == job) stop_job(i);
+  stop_job(job);
   module_unload("cronwork");
   // The second way: a task requeuing itself on tq_timer.
   if (module_load("tqwork") != 0) return 1;
   uintptr_t runs_addr = 0;
-  module_symbol("tqwork", "tqwork_runs", &runs_addr);
+  if (!module_symbol("tqwork", "tqwork_runs", &runs_addr)) {
+    kprintf("cronbench: module tqwork has no symbol tqwork_runs; not measured\n");
+    module_unload("tqwork");
+    return 1;
+  }
   auto* tq_runs = reinterpret_cast<volatile int*>(runs_addr);
   sleep_ticks(2);
   const int tq0 = *tq_runs;

@@ -20,6 +20,7 @@
 
 extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
 extern "C" void thread_start();
+extern "C" char boot_stack_bottom[], boot_stack_top[];  // boot/boot.asm: the idle thread's
 
 namespace quartz {
 namespace {
@@ -41,12 +42,14 @@ struct KernelSchedHooks : SchedHooksBase {
             "a lost wakeup? Releasing it.\n", t->name,
             asleep, s->waiting_on && s->waiting_on->name ? s->waiting_on->name : "?");
   }
+  static void assert_guard_held(const char* where) { InterruptDisabler::assert_held(where); }
 };
 
 SchedCore<InterruptDisabler, KernelSchedHooks> core;
 Thread idle_thread;
 IntrusiveList<Thread, &Thread::all_node> all_threads;  // interrupts off
 uint32_t next_id = 0;                                  // interrupts off
+int reap_holds = 0;  // interrupts off; while > 0, exited threads are not freed (a scan's fn runs)
 
 // Thread stacks live in their own virtual area: slot i holds an unmapped guard page and
 // then the stack, so running off the bottom faults instead of corrupting a neighbour.
@@ -183,6 +186,8 @@ SHELL_COMMAND(slice, "[TICKS 1..1000]", "show or set the round-robin time slice"
 void sched_init() {
   copy_name(idle_thread.name, "idle");
   idle_thread.stack_slot = -1;
+  idle_thread.stack_low = reinterpret_cast<uintptr_t>(boot_stack_bottom);
+  idle_thread.stack_high = reinterpret_cast<uintptr_t>(boot_stack_top);
   core.init(&idle_thread.sched);
   core.set_watchdog(2 * timer_hz());
   {
@@ -222,13 +227,23 @@ Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
   return t;
 }
 
-[[noreturn]] void thread_exit() { core.exit_current(); }
+[[noreturn]] void thread_exit() {
+  const Thread* t = current_thread();
+  if (t->sched.mutexes_held) [[unlikely]]
+    kprintf("BUG: thread %s exits holding %u mutex(es); they stay locked\n", t->name,
+            t->sched.mutexes_held);
+  core.exit_current();
+}
 
 void thread_yield() { core.schedule(); }
 
 Thread* current_thread() { return thread_of(core.current()); }
 
 void thread_reap() {
+  {
+    InterruptDisabler guard;
+    if (reap_holds) return;  // a scan's callbacks still name threads; the next reap frees them
+  }
   while (SchedThread* z = core.take_zombie()) {
     Thread* t = thread_of(z);
     {
@@ -255,7 +270,7 @@ void thread_reap() {
   }
 }
 
-void sleep_ticks(unsigned long ticks) {
+void sleep_ticks(uint64_t ticks) {
   might_sleep("sleep_ticks", __builtin_return_address(0));
   wait_queue_head_t wq;
   __init_waitqueue_head(&wq, "sleep");
@@ -305,7 +320,10 @@ void sched_timer_tick() {
 bool sched_need_resched() { return core.need_resched(); }
 // Not schedule(): a thread interrupted between prepare_to_wait and its own schedule()
 // is marked Blocked but must keep the CPU, or a wake_up it already missed is lost.
-void sched_preempt_on_irq_exit() { core.preempt(); }
+void sched_preempt_on_irq_exit() {
+  assert_irqs_off("sched_preempt_on_irq_exit");
+  core.preempt();
+}
 void sched_set_slice(unsigned ticks) { core.set_slice(ticks); }
 unsigned sched_slice() { return core.slice(); }
 void sched_set_watchdog(unsigned long ticks) { core.set_watchdog(ticks); }
@@ -327,6 +345,57 @@ void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, 
   for (size_t i = 0; i < n; ++i) fn(ctx, *found[i]);
 }
 
+namespace {
+// The first word of t's saved context and live stack in [lo, hi), or false. Interrupts
+// off: t is not running, so saved_esp and everything above it stay put.
+bool first_word_in_range(const Thread& t, uintptr_t lo, uintptr_t hi, uintptr_t* found) {
+  assert_irqs_off("first_word_in_range");
+  const uintptr_t esp = t.saved_esp;
+  if (esp < t.stack_low || esp >= t.stack_high) return false;  // never switched away from
+  // From esp: switch_context's saved edi, esi, ebx, ebp, then its return address (the
+  // saved instruction pointer), then the frames of everything the thread was inside.
+  for (auto* w = reinterpret_cast<const uint32_t*>(esp);
+       reinterpret_cast<uintptr_t>(w) < t.stack_high; ++w) {
+    if (*w >= lo && *w < hi) {
+      *found = *w;
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
+                                  void (*fn)(void* ctx, const Thread& t, uintptr_t addr),
+                                  void* ctx) {
+  struct Found {
+    const Thread* t;
+    uintptr_t addr;
+  };
+  static Found found[kMaxThreads + 1];  // under scan_lock
+  static DEFINE_MUTEX(scan_lock);
+  mutex_lock(&scan_lock);
+  size_t n = 0;
+  {
+    InterruptDisabler guard;
+    const Thread* self = current_thread();
+    for (Thread& t : all_threads) {
+      if (&t == self || t.sched.state == ThreadState::Dead || n == kMaxThreads + 1) continue;
+      uintptr_t addr;
+      if (first_word_in_range(t, lo, hi, &addr)) found[n++] = {&t, addr};
+    }
+    ++reap_holds;
+  }
+  if (fn)
+    for (size_t i = 0; i < n; ++i) fn(ctx, *found[i].t, found[i].addr);
+  {
+    InterruptDisabler guard;
+    --reap_holds;
+  }
+  mutex_unlock(&scan_lock);
+  return n;
+}
+
 void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx) {
   static struct {
     uint32_t id;
@@ -343,6 +412,15 @@ void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name)
     }
   }
   for (size_t i = 0; i < n; ++i) fn(ctx, copy[i].id, copy[i].name);
+}
+
+MutexResult sched_mutex_lock(mutex* m) { return mutex_lock_on(core, m); }
+bool sched_mutex_trylock(mutex* m) { return mutex_trylock_on(core, m); }
+MutexResult sched_mutex_unlock(mutex* m, Thread** holder) {
+  SchedThread* h = nullptr;
+  const MutexResult r = mutex_unlock_on(core, m, &h);
+  *holder = h ? thread_of(h) : nullptr;
+  return r;
 }
 
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {
@@ -370,8 +448,11 @@ void __init_waitqueue_head(wait_queue_head_t* wq, const char* name) {
 }
 
 void wake_up(wait_queue_head_t* wq) {
+  // The name is read first: once woken, a sleeper may free the memory holding wq (a job
+  // woken by its thread's last wake_up frees the job) while this thread is preempted.
+  const char* name = wq->name;
   const int n = core.wake_up(wq);
-  if (g_trace_enabled) trace_event(TraceType::WakeUp, trace_ptr(trace_intern(wq->name)), uint32_t(n));
+  if (g_trace_enabled) trace_event(TraceType::WakeUp, trace_ptr(trace_intern(name)), uint32_t(n));
 }
 
 void sleep_on(wait_queue_head_t* wq) {

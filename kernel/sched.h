@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "mutex_core.h"
 #include "sched_core.h"
 #include "wait_api.h"
 
@@ -20,7 +21,7 @@ struct Thread {
   char name[16] = {};
   uint32_t saved_esp = 0;     // while not running
   uintptr_t stack_low = 0;    // lowest mapped stack byte; the guard page is below it
-  uintptr_t stack_high = 0;
+  uintptr_t stack_high = 0;   // one past the highest (idle: the boot stack's bounds)
   int stack_slot = -1;        // -1: the boot stack (the idle thread)
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
@@ -40,8 +41,9 @@ Thread* current_thread();
 void thread_reap();
 // The idle loop: halts the CPU until an interrupt, forever.
 [[noreturn]] void sched_idle_loop();
-// Sleeps the current thread for `ticks` ticks.
-void sleep_ticks(unsigned long ticks);
+// Sleeps the current thread for exactly `ticks` ticks (any number: beyond the deadline
+// horizon, QUARTZ_TIMEOUT_HORIZON, it sleeps in chunks). Thread context.
+void sleep_ticks(uint64_t ticks);
 
 void sched_timer_tick();            // IRQ 0, interrupts off (not `sched_tick`: that is the module's routine)
 extern const volatile bool* const g_need_resched;  // read by the interrupt exit path
@@ -65,8 +67,27 @@ unsigned long sched_watchdog_releases();
 // about to be freed must not leave behind. Thread context.
 void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),
                               void* ctx);
+// Which threads may still execute code in [lo, hi) (a module's text, before it is freed):
+// for every thread but the caller that has not exited, looks at its saved instruction
+// pointer and every word of its live kernel stack (saved esp up to stack_high: return
+// addresses, interrupted EIPs, saved registers) and calls fn(ctx, thread, addr) once per
+// thread found, with the first (innermost) such word; fn may be null (just count).
+// Returns how many were found. The scan runs with interrupts off into an array; fn runs
+// after, with interrupts on, and may print or sleep; the threads it is given are not
+// freed before the scan returns (reaping waits). Conservative: a stale word in a live
+// frame counts too. Thread context (it takes a mutex); not reentrant from fn.
+size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
+                                  void (*fn)(void* ctx, const Thread& t, uintptr_t addr),
+                                  void* ctx);
 // Calls fn(ctx, id, name) for every thread (for the trace dump's row names).
 void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
+
+// The mutex logic (kernel/lib/mutex_core.h) on the scheduler's core, for kernel/mutex.cpp
+// only, which adds might_sleep and the reports (mutex_api.h has the contract).
+MutexResult sched_mutex_lock(mutex* m);
+bool sched_mutex_trylock(mutex* m);
+// *holder: the thread that held m (null if none), for the report of a bad unlock.
+MutexResult sched_mutex_unlock(mutex* m, Thread** holder);
 }  // namespace quartz

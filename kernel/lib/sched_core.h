@@ -14,6 +14,10 @@
 //   tick()                IRQ 0 only: slices, timeouts, the watchdog. Returns whether
 //                         the interrupted thread should be preempted on the way out.
 //   exit_current()        thread context; never returns.
+// "Guard held" is asserted, not only written: tick_irqs_off and every *_locked helper
+// call Hooks::assert_guard_held (the kernel checks the interrupt flag, host fakes their
+// depth). Deadlines compare as signed jiffies differences, so one reaches at most
+// QUARTZ_TIMEOUT_HORIZON ticks ahead; sleep_ticks waits longer in chunks.
 // State changes: Running -> Blocked (prepare_to_wait), Blocked -> Runnable (wake,
 // timeout, watchdog), Runnable -> Running (picked), Running -> Runnable (preempted or
 // yield), Running -> Dead (exit). A thread woken between prepare_to_wait and schedule()
@@ -46,6 +50,7 @@ struct SchedThread {
   unsigned slice_left = 0;
   unsigned long ticks_run = 0;
   unsigned long switches = 0;
+  unsigned mutexes_held = 0;     // mutexes (mutex_core.h) this thread holds; guard held
 };
 
 namespace sched_detail {
@@ -82,11 +87,17 @@ struct SchedHooksBase {
   static void switch_to(SchedThread* /*from*/, SchedThread* /*to*/) {}
   static unsigned long now() { return 0; }  // jiffies
   static void watchdog_fired(SchedThread*, unsigned long /*ticks asleep*/) {}
+  // Called where the contract says "guard held" (tick_irqs_off, every *_locked helper):
+  // the kernel checks the interrupt flag, host fakes their guard depth. A no-op here.
+  static void assert_guard_held(const char* /*where*/) {}
 };
 
 template <class Guard, class Hooks = SchedHooksBase>
 class SchedCore {
  public:
+  using GuardType = Guard;  // for code built on the core (mutex_core.h)
+  static void hooks_assert_guard_held(const char* where) { Hooks::assert_guard_held(where); }
+
   // The thread already running (the boot context) becomes the idle thread: it runs when
   // nothing else can, and is never on the run queue.
   void init(SchedThread* idle) {
@@ -212,13 +223,24 @@ class SchedCore {
     // LAB(4) END
   }
 
-  // Sleeps for `ticks` ticks on a private queue.
-  void sleep_ticks(wait_queue_head* private_wq, unsigned long ticks) {
-    const unsigned long end = Hooks::now() + ticks;
+  // Sleeps for `ticks` ticks on a private queue. Deadlines compare as signed jiffies
+  // differences, so one deadline reaches at most QUARTZ_TIMEOUT_HORIZON ticks ahead
+  // (2^31 - 1 on i686); a longer sleep is slept in chunks, each counted from the
+  // previous chunk's deadline (not from when the thread woke), so the total is exact.
+  void sleep_ticks(wait_queue_head* private_wq, uint64_t ticks) {
+    unsigned long start = Hooks::now();
     for (;;) {
-      prepare_to_wait(private_wq, true, end);
-      if (long(Hooks::now() - end) >= 0) break;
-      schedule();
+      const unsigned long chunk = ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON
+                                                                 : (unsigned long)ticks;
+      const unsigned long end = start + chunk;
+      for (;;) {
+        prepare_to_wait(private_wq, true, end);
+        if (long(Hooks::now() - end) >= 0) break;
+        schedule();
+      }
+      ticks -= chunk;
+      if (ticks == 0) break;
+      start = end;
     }
     finish_wait(private_wq);
   }
@@ -233,6 +255,7 @@ class SchedCore {
   // The same for a caller that already has interrupts off (the IRQ 0 handler): the tick
   // is the hottest path in the kernel, and the guard would be pure overhead there.
   void tick_irqs_off() {
+    Hooks::assert_guard_held("tick_irqs_off");
     SchedThread* t = current_;
     ++t->ticks_run;
     // A slice used up while nobody else could run stays used up: the first tick that
@@ -280,6 +303,7 @@ class SchedCore {
   using TimerList = IntrusiveList<SchedThread, &SchedThread::timer_node>;
 
   void arm_timer_locked(SchedThread* t, unsigned long deadline) {
+    Hooks::assert_guard_held("arm_timer_locked");
     if (t->timer_node.is_linked()) TimerList::remove(*t);
     t->deadline = deadline;
     if (timers_.empty() || long(deadline - earliest_) < 0) earliest_ = deadline;
@@ -287,6 +311,7 @@ class SchedCore {
   }
 
   void leave_wait_locked(SchedThread* t) {
+    Hooks::assert_guard_held("leave_wait_locked");
     if (t->waiting_on) {
       sched_detail::wq_del(&t->wait_link);
       t->waiting_on = nullptr;
@@ -295,6 +320,7 @@ class SchedCore {
   }
 
   bool wake_locked(SchedThread* t, WakeReason why) {
+    Hooks::assert_guard_held("wake_locked");
     leave_wait_locked(t);
     if (t->state != ThreadState::Blocked) return false;
     t->wake_reason = why;
@@ -313,6 +339,7 @@ class SchedCore {
   }
 
   void expire_timers_locked(unsigned long now) {
+    Hooks::assert_guard_held("expire_timers_locked");
     bool have = false;
     unsigned long earliest = 0;
     for (auto it = timers_.begin(); it != timers_.end();) {

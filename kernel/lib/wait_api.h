@@ -12,7 +12,9 @@
  *   wait_event(wq, c)  thread context only. Queues the caller FIRST, then tests c, in a
  *                      loop: a wake_up after c became true is never lost.
  *   wait_event_timeout(wq, c, ticks)  the same with a limit; evaluates to 0 if it timed
- *                      out with c false, else the ticks left (at least 1).
+ *                      out with c false, else the ticks left (at least 1, at most
+ *                      QUARTZ_TIMEOUT_HORIZON). `ticks` is unsigned (up to 64 bits): a
+ *                      timeout past the horizon is waited in chunks and never ends early.
  * Sleeping from an interrupt handler or a task-queue routine panics, naming the caller.
  */
 #ifndef QUARTZ_WAIT_API_H
@@ -50,6 +52,27 @@ void schedule(void);
 void finish_wait(wait_queue_head_t *wq);
 extern volatile unsigned long jiffies;
 
+/* The farthest ahead one deadline can lie: jiffies wrap, so deadlines compare as signed
+ * differences, and LONG_MAX ticks is the horizon (2^31 - 1 on i686: 24.8 days at
+ * HZ=1000). Longer sleeps and timeouts are waited in chunks of at most this. */
+#define QUARTZ_TIMEOUT_HORIZON (~0UL >> 1)
+
+/* wait_event_timeout's arithmetic (private): the next chunk of `left` ticks, and the
+ * ticks left when the condition came true inside the chunk ending at `end`. */
+static inline unsigned long __wait_timeout_chunk(unsigned long long left)
+{
+    return left > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON : (unsigned long)left;
+}
+static inline long __wait_timeout_left(unsigned long long left, unsigned long chunk,
+                                       unsigned long end)
+{
+    const long in_chunk = (long)(end - jiffies);
+    unsigned long long total = left - chunk + (in_chunk > 0 ? (unsigned long)in_chunk : 0);
+    if (total < 1) total = 1;
+    if (total > QUARTZ_TIMEOUT_HORIZON) total = QUARTZ_TIMEOUT_HORIZON;
+    return (long)total;
+}
+
 // LAB(4) BEGIN: wait_event: loop { prepare_to_wait (queue first), test the condition, schedule() }, then finish_wait
 #define wait_event(wq, condition)                 \
     do {                                          \
@@ -63,25 +86,31 @@ extern volatile unsigned long jiffies;
 // LAB(4) STUB: #define wait_event(wq, condition) do { while (!(condition)) { prepare_to_wait(&(wq)); schedule(); } finish_wait(&(wq)); } while (0)
 // LAB(4) END
 
-#define wait_event_timeout(wq, condition, timeout)                          \
-    ({                                                                      \
-        const unsigned long __we_end = jiffies + (unsigned long)(timeout);  \
-        long __we_left;                                                     \
-        for (;;) {                                                          \
-            prepare_to_wait_timeout(&(wq), __we_end);                       \
-            if (condition) {                                                \
-                __we_left = (long)(__we_end - jiffies);                     \
-                if (__we_left < 1) __we_left = 1;                           \
-                break;                                                      \
-            }                                                               \
-            if ((long)(jiffies - __we_end) >= 0) {                          \
-                __we_left = 0;                                              \
-                break;                                                      \
-            }                                                               \
-            schedule();                                                     \
-        }                                                                   \
-        finish_wait(&(wq));                                                 \
-        __we_left;                                                          \
+#define wait_event_timeout(wq, condition, timeout)                                   \
+    ({                                                                               \
+        unsigned long long __we_left = (unsigned long long)(timeout);                \
+        unsigned long __we_start = jiffies;                                          \
+        long __we_ret;                                                               \
+        for (;;) {                                                                   \
+            const unsigned long __we_chunk = __wait_timeout_chunk(__we_left);        \
+            const unsigned long __we_end = __we_start + __we_chunk;                  \
+            prepare_to_wait_timeout(&(wq), __we_end);                                \
+            if (condition) {                                                         \
+                __we_ret = __wait_timeout_left(__we_left, __we_chunk, __we_end);     \
+                break;                                                               \
+            }                                                                        \
+            if ((long)(jiffies - __we_end) < 0) {                                    \
+                schedule();                                                          \
+            } else if (__we_chunk == __we_left) {                                    \
+                __we_ret = 0;                                                        \
+                break;                                                               \
+            } else { /* past the horizon: the next chunk, from this one's end */     \
+                __we_left -= __we_chunk;                                             \
+                __we_start = __we_end;                                               \
+            }                                                                        \
+        }                                                                            \
+        finish_wait(&(wq));                                                          \
+        __we_ret;                                                                    \
     })
 
 #ifdef __cplusplus

@@ -19,6 +19,7 @@
 #include "sched_core.h"
 #include "wait_api.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -53,6 +54,7 @@ struct Env {
   static inline std::vector<int> depth_at_switch;
   static inline std::function<void(SchedThread*, SchedThread*)> on_switch;  // one-shot
   static inline std::vector<std::pair<SchedThread*, unsigned long>> fired;  // watchdog
+  static inline long guard_asserts = 0;  // Hooks::assert_guard_held calls
 
   static void reset() {
     depth = 0;
@@ -63,6 +65,7 @@ struct Env {
     depth_at_switch.clear();
     on_switch = nullptr;
     fired.clear();
+    guard_asserts = 0;
   }
 };
 
@@ -132,6 +135,12 @@ struct FakeHooks : quartz::SchedHooksBase {
     EXPECT_EQ(Env::depth, 0) << "watchdog report made with the guard held";
     Env::fired.emplace_back(t, asleep);
   }
+  // The kernel checks the interrupt flag; the fake checks its depth, so every test fails
+  // if a *_locked helper or tick_irqs_off ever runs unguarded.
+  static void assert_guard_held(const char* where) {
+    ++Env::guard_asserts;
+    if (Env::depth == 0) ADD_FAILURE() << where << " ran without the guard";
+  }
 };
 
 using Switch = std::pair<SchedThread*, SchedThread*>;
@@ -197,6 +206,24 @@ class SchedTest : public ::testing::Test {
         if (scan) core.watchdog_scan(all);
       }
       core.schedule();  // back to the waiter (it is first on the run queue)
+    };
+  }
+
+  // Arms on_switch so that each time `waiter` sleeps on a deadline, the clock jumps to
+  // one tick before it and the next tick wakes it: a sleep of 2^64 ticks takes a few
+  // steps. Records how far ahead of the clock each deadline was armed (a chunk's length).
+  void jump_to_each_deadline(SchedThread* waiter, std::vector<unsigned long>* ahead) {
+    Env::on_switch = [this, waiter, ahead](SchedThread*, SchedThread* to) {
+      const bool leaving = to != waiter;
+      if (leaving) {
+        EXPECT_TRUE(waiter->timer_node.is_linked());
+        ahead->push_back(waiter->deadline - jiffies);
+        jiffies = waiter->deadline - 1;
+        tick();
+        EXPECT_EQ(waiter->state, ThreadState::Runnable);
+      }
+      jump_to_each_deadline(waiter, ahead);  // for the waiter's next sleep
+      if (leaving) core.schedule();          // back to the waiter
     };
   }
 
@@ -801,6 +828,87 @@ TEST_F(SchedTest, SleepTicksAcrossTheWrap) {
   EXPECT_EQ(jiffies, 2u);
 }
 
+// Deadlines compare as signed differences, so one reaches at most the horizon (LONG_MAX
+// ticks; 2^31 - 1 on i686, where msleep(2^32 - 1) at HZ=1000 needs 2^32 - 1 ticks). A
+// longer sleep is slept in chunks, each from the previous deadline: exact in total,
+// never a deadline past the horizon (which would read as already expired).
+constexpr unsigned long kHorizon = QUARTZ_TIMEOUT_HORIZON;
+static_assert(kHorizon == ULONG_MAX / 2);
+
+TEST_F(SchedTest, SleepTicksPastTheHorizonSleepsInChunksAndExactly) {
+  run_first({&a});
+  jiffies = 100;
+  wait_queue_head_t priv{};
+  std::vector<unsigned long> ahead;
+  jump_to_each_deadline(&a, &ahead);
+  core.sleep_ticks(&priv, ULONG_MAX);  // 2^64 - 1 = horizon + horizon + 1
+  Env::on_switch = nullptr;
+  EXPECT_EQ(ahead, (std::vector<unsigned long>{kHorizon, kHorizon, 1}));
+  EXPECT_EQ(jiffies, 99u);  // 100 + 2^64 - 1, modulo 2^64
+  EXPECT_EQ(a.state, ThreadState::Running);
+  EXPECT_FALSE(a.timer_node.is_linked());
+  EXPECT_TRUE(sleepers(&priv).empty());
+}
+
+TEST_F(SchedTest, SleepTicksOfExactlyTheHorizonIsOneChunk) {
+  run_first({&a});
+  wait_queue_head_t priv{};
+  std::vector<unsigned long> ahead;
+  jump_to_each_deadline(&a, &ahead);
+  core.sleep_ticks(&priv, kHorizon);
+  core.sleep_ticks(&priv, uint64_t(kHorizon) + 1);
+  Env::on_switch = nullptr;
+  EXPECT_EQ(ahead, (std::vector<unsigned long>{kHorizon, kHorizon, 1}));
+}
+
+TEST_F(SchedTest, WaitEventTimeoutPastTheHorizonNeverTimesOutEarly) {
+  run_first({&a});
+  jiffies = 7;
+  bool flag = false;
+  std::vector<unsigned long> ahead;
+  jump_to_each_deadline(&a, &ahead);
+  const long left = wait_event_timeout(wq, flag, ULONG_MAX);
+  Env::on_switch = nullptr;
+  EXPECT_EQ(left, 0);
+  EXPECT_EQ(ahead, (std::vector<unsigned long>{kHorizon, kHorizon, 1}));
+  EXPECT_EQ(jiffies, 6u);
+  EXPECT_TRUE(sleepers(&wq).empty());
+  EXPECT_FALSE(a.timer_node.is_linked());
+}
+
+// Woken in the second chunk: the ticks left count the whole timeout, not the chunk; a
+// count past what a long can hold is reported as the horizon (still "not timed out").
+TEST_F(SchedTest, WaitEventTimeoutPastTheHorizonReturnsTheTicksLeft) {
+  run_first({&a});
+  bool flag = false;
+  int switches = 0;
+  std::function<void(SchedThread*, SchedThread*)> step = [&](SchedThread*, SchedThread* to) {
+    Env::on_switch = step;
+    if (to == &a) return;
+    if (++switches == 1) {  // the first chunk runs out
+      jiffies = a.deadline - 1;
+      tick();
+    } else {  // three ticks into the second chunk, the condition comes true
+      tick();
+      tick();
+      tick();
+      flag = true;
+      wake_up(&wq);
+    }
+    core.schedule();
+  };
+  Env::on_switch = step;
+  EXPECT_EQ(wait_event_timeout(wq, flag, uint64_t(kHorizon) + 10), 7);
+  flag = false;
+  switches = 0;  // 2^64 - 1: woken 3 ticks into the second chunk, horizon - 2 are left
+  EXPECT_EQ(wait_event_timeout(wq, flag, ULONG_MAX), long(kHorizon) - 2);
+  flag = false;
+  switches = 1;  // woken 3 ticks into the first: 2^64 - 4 left, more than a long holds
+  EXPECT_EQ(wait_event_timeout(wq, flag, ULONG_MAX), long(kHorizon));
+  Env::on_switch = nullptr;
+  EXPECT_TRUE(sleepers(&wq).empty());
+}
+
 // ---- time slices and preemption -------------------------------------------------------
 
 TEST_F(SchedTest, ABusyThreadIsPreemptedAfterItsSliceOnlyIfAnotherCanRun) {
@@ -933,6 +1041,31 @@ TEST_F(SchedTest, TickIrqsOffIsTickWithoutTheGuard) {
   core.preempt();
   EXPECT_FALSE(*flag);
   EXPECT_EQ(core.current(), &a);
+}
+
+// The contract "interrupts off" is asserted, not just written: tick_irqs_off called
+// without the guard (a thread calling the IRQ 0 path by mistake) is reported by the hook.
+TEST_F(SchedTest, TickIrqsOffWithoutTheGuardIsReported) {
+  run_first({&a});
+  EXPECT_NONFATAL_FAILURE(g_core->tick_irqs_off(), "tick_irqs_off ran without the guard");
+}
+
+// Every locked helper asserts: a wake, a timeout and a wait each go through the hook, and
+// (TearDown and the hook) none ran unguarded.
+TEST_F(SchedTest, LockedHelpersAssertTheGuardIsHeld) {
+  run_first({&a, &b});
+  const long before = Env::guard_asserts;
+  core.prepare_to_wait(&wq, true, 5);  // arm_timer_locked
+  EXPECT_GT(Env::guard_asserts, before);
+  const long after_arm = Env::guard_asserts;
+  core.finish_wait(&wq);  // leave_wait_locked
+  EXPECT_GT(Env::guard_asserts, after_arm);
+  const long after_leave = Env::guard_asserts;
+  block(&wq, true, 2);  // a sleeps; b runs
+  tick();
+  tick();  // expire_timers_locked, wake_locked
+  EXPECT_GE(Env::guard_asserts, after_leave + 4);
+  EXPECT_EQ(a.state, ThreadState::Runnable);
 }
 
 // ---- exit and reaping -----------------------------------------------------------------

@@ -35,6 +35,7 @@
 #include "export_api.h" /* EXPORT_SYMBOL(sym): publish sym to later modules            */
 #include "tqueue_api.h" /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
 #include "wait_api.h"   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
+#include "mutex_api.h"  /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +121,15 @@ void msleep(unsigned int ms);
  *                                      (docs/wait-queues.md). Kept for the lesson.
  *   prepare_to_wait, prepare_to_wait_timeout, schedule, finish_wait: what wait_event is
  *                                      made of; thread context.
+ *
+ * ---- Mutexes (mutex_api.h has the full contract) ---------------------------------------
+ *   DEFINE_MUTEX(m), mutex_init(&m)    a sleeping lock; ps shows its waiters on "m".
+ *   mutex_lock(&m) / mutex_unlock(&m)  thread context; lock may sleep, and waiters get m
+ *                                      in arrival order. Locking a mutex you hold panics
+ *                                      ("deadlock"); unlocking one you do not hold prints
+ *                                      a BUG line and changes nothing.
+ *   mutex_trylock(&m)                  1 if taken, 0 if held; never sleeps.
+ *   mutex_is_locked(&m)                any context; a snapshot.
  */
 
 /* ---- /proc ------------------------------------------------------------------------------
