@@ -37,6 +37,7 @@
 #include "timer.h"
 #include "tqueue.h"
 #include "trace.h"
+#include "mutex_api.h"
 #include "wait_api.h"
 
 extern "C" const kernel_symbol __ksymtab_start[], __ksymtab_end[];
@@ -102,29 +103,27 @@ namespace {
 auto& loaded = g_modules;
 
 // ---- the module lock ----
-// A sleeping lock: the holder may sleep (allocate, print), a contender sleeps on the
-// wait queue until the holder lets go.
-struct ModuleLock {
-  bool held = false;  // interrupts off
-  wait_queue_head_t wq = __WAIT_QUEUE_HEAD_INITIALIZER(wq);
-};
-ModuleLock module_lock_state;
+// A mutex (kernel/lib/mutex_api.h): the holder may sleep (allocate, print), a contender
+// sleeps on its wait queue. The owner is remembered so that a fault in kernel code
+// under the lock (never in module code: the lock is not held there) does not leave it
+// held for good.
+DEFINE_MUTEX(module_mutex);
+Thread* module_mutex_owner = nullptr;  // interrupts off
 
-bool try_take_lock() {
-  InterruptDisabler guard;
-  if (module_lock_state.held) return false;
-  module_lock_state.held = true;
-  return true;
-}
 class ModuleLockGuard {
  public:
-  ModuleLockGuard() { wait_event(module_lock_state.wq, try_take_lock()); }
+  ModuleLockGuard() {
+    mutex_lock(&module_mutex);
+    InterruptDisabler guard;
+    module_mutex_owner = current_thread();
+  }
   ~ModuleLockGuard() {
     {
       InterruptDisabler guard;
-      module_lock_state.held = false;
+      if (module_mutex_owner != current_thread()) return;  // the fault path let it go
+      module_mutex_owner = nullptr;
     }
-    wake_up(&module_lock_state.wq);
+    mutex_unlock(&module_mutex);
   }
   ModuleLockGuard(const ModuleLockGuard&) = delete;
   ModuleLockGuard& operator=(const ModuleLockGuard&) = delete;
@@ -426,8 +425,25 @@ int registry_leftovers(module* m) {
   // LAB(5) END
 }
 
+// Threads whose call chain is inside the module right now (a thread running a hook the
+// module registered elsewhere, preempted in the middle of it).
+void report_running(void* vctx, const Thread& t, uintptr_t addr) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  kprintf("  %s: thread %s is executing in the module (", ctx->m->name, t.name);
+  print_target(addr);
+  kprintf(")\n");
+}
+int threads_inside(module* m) {
+  LeftoverCtx ctx{m, 0};
+  threads_executing_in_range(m->text_addr, m->text_addr + m->text_exec_size, report_running, &ctx);
+  return ctx.count;
+}
+
 // Returns how many things still point into m, printing each. Module lock.
-int check_leftovers(module* m) { return registry_leftovers(m) + pointers_from_other_modules(m); }
+int check_leftovers(module* m) {
+  return registry_leftovers(m) + pointers_from_other_modules(m) + threads_inside(m);
+}
 
 // ---- constructors and destructors ----
 void run_list(uint32_t* fns, uint32_t n) {
@@ -481,6 +497,11 @@ module* blame(const InterruptFrame& f) {
   return nullptr;
 }
 void on_fault(const InterruptFrame& f) {
+  if (module_mutex_owner == current_thread()) {
+    module_mutex_owner = nullptr;
+    mutex_unlock(&module_mutex);
+    kprintf("modules: the module lock was released after a fault under it\n");
+  }
   module* m = blame(f);
   if (!m || m->life.state == ModState::Failed) return;
   detach(m);

@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/idt.h"
+#include "arch/x86/interrupt_frame.h"
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
 #include "cmdline.h"
@@ -20,6 +21,7 @@
 
 extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
 extern "C" void thread_start();
+extern "C" char isr_call_return[];  // isr.asm: where interrupt_dispatch returns
 extern "C" char boot_stack_bottom[], boot_stack_top[];  // boot/boot.asm: the idle thread's
 
 namespace quartz {
@@ -346,20 +348,42 @@ void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, 
 }
 
 namespace {
-// The first word of t's saved context and live stack in [lo, hi), or false. Interrupts
-// off: t is not running, so saved_esp and everything above it stay put.
+// The innermost code address of t in [lo, hi), or false: its saved instruction pointer,
+// then the return addresses of its call chain, following saved frame pointers (the
+// kernel and modules keep them), and across an interrupt frame to the interrupted EIP.
+// Registers and stale stack words are not looked at, so a pointer a thread merely holds
+// (a callback it once called) does not count. Interrupts off: t is not running, so its
+// saved context and everything above it stay put.
 bool first_word_in_range(const Thread& t, uintptr_t lo, uintptr_t hi, uintptr_t* found) {
   assert_irqs_off("first_word_in_range");
   const uintptr_t esp = t.saved_esp;
-  if (esp < t.stack_low || esp >= t.stack_high) return false;  // never switched away from
-  // From esp: switch_context's saved edi, esi, ebx, ebp, then its return address (the
-  // saved instruction pointer), then the frames of everything the thread was inside.
-  for (auto* w = reinterpret_cast<const uint32_t*>(esp);
-       reinterpret_cast<uintptr_t>(w) < t.stack_high; ++w) {
-    if (*w >= lo && *w < hi) {
-      *found = *w;
-      return true;
+  if (esp < t.stack_low || esp + 20 > t.stack_high) return false;  // never switched away from
+  auto in = [&](uintptr_t a) {
+    if (a < lo || a >= hi) return false;
+    *found = a;
+    return true;
+  };
+  // switch_context's frame: edi, esi, ebx, ebp, then its return address.
+  const auto* saved = reinterpret_cast<const uint32_t*>(esp);
+  if (in(saved[4])) return true;
+  uintptr_t ebp = saved[3], prev = esp;
+  const auto call_return = reinterpret_cast<uintptr_t>(isr_call_return);
+  for (int depth = 0; depth < 64; ++depth) {
+    if (ebp <= prev || (ebp & 3) || ebp + 8 > t.stack_high) return false;
+    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
+    const uintptr_t ret = frame[1];
+    if (in(ret)) return true;
+    prev = ebp;
+    if (ret == call_return && ebp + 12 + sizeof(InterruptFrame) <= t.stack_high) {
+      // interrupt_dispatch's frame: above it isr_common pushed the InterruptFrame*, and
+      // the frame itself follows: the interrupted code's EIP and frame pointer.
+      const auto* f = reinterpret_cast<const InterruptFrame*>(ebp + 12);
+      if (frame[2] != ebp + 12) return false;
+      if (in(f->eip)) return true;
+      ebp = f->ebp;
+      continue;
     }
+    ebp = frame[0];
   }
   return false;
 }

@@ -69,13 +69,14 @@ void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, 
                               void* ctx);
 // Which threads may still execute code in [lo, hi) (a module's text, before it is freed):
 // for every thread but the caller that has not exited, looks at its saved instruction
-// pointer and every word of its live kernel stack (saved esp up to stack_high: return
-// addresses, interrupted EIPs, saved registers) and calls fn(ctx, thread, addr) once per
-// thread found, with the first (innermost) such word; fn may be null (just count).
+// pointer and the return addresses of its call chain (following saved frame pointers,
+// and through interrupt frames to the interrupted EIP) and calls fn(ctx, thread, addr)
+// once per thread found, with the innermost such address; fn may be null (just count).
 // Returns how many were found. The scan runs with interrupts off into an array; fn runs
 // after, with interrupts on, and may print or sleep; the threads it is given are not
-// freed before the scan returns (reaping waits). Conservative: a stale word in a live
-// frame counts too. Thread context (it takes a mutex); not reentrant from fn.
+// freed before the scan returns (reaping waits). Saved registers and stale stack words
+// are not looked at: a thread that merely holds a pointer into the range is not found.
+// Thread context (it takes a mutex); not reentrant from fn.
 size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
                                   void (*fn)(void* ctx, const Thread& t, uintptr_t addr),
                                   void* ctx);

@@ -186,6 +186,22 @@ def hook_left_in_another_module_is_caught(build):
     assert out.count("hook_forgetful: my_hook called") == 2
 
 
+def thread_running_in_a_hook_keeps_the_module(build):
+    # A reader of /proc/hook_provider runs hook_slow's hook (30 ticks) when hook_slow is
+    # removed: its cleanup takes the hook back, but the thread is still in its code. The
+    # kernel must see the thread's call chain in the module and not free it.
+    out = _script(build, ["insmod hook_provider", "insmod hook_slow", "bg cat /proc/hook_provider",
+                          "sleep 10", "rmmod hook_slow", "sleep 500", "rmmod hook_slow",
+                          "cat /proc/hook_provider"])
+    first = re.findall(r"quartz> rmmod hook_slow\n(.*?)(?=quartz> )", out, re.S)
+    assert re.search(r"hook_slow: thread cat is executing in the module \(slow_hook\+0x[0-9a-f]+ "
+                     r"\[hook_slow\]\)", first[0]), first[0]
+    assert "stays 'going'" in first[0]
+    assert "hook_slow: unloaded" in first[1], first[1]
+    assert out.index("hook_slow: slow_hook done") < out.index("hook_slow: unloaded")
+    assert "hook unset" in _after(out, "cat /proc/hook_provider")
+
+
 def cpp_module_constructors_and_destructors(build):
     out = _script(build, ["insmod cpp_globals", "sleep 100", "rmmod cpp_globals", "lsmod"])
     order = [out.index(s) for s in ("cpp_globals: constructor 1", "cpp_globals: constructor 2",

@@ -30,7 +30,9 @@ isr_common:
     cld                             ; the C++ ABI expects DF clear
     push esp                        ; InterruptFrame*
     call interrupt_dispatch
-    add esp, 4
+global isr_call_return
+isr_call_return:                    ; interrupt_dispatch returns here: a stack walk that
+    add esp, 4                      ; meets this address finds an InterruptFrame above it
 global isr_return
 isr_return:
     popa
