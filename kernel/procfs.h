@@ -4,7 +4,7 @@
 // Contract: proc_create/proc_remove from thread context (the shell, module init and
 // cleanup). The table is changed and read with interrupts off, so the fault path may
 // take a failed module's entries away. Show functions run in the reading thread (the
-// shell, a `bg` or `every` job) and must not sleep. A read of an entry whose show
+// shell, a `bg` or `every` job) and may sleep, briefly. A read of an entry whose show
 // function lies in a module holds a use count on that module for the whole call
 // (Linux's try_module_get on the proc entry's owner): rmmod waits for it, and a module
 // that is not live (loading, unloading, failed) is not entered. A fault in a module's

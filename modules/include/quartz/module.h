@@ -21,7 +21,7 @@
  *
  * Contexts, as the contracts below use them:
  *   thread context     insmod/rmmod (init_module, cleanup_module), /proc show functions
- *                      (run in the shell's thread), threads. May sleep unless noted.
+ *                      (run in the reading thread), threads. May sleep unless noted.
  *   interrupt context  interrupt handlers and task-queue routines (tq_timer's routines
  *                      run after each tick with interrupts ON, but in interrupt context):
  *                      must not sleep, must not allocate. Sleeping there panics, naming
@@ -139,7 +139,10 @@ void msleep(unsigned int ms);
  * returns 0, or -1 if the name is taken, longer than 31 characters, or the table is
  * full. proc_remove returns 0, or -1 if there is no such entry. A module must remove its
  * entries in cleanup_module (and in init_module's failure path).
- * show functions run in the shell's thread; they must not sleep. */
+ * Show functions run in the reading thread (the shell, a `bg` or `every` job), which
+ * holds a use count on the module meanwhile: rmmod waits for it (at most 5 s, then it
+ * refuses), and a module that is not live is not entered. They may sleep, but briefly.
+ * A fault in one stops that read and marks the module failed (docs/modules.md). */
 struct ProcFile;
 typedef void (*proc_show_fn)(struct ProcFile *out, void *data);
 int proc_create(const char *name, proc_show_fn show, void *data, const void *owner);
