@@ -9,10 +9,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,10 +64,21 @@ struct Hooks : quartz::TaskQueueHooksBase {
   static inline std::function<void(TqStep, task_queue*, const tq_struct*)> on_step;
   static inline bool in_step = false;
   static inline int waits = 0;
+  static inline std::set<const task_queue*> transient_queues;  // "on a stack"
+  static inline std::map<std::string, int> asserted;           // locked helper -> calls
 
   static std::uint64_t now() { return clock; }
   static std::uintptr_t context() { return ctx; }
   static void wait_while_running(const tq_struct*) { ++waits; }
+  static bool transient(const task_queue* q) {
+    EXPECT_GT(Irq::depth, 0) << "transient() asked without the guard";
+    return transient_queues.count(q) != 0;
+  }
+  // The contract assertion: every *_locked helper must run with the guard held.
+  static void assert_guard_held(const char* where) {
+    ++asserted[where];
+    if (Irq::depth == 0) ADD_FAILURE() << where << " ran without the guard";
+  }
   static void fault(const TqFault& f) {
     EXPECT_EQ(Irq::depth, 0) << "fault reported with the guard held";
     faults.push_back(f);
@@ -115,6 +131,8 @@ class TaskQueueTest : public ::testing::Test {
     Hooks::messages.clear();
     Hooks::on_step = nullptr;
     Hooks::waits = 0;
+    Hooks::transient_queues.clear();
+    Hooks::asserted.clear();
     g_ran.clear();
     q1.name = "q1";
     q2.name = "q2";
@@ -852,8 +870,9 @@ TEST_F(DebugChecks, FreeOfATaskRunningInAnotherContextIsReported) {
   expect_queue_unchanged();
 }
 
-TEST_F(DebugChecks, TaskOverwrittenWhileQueuedIsCaughtByTheDrain) {
+TEST_F(DebugChecks, TaskOverwrittenWhileQueuedIsDroppedAloneByTheDrain) {
   // The module-init-failure bug: queued, then freed without cancel, memory poisoned.
+  // Only the poisoned task is dropped: the innocent one behind it still runs.
   Probe a, b;
   init_probe(a);
   init_probe(b);
@@ -863,11 +882,20 @@ TEST_F(DebugChecks, TaskOverwrittenWhileQueuedIsCaughtByTheDrain) {
   Tq::run(&q2);
   ASSERT_EQ(Hooks::faults.size(), 1u);
   EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::UseAfterFree);
+  EXPECT_EQ(Hooks::faults[0].queue, &q2);
   EXPECT_NE(Hooks::messages[0].find("run_task_queue: task"), std::string::npos);
-  EXPECT_EQ(a.runs + b.runs, 0);  // the rest of the batch is not trusted
+  EXPECT_NE(Hooks::messages[0].find("(routine 0x6b6b6b6b"), std::string::npos)
+      << Hooks::messages[0];
+  EXPECT_NE(Hooks::messages[0].find("; dropped from the drain of q2"), std::string::npos)
+      << Hooks::messages[0];
+  EXPECT_EQ(a.runs, 0);
+  EXPECT_EQ(b.runs, 1);
+  EXPECT_FALSE(Tq::is_pending(&b.task));
   quartz::TqStats st = Tq::stats(&q2);
   EXPECT_EQ(st.queued, 0u);
   EXPECT_FALSE(st.draining);
+  EXPECT_EQ(st.tasks_run, 1u);
+  g_ran.clear();
   expect_queue_unchanged();
 }
 
@@ -885,7 +913,7 @@ TEST(TaskQueueFaults, EveryKindFormatsAMessage) {
   tq_struct t{};
   task_queue q{};
   q.name = "tq_timer";
-  for (int k = 0; k <= static_cast<int>(TqFaultKind::QueueBusy); ++k) {
+  for (int k = 0; k <= static_cast<int>(quartz::kTqLastFaultKind); ++k) {
     TqFault f{static_cast<TqFaultKind>(k), "op", &t, nullptr, &q, 1, 2};
     char buf[200];
     const int n = quartz::format_tq_fault(f, "fn", buf, sizeof buf);
@@ -950,30 +978,41 @@ TEST_F(TaskQueueTest, FindInRangeReportsWhatPointsIntoAModule) {
   Tq::queue_task(&clean.task, &q2);
   Tq::run(&mod.queue);  // registers the module's own (empty) queue
   std::vector<quartz::TqRangeHit> hits;
-  const std::size_t n = Tq::find_in_range(
-      lo, hi,
-      [](void* ctx, const quartz::TqRangeHit& h) {
-        static_cast<std::vector<quartz::TqRangeHit>*>(ctx)->push_back(h);
-      },
-      &hits);
-  ASSERT_EQ(n, 3u);
+  auto collect = [](void* ctx, const quartz::TqRangeHit& h) {
+    static_cast<std::vector<quartz::TqRangeHit>*>(ctx)->push_back(h);
+  };
+  // The module's own queue is empty and idle: no leftover (it used to be reported as
+  // "queued task 0x00000000", which kept the module from ever being unloaded).
+  const std::size_t n = Tq::find_in_range(lo, hi, collect, &hits);
+  ASSERT_EQ(n, 2u);
   unsigned all = 0;
   for (const auto& h : hits) {
     all |= h.what;
     if (h.task == &mod.task) {
       EXPECT_EQ(h.what, static_cast<unsigned>(quartz::kTqHitTask));
-    } else if (h.task == &kernel_task.task) {
-      EXPECT_EQ(h.what, static_cast<unsigned>(quartz::kTqHitData));
     } else {
-      EXPECT_EQ(h.task, nullptr);
-      EXPECT_EQ(h.queue, &mod.queue);
+      EXPECT_EQ(h.task, &kernel_task.task);
+      EXPECT_EQ(h.what, static_cast<unsigned>(quartz::kTqHitData));
     }
   }
-  EXPECT_EQ(all, quartz::kTqHitTask | quartz::kTqHitData | quartz::kTqHitQueue);
+  EXPECT_EQ(all, quartz::kTqHitTask | quartz::kTqHitData);
   // Routine in range: use the routine's own address as the range.
   const auto r = reinterpret_cast<std::uintptr_t>(&module_routine);
   EXPECT_EQ(Tq::find_in_range(r, r + 1, nullptr, nullptr), 1u);
+  // A task pending on the module's queue makes the queue a leftover, with the reason.
   EXPECT_EQ(Tq::cancel_sync(&mod.task), 1);
+  EXPECT_EQ(Tq::cancel_sync(&kernel_task.task), 1);
+  EXPECT_EQ(Tq::queue_task(&clean.task, &mod.queue), 0);  // still pending on q2
+  Tq::run(&q2);
+  EXPECT_EQ(Tq::queue_task(&clean.task, &mod.queue), 1);
+  hits.clear();
+  EXPECT_EQ(Tq::find_in_range(lo, hi, collect, &hits), 1u);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].what, static_cast<unsigned>(quartz::kTqHitQueue));
+  EXPECT_EQ(hits[0].queue, &mod.queue);
+  EXPECT_EQ(hits[0].queue->queued, 1u);
+  Tq::run(&mod.queue);
+  EXPECT_EQ(Tq::find_in_range(lo, hi, nullptr, nullptr), 0u);
   EXPECT_TRUE(Tq::forget_queue(&mod.queue));
 }
 
