@@ -292,7 +292,7 @@ const char* tq_fault_kind_name(TqFaultKind kind) {
     case TqFaultKind::FreeActive: return "free of an active task";
     case TqFaultKind::FreeRunning: return "free of a running task";
     case TqFaultKind::QueueBusy: return "queue busy";
-    case TqFaultKind::Reinitialised: return "re-initialised while pending";
+    case TqFaultKind::Reinitialised: return "re-initialised or overwritten while pending";
     case TqFaultKind::FreeActiveQueue: return "free of an active queue";
   }
   return "?";
@@ -334,7 +334,7 @@ int format_tq_fault(const TqFault& f, const char* routine_name, char* buf, std::
                       op, task, routine, a, b, dropped);
     case TqFaultKind::Reinitialised:
       return snformat(buf, size,
-                      "%s: task %p (routine %s) was re-initialised while pending (debug state %#lx)%s",
+                      "%s: task %p (routine %s) was re-initialised or overwritten while pending (debug state %#lx)%s",
                       op, task, routine, a, dropped);
     case TqFaultKind::OwnRoutine:
       return snformat(buf, size, "cancel_task_sync called from its own routine %s (task %p): deadlock",

@@ -775,12 +775,16 @@ class TaskQueue {
     if (queue->queued == 0) forget_if_transient_locked(queue);
   }
 
+  // Appends: the registry lists queues oldest first, so `tq` shows tq_timer (registered at
+  // boot) first however many queues come later. The walk happens once per registration.
   static void register_locked(task_queue* queue) {
     Hooks::assert_guard_held("register_locked");
     if (!queue->registered) {
       queue->registered = 1;
-      queue->next_queue = registry();
-      registry() = queue;
+      queue->next_queue = nullptr;
+      task_queue** p = &registry();
+      while (*p) p = &(*p)->next_queue;
+      *p = queue;
     }
   }
 

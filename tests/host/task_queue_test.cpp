@@ -1414,7 +1414,7 @@ TEST_F(TaskQueueTest, APendingTaskReinitialisedIsDroppedAloneAndTheRestRuns) {
   EXPECT_EQ(Hooks::faults[0].task, &a.task);
   char expected[200];
   quartz::snformat(expected, sizeof expected,
-                   "run_task_queue: task %p (routine probe_routine) was re-initialised while "
+                   "run_task_queue: task %p (routine probe_routine) was re-initialised or overwritten while "
                    "pending (debug state 0); dropped from the drain of q1",
                    static_cast<void*>(&a.task));
   EXPECT_EQ(Hooks::messages[0], expected);
@@ -1568,18 +1568,17 @@ TEST_F(TaskQueueTest, ListingCutsMoreThan32TasksAndMoreThan16Queues) {
   }
   Listing out;
   Tq::list(Listing::line, &out, Listing::name);
-  // 21 registered: the 16 printed are the latest registered (the registry is a stack),
-  // so q1 is not among them; all 16 are empty.
-  EXPECT_EQ(out.count("many: 0 queued"), 16u);
+  // 21 registered, oldest first: q1 with 32 of its tasks, then 15 of the others.
+  ASSERT_EQ(out.lines.size(), 1u + 32u + 1u + 15u + 1u);
+  EXPECT_EQ(out.lines[0].rfind("q1: 40 queued", 0), 0u) << out.lines[0];
+  EXPECT_EQ(out.count("  0x"), 32u);
+  EXPECT_EQ(out.lines[33], "  ... and 8 more");
+  EXPECT_EQ(out.count("many: 0 queued"), 15u);
   EXPECT_EQ(out.lines.back(), "... and 5 more queues");
-  EXPECT_EQ(out.lines.size(), 17u);
   for (auto& q : many) EXPECT_TRUE(Tq::forget_queue(&q));
   out.lines.clear();
   Tq::list(Listing::line, &out, Listing::name);
-  ASSERT_EQ(out.lines.size(), 1u + 32u + 1u);
-  EXPECT_EQ(out.count("q1: 40 queued"), 1u);
-  EXPECT_EQ(out.count("  0x"), 32u);
-  EXPECT_EQ(out.lines.back(), "  ... and 8 more");
+  EXPECT_EQ(out.lines.size(), 1u + 32u + 1u);
   Tq::run(&q1);
   for (const auto& p : probes) EXPECT_EQ(p.runs, 1);
 }
