@@ -171,8 +171,11 @@ unsigned long requeue_batch_front(task_queue* queue) {
   tq_struct* first = queue->batch;
   if (!first) return 0;
   tq_struct* last = queue->batch_tail;
+  // Counted for the report only, following links only out of tasks that check out (this
+  // runs in the fault path, where a second fault would be fatal).
   unsigned long n = 0;
-  for (const tq_struct* t = first; t; t = t->tq_next) {
+  for (const tq_struct* t = first; t && t->tq_magic == TQ_MAGIC_PENDING && t->tq_queue == queue;
+       t = t->tq_next) {
     ++n;
     if (t == last || n > queue->queued) break;
   }
