@@ -345,7 +345,8 @@ class TaskQueue {
       auto guard = make_tq_guard<Guard>(TqSite::Queue);
       result = queue_locked(task, queue, &fault);
       // Refused: a transient queue registered on the way must not stay registered empty.
-      if (result <= 0 && queue && queue->queued == 0) [[unlikely]] forget_if_transient_locked(queue);
+      if (result <= 0 && queue && queue->queued == 0) [[unlikely]]
+        forget_if_transient_locked(queue);
     }
     if (result < 0) {
       Hooks::fault(fault);

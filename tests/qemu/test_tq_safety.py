@@ -60,7 +60,8 @@ def tq_listing_cuts_many_queues_and_tasks(build):
             lines = out.splitlines()
             assert lines[0].startswith("tq_timer: "), out   # oldest first
             assert _tq_line(out, "tqm_queue")[0] == 40, out
-            assert len(re.findall(r"^  0x[0-9a-f]{8} tqm_routine\+0x0 \[tq_many\] data=", out, re.M)) == 32, out
+            tasks = re.findall(r"^  0x[0-9a-f]{8} tqm_routine\+0x0 \[tq_many\] data=", out, re.M)
+            assert len(tasks) == 32, out
             assert "\n  ... and 8 more\n" in out, out
             more = int(re.search(r"^\.\.\. and (\d+) more queues$", out, re.M).group(1))
             assert len([l for l in lines if re.match(r"\w+: \d+ queued", l)]) == 16, out
