@@ -91,7 +91,10 @@ extern "C" void* kzalloc(size_t size) {
 namespace {
 // Debug-objects on free (Linux CONFIG_DEBUG_OBJECTS_FREE): a pending task inside the
 // block would be run from freed memory at the next drain. Report it and take it off its
-// queue; then poison the block so a later use of anything in it is recognisable.
+// queue. A task queue head inside the block leaves the kernel's registry of queues (or
+// the next `sleep` or `tq` would walk freed memory): silently when it is empty and idle,
+// reported as "free of an active queue" otherwise. Then poison the block so a later use
+// of anything in it is recognisable.
 struct PendingTasks {
   static constexpr int kMax = 8;
   tq_struct* task[kMax];
@@ -129,6 +132,7 @@ extern "C" void kfree(void* p) {
   if (size) {
     const auto lo = reinterpret_cast<uintptr_t>(p);
     take_pending_tasks_out(lo, lo + size);
+    tq_free_queues_in_range(lo, lo + size);
     __builtin_memset(p, kPoisonFree, size);
   }
   {

@@ -1,32 +1,69 @@
 // The kernel's task queues: tq_timer and the C API (queue_task, run_task_queue,
 // cancel_task_sync) instantiated from kernel/lib/task_queue.h with the real interrupt
-// guard; the tick's bottom half; the `tq` command and /proc/tq.
+// guard; the tick's bottom half; the fault-recovery hook for drains; `tq` and /proc/tq.
 #include "tqueue.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/irq_guard.h"
+#include "arch/x86/paging.h"
 #include "console.h"
+#include "context.h"
 #include "kallsyms.h"
 #include "panic.h"
 #include "procfs.h"
+#include "sched.h"
 #include "shell.h"
 #include "timer.h"
 #include "trace.h"
 
+extern "C" char boot_stack_bottom[], boot_stack_top[];
+
 namespace quartz {
+
+uintptr_t tq_context_of(const Thread* thread, uint32_t depth) {
+  // Before the scheduler exists there is one context per interrupt level, the boot code
+  // (which then becomes the idle thread; no drain spans that). Thread objects are far
+  // bigger than any interrupt depth, so (thread, depth) pairs never collide.
+  return (thread ? reinterpret_cast<uintptr_t>(thread) : 1) + depth;
+}
+
 namespace {
+bool on_a_stack(const void* p) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  return (a >= kStackAreaBase && a - kStackAreaBase < kStackAreaSize) ||
+         (a >= reinterpret_cast<uintptr_t>(boot_stack_bottom) &&
+          a < reinterpret_cast<uintptr_t>(boot_stack_top));
+}
+
 struct KernelTqHooks : TaskQueueHooksBase {
   static uint64_t now() { return cpu::rdtsc(); }
-  // One CPU, and the tick's bottom half never switches threads: while a routine runs,
-  // nothing else does, so one context is exact.
-  static uintptr_t context() { return 1; }
-  static void wait_while_running(const tq_struct*) {}
+  // Per thread and per interrupt level: a queue drained by a preempted thread is not
+  // "running here" for another thread, nor for an interrupt on top of it. (IRQ 0's
+  // bottom half runs at depth 1 and never switches threads, so tq_timer's drain is one
+  // context from start to end.)
+  static uintptr_t context() {
+    return tq_context_of(current_thread(), __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED));
+  }
+  // A queue on a thread's stack (or the boot stack) lives in a frame that will return.
+  static bool transient(const task_queue* q) { return on_a_stack(q); }
+  // The routine runs in another thread (a queue that thread drains; it was preempted):
+  // let it run. Only now is this a blocking call, so only now is it checked as one: a
+  // cancel that never has to wait stays legal anywhere (from a routine, for a task later
+  // in the same batch). From an interrupt handler or a routine it panics, by name.
+  static void wait_while_running(const tq_struct*) {
+    might_sleep("cancel_task_sync", __builtin_return_address(0));
+    thread_yield();
+  }
+  // The guard of this instantiation is InterruptDisabler: held means interrupts off.
+  static void assert_guard_held(const char* where) {
+    if (cpu::interrupts_enabled()) [[unlikely]]
+      panic("task queues: %s called with interrupts on (the queue guard must be held)", where);
+  }
   static void fault(const TqFault& f) {
-    const char* name = nullptr;
-    uint32_t off;
-    if (f.routine) ksyms_lookup(reinterpret_cast<uintptr_t>(f.routine), &name, &off);
-    char msg[192];
+    char name[96];
+    ksyms_describe(reinterpret_cast<uintptr_t>(f.routine), name, sizeof name);
+    char msg[256];
     format_tq_fault(f, name, msg, sizeof msg);
     if (f.kind == TqFaultKind::OwnRoutine) panic("%s", msg);
     // Like Linux's debug-objects: report loudly, refuse the operation, keep running.
@@ -94,7 +131,21 @@ void bh_enable() {
 void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine(); }
 
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx) {
+  // Whoever asks is about to free [lo, hi) (the module loader's leftover check, kfree):
+  // an idle, empty queue there is no leftover, and it must not outlive that memory on
+  // the registry. Forgetting it is harmless even if the memory stays: its next use
+  // registers it again.
+  KernelTaskQueue::forget_queues_in_range(lo, hi);
   return KernelTaskQueue::find_in_range(lo, hi, fn, ctx);
+}
+size_t tq_forget_queues_in_range(uintptr_t lo, uintptr_t hi) {
+  return KernelTaskQueue::forget_queues_in_range(lo, hi);
+}
+size_t tq_cancel_in_range(uintptr_t lo, uintptr_t hi) {
+  return KernelTaskQueue::cancel_in_range(lo, hi);
+}
+size_t tq_free_queues_in_range(uintptr_t lo, uintptr_t hi) {
+  return KernelTaskQueue::free_queues_in_range(lo, hi);
 }
 
 bool tq_is_pending(const tq_struct* task) { return KernelTaskQueue::is_pending(task); }
@@ -102,37 +153,32 @@ TqStats tq_stats(const task_queue* q) { return KernelTaskQueue::stats(q); }
 bool tq_forget_queue(task_queue* q) { return KernelTaskQueue::forget_queue(q); }
 
 namespace {
-void print_routine(ProcFile* out, void (*routine)(void*)) {
-  const char* name;
-  uint32_t off;
-  if (routine && ksyms_lookup(reinterpret_cast<uintptr_t>(routine), &name, &off))
-    proc_printf(out, "%s+0x%x", name, off);
-  else
-    proc_printf(out, "%p", reinterpret_cast<void*>(routine));
+void show_line(void* out, const char* line) {
+  proc_printf(static_cast<ProcFile*>(out), "%s\n", line);
 }
 
-// Shows every queue the kernel has seen: statistics, then the queued tasks. The lists
-// are copied under the guard first; nothing walks a live list with interrupts on.
-void show_tq(ProcFile* out, void*) {
-  constexpr size_t kMaxQueues = 16, kMaxShown = 32;
-  task_queue* queues[kMaxQueues];
-  const size_t nq = KernelTaskQueue::queues(queues, kMaxQueues);
-  for (size_t i = 0; i < nq; ++i) {
-    TqTaskInfo tasks[kMaxShown];
-    TqStats s;
-    const size_t n = KernelTaskQueue::snapshot(queues[i], tasks, kMaxShown, &s);
-    proc_printf(out, "%s: %lu queued, %lu drains, %lu tasks run, longest drain %llu tsc, "
-                "%lu delayed, %lu skipped ticks%s\n",
-                s.name ? s.name : "(unnamed)", s.queued, s.drains, s.tasks_run,
-                static_cast<unsigned long long>(s.longest_drain), s.delayed, s.skipped,
-                s.draining ? " (draining)" : "");
-    for (size_t t = 0; t < n; ++t) {
-      proc_printf(out, "  %p ", static_cast<const void*>(tasks[t].task));
-      print_routine(out, tasks[t].routine);
-      proc_printf(out, " data=%p%s\n", tasks[t].data, tasks[t].in_batch ? " (in this drain)" : "");
-    }
-    if (s.queued > n) proc_printf(out, "  ... and %lu more\n", s.queued - n);
+// Every queue the kernel has seen: statistics, then the queued tasks, cut with
+// "... and N more" past the listing's limits. Each queue is copied under the guard
+// first; nothing walks a live list with interrupts on.
+void show_tq(ProcFile* out, void*) { KernelTaskQueue::list(show_line, out, ksyms_describe); }
+
+// A fault in a thread that is being returned to its recovery point (fault.h): the
+// drains that thread was running at thread level are given up, or the queues would stay
+// "draining" for good (and the next sleep anywhere would blame their routine). Runs in
+// the fault path: interrupts off, on the faulting thread, g_interrupt_depth still 1.
+void abandon_faulting_drains(const InterruptFrame& frame) {
+  TqAbandoned gone[4];
+  const size_t n =
+      KernelTaskQueue::abandon_drains(tq_context_of(current_thread(), 0), gone, 4);
+  for (size_t i = 0; i < n && i < 4; ++i) {
+    char where[96];
+    ksyms_describe(gone[i].routine ? reinterpret_cast<uintptr_t>(gone[i].routine) : frame.eip,
+                   where, sizeof where);
+    const char* qname = gone[i].queue->name ? gone[i].queue->name : "(unnamed)";
+    kprintf("tq: drain of %s abandoned after a fault in %s; %lu tasks %s\n", qname, where,
+            gone[i].tasks, gone[i].dropped ? "dropped with its stack frame" : "requeued");
   }
+  if (n > 4) kprintf("tq: ... and %u more drains abandoned\n", unsigned(n - 4));
 }
 
 int cmd_tq(int argc, char**) {
@@ -146,6 +192,7 @@ SHELL_COMMAND(tq, "", "task queues: length, tasks, drains, longest drain", cmd_t
 void tqueue_init() {
   KernelTaskQueue::register_queue(&tq_timer);
   proc_create("tq", show_tq, nullptr, nullptr);
+  fault_add_recovery_hook(abandon_faulting_drains);
 }
 
 }  // namespace quartz
@@ -161,9 +208,11 @@ int queue_task(struct tq_struct* task, task_queue* queue) {
   return KernelTaskQueue::queue_task(task, queue);
 }
 void run_task_queue(task_queue* queue) { KernelTaskQueue::run(queue); }
-// No might_sleep() here: on one CPU a routine never runs while a thread does (the
-// bottom half does not switch threads), so cancelling never has to wait. The one call
-// that could never return, from the task's own routine, is caught by the core.
+// No might_sleep() up front: most cancels never wait (the task is pending or idle), and
+// those are legal even from a routine (a task later in the same batch). The core calls
+// wait_while_running, which checks might_sleep, only when the routine runs in another
+// thread and there really is something to wait for. The call that could never return,
+// from the routine's own context, is caught by the core (a panic: deadlock).
 int cancel_task_sync(struct tq_struct* task) {
   return KernelTaskQueue::cancel_sync(task);
 }

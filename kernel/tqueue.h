@@ -1,12 +1,26 @@
 // Kernel-side task-queue services around the C API of tqueue_api.h: the tick's bottom
-// half, holding it off, and the views the module loader and the shell use.
+// half, holding it off, the views the module loader and the shell use, and the cleanup
+// entry points for freed memory, unloaded modules and faults.
+//
+// Contract (besides the C API's, in tqueue_api.h):
+//   tq_timer_bottom_half*   IRQ 0 only, after the EOI, interrupts on.
+//   bh_disable/bh_enable    any context; they nest.
+//   tq_current_routine      any context: the routine running in THIS context (thread and
+//                           interrupt level), for might_sleep.
+//   tq_find_in_range, tq_forget_queues_in_range, tq_cancel_in_range, tq_free_queues_in_range
+//                           any context, interrupts on or off (each is one interrupts-off
+//                           section); never wait, never allocate. Callable from the fault
+//                           path. Callbacks run with interrupts off and must not sleep or
+//                           touch task queues.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include "task_queue.h"
 
 namespace quartz {
-void tqueue_init();  // boot: /proc/tq and the `tq` command
+// Boot: /proc/tq, the `tq` command, tq_timer on the registry, and the fault-recovery hook
+// that abandons a faulting thread's drains (see tq_abandon_drains_of_current_thread).
+void tqueue_init();
 // IRQ 0's bottom half: drains tq_timer (or counts a skipped tick). Called by the IRQ 0
 // path after the EOI, with interrupts on.
 void tq_timer_bottom_half();
@@ -15,10 +29,30 @@ void tq_timer_bottom_half_traced();  // the same with trace points (tracing on)
 // jiffies, and each tick that could not drain is counted as skipped. Nests.
 void bh_disable();
 void bh_enable();
-// The routine running right now in a drain, or null (for might_sleep).
+// The routine running right now in a drain in the current context (this thread at this
+// interrupt level), or null (for might_sleep).
 void (*tq_current_routine())(void*);
+// What in the task queues lies in [lo, hi) (see TaskQueue::find_in_range): pending tasks
+// whose memory, routine or data is there, the running routine, and the head of a BUSY
+// queue (kTqHitQueue; hit.queue->queued and ->draining say why). For callers about to
+// free [lo, hi): an idle, empty queue there is no leftover; it is not reported, and it is
+// forgotten on the way (as by tq_forget_queues_in_range), so it cannot outlive the
+// memory on the registry. (If the memory stays, the queue's next use registers it again.)
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx);
+// Unregisters every idle, empty queue whose head lies in [lo, hi); busy ones stay.
+// The module loader calls it before freeing a module's memory. Returns how many.
+size_t tq_forget_queues_in_range(uintptr_t lo, uintptr_t hi);
+// Unlinks every pending task whose memory, routine or data lies in [lo, hi), so none of
+// them ever runs; returns how many. No waiting, no report: a routine running right now
+// is not stopped. For detaching a module that faulted.
+size_t tq_cancel_in_range(uintptr_t lo, uintptr_t hi);
+// kfree's check: every queue in [lo, hi) leaves the registry; a busy one is reported
+// ("free of an active queue") and its tasks are taken off. Returns how many were busy.
+size_t tq_free_queues_in_range(uintptr_t lo, uintptr_t hi);
 bool tq_is_pending(const tq_struct* task);
 TqStats tq_stats(const task_queue* q);
 bool tq_forget_queue(task_queue* q);
+// The task-queue context of a thread at an interrupt depth (what Hooks::context() returns
+// when that thread runs at that depth): the fault path and tests use it.
+uintptr_t tq_context_of(const struct Thread* thread, uint32_t depth);
 }  // namespace quartz

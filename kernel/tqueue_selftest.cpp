@@ -3,7 +3,9 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
 #include "context.h"
+#include "kallsyms.h"
 #include "kheap.h"
+#include "sched.h"
 #include "selftest.h"
 #include "shell.h"
 #include "timer.h"
@@ -216,12 +218,134 @@ SELFTEST(tq_kfree_of_a_pending_task_is_caught) {
   auto* t = static_cast<tq_struct*>(kzalloc(sizeof(tq_struct)));
   ST_EXPECT(t != nullptr);
   t->routine = bench_nop_routine;
+  const unsigned long ran = tq_stats(&selftest_queue).tasks_run;
   ST_EXPECT(queue_task(t, &selftest_queue) == 1);
   ST_EXPECT(tq_stats(&selftest_queue).queued == 1);
   kfree(t);  // reported as "free of an active task" and taken off the queue
   ST_EXPECT(tq_stats(&selftest_queue).queued == 0);
   run_task_queue(&selftest_queue);  // nothing left to run from freed memory
-  ST_EXPECT(tq_stats(&selftest_queue).tasks_run == 0);
+  ST_EXPECT(tq_stats(&selftest_queue).tasks_run == ran);
+  return true;
+}
+
+// ---- queues that are not static globals; contexts; names ----
+
+SELFTEST(tq_stack_queue_leaves_the_registry_when_emptied) {
+  DECLARE_TASK_QUEUE(stack_queue);  // on this thread's stack: transient
+  static tq_struct t;
+  INIT_TQUEUE(&t, bench_nop_routine, nullptr);
+  ST_EXPECT(queue_task(&t, &stack_queue) == 1);
+  ST_EXPECT(stack_queue.registered);  // busy: visible to tq, kfree and the unloader
+  run_task_queue(&stack_queue);
+  ST_EXPECT(!stack_queue.registered);  // empty and idle: this frame may return now
+  ST_EXPECT(queue_task(&t, &stack_queue) == 1);
+  ST_EXPECT(cancel_task_sync(&t) == 1);
+  ST_EXPECT(!stack_queue.registered);
+  run_task_queue(&stack_queue);  // an empty drain does not register it
+  ST_EXPECT(!stack_queue.registered);
+  ST_EXPECT(queue_task(&t, &selftest_queue) == 1);
+  run_task_queue(&selftest_queue);
+  ST_EXPECT(selftest_queue.registered);  // a static queue stays, empty or not
+  return true;
+}
+
+SELFTEST(tq_kfree_forgets_the_queues_in_the_block) {
+  auto* idle = static_cast<task_queue*>(kzalloc(sizeof(task_queue)));
+  auto* busy = static_cast<task_queue*>(kzalloc(sizeof(task_queue)));
+  ST_EXPECT(idle && busy);
+  idle->name = "selftest_idle";
+  busy->name = "selftest_busy";
+  static tq_struct a, b;
+  INIT_TQUEUE(&a, bench_nop_routine, nullptr);
+  INIT_TQUEUE(&b, bench_nop_routine, nullptr);
+  ST_EXPECT(queue_task(&a, idle) == 1);
+  run_task_queue(idle);
+  ST_EXPECT(queue_task(&b, busy) == 1);
+  kfree(idle);  // silently forgotten
+  kfree(busy);  // "free of an active queue selftest_busy": b is taken off
+  ST_EXPECT(!tq_is_pending(&b));
+  // Every registry walk (this one is might_sleep's) would meet the 0x6b poison otherwise.
+  ST_EXPECT(tq_current_routine() == nullptr);
+  ST_EXPECT(queue_task(&b, &selftest_queue) == 1);
+  run_task_queue(&selftest_queue);
+  return true;
+}
+
+SELFTEST(tq_cancel_in_range_unlinks_without_waiting) {
+  static tq_struct a, b;
+  INIT_TQUEUE(&a, bench_nop_routine, nullptr);
+  INIT_TQUEUE(&b, bench_nop_routine, nullptr);
+  const unsigned long ran = tq_stats(&selftest_queue).tasks_run;
+  ST_EXPECT(queue_task(&a, &selftest_queue) == 1);
+  ST_EXPECT(queue_task(&b, &selftest_queue) == 1);
+  const auto lo = reinterpret_cast<uintptr_t>(&a);
+  ST_EXPECT(tq_cancel_in_range(lo, lo + sizeof a) == 1);
+  ST_EXPECT(!tq_is_pending(&a) && tq_is_pending(&b));
+  run_task_queue(&selftest_queue);
+  ST_EXPECT(tq_stats(&selftest_queue).tasks_run == ran + 1);
+  return true;
+}
+
+// A private queue drained by another thread, whose routine spins (that thread is
+// preempted meanwhile): this thread may sleep, and cancelling waits for the routine.
+struct ThreadDrain {
+  task_queue queue;
+  tq_struct task;
+  volatile bool started, finished, exited;
+};
+ThreadDrain thread_drain;
+void spin_five_ticks(void*) {
+  thread_drain.started = true;
+  const unsigned long until = jiffies + 5;
+  while (long(jiffies - until) < 0) {
+  }
+  thread_drain.finished = true;
+}
+void drain_in_a_thread(void*) {
+  run_task_queue(&thread_drain.queue);
+  thread_drain.exited = true;
+}
+
+SELFTEST(tq_private_queue_drained_by_another_thread) {
+  thread_drain.queue = task_queue{};
+  thread_drain.queue.name = "selftest_thread_queue";
+  thread_drain.started = false;
+  thread_drain.finished = false;
+  thread_drain.exited = false;
+  INIT_TQUEUE(&thread_drain.task, spin_five_ticks, nullptr);
+  ST_EXPECT(queue_task(&thread_drain.task, &thread_drain.queue) == 1);
+  const unsigned slice = sched_slice();
+  sched_set_slice(1);  // the spinning thread is preempted at every tick
+  const bool created = thread_create("tqdrain", drain_in_a_thread, nullptr) != nullptr;
+  bool ok = created;
+  while (created && !thread_drain.started) thread_yield();
+  ok = ok && tq_current_routine() == nullptr;  // it runs, but not in this thread
+  sleep_ticks(1);                              // used to panic: "called from ... routine"
+  ok = ok && !thread_drain.finished;
+  ok = ok && cancel_task_sync(&thread_drain.task) == 0;  // waited; used to "deadlock"
+  ok = ok && thread_drain.finished;
+  while (created && !thread_drain.exited) sleep_ticks(1);
+  sched_set_slice(slice);
+  ST_EXPECT(ok);
+  ST_EXPECT(tq_forget_queue(&thread_drain.queue));
+  return true;
+}
+
+SELFTEST(tq_context_is_per_thread_and_interrupt_level) {
+  const Thread* self = current_thread();
+  ST_EXPECT(tq_context_of(self, 0) != tq_context_of(self, 1));
+  ST_EXPECT(tq_context_of(self, 1) != tq_context_of(nullptr, 1));
+  return true;
+}
+
+SELFTEST(tq_ksyms_describe_names_code_or_prints_the_address) {
+  char buf[96];
+  ksyms_describe(reinterpret_cast<uintptr_t>(bench_nop_routine), buf, sizeof buf);
+  ST_EXPECT(__builtin_strcmp(buf, "bench_nop_routine+0x0") == 0);
+  ksyms_describe(0x10, buf, sizeof buf);
+  ST_EXPECT(__builtin_strcmp(buf, "0x00000010") == 0);
+  char tiny[4];
+  ST_EXPECT(ksyms_describe(0x10, tiny, sizeof tiny) == 10 && tiny[3] == 0);
   return true;
 }
 

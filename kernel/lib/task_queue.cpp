@@ -57,9 +57,9 @@ bool check_links(const tq_struct* task, const char* op, TqFault* fault) {
   const tq_struct* prev = task->tq_prev;
   const tq_struct* next = task->tq_next;
   const bool prev_ok = prev ? prev->tq_next == task : (q->head == task || q->batch == task);
-  // A task without a successor is the tail of the queue or the last of the batch; the
-  // latter is not checked (it would need a walk).
-  const bool next_ok = next ? next->tq_prev == task : true;
+  // A task without a successor is the tail of the queue or the last of the batch.
+  const bool next_ok =
+      next ? next->tq_prev == task : (q->tail == task || (q->batch && q->batch_tail == task));
   if (!prev_ok || !next_ok) {
     return fail(fault, TqFaultKind::BadLink, op, task, addr(next), addr(prev));
   }
@@ -96,7 +96,9 @@ void unlink(tq_struct* task) {
     next->tq_prev = prev;
   } else if (q->tail == task) {
     q->tail = prev;
-  }  // else: last of the batch, nothing points back at it
+  } else {  // last of the batch
+    q->batch_tail = prev;
+  }
   task->tq_next = task->tq_prev = nullptr;
   task->tq_queue = nullptr;
   --q->queued;
@@ -104,16 +106,126 @@ void unlink(tq_struct* task) {
   task->sync &= ~TQ_SYNC_PENDING;
 }
 
-void drop_corrupt_batch(task_queue* queue, TqFault* fault) {
-  tq_struct* task = queue->batch;
-  if (check_task(task, "run_task_queue", fault)) {
+namespace {
+// A task the walk back from batch_tail may step onto: pending on this very queue, and
+// (for a task inside the batch) linked forward to where the walk came from.
+bool batch_member_ok(const task_queue* queue, const tq_struct* t, const tq_struct* next) {
+  return t->tq_magic == TQ_MAGIC_PENDING && t->tq_queue == queue && t->tq_next == next;
+}
+
+// Fills *fault for a task found bad in the batch of `queue`, which drops it.
+void report_batch_task(const task_queue* queue, const tq_struct* task, TqFault* fault) {
+  const unsigned long magic = task->tq_magic;
+  if (magic == TQ_MAGIC_NONE || magic == TQ_MAGIC_IDLE) {
+    fail(fault, TqFaultKind::Reinitialised, "run_task_queue", task, magic, 0);
+  } else if (check_task(task, "run_task_queue", fault)) {  // looks fine alone: its links lie
     fail(fault, TqFaultKind::BadLink, "run_task_queue", task, addr(task->tq_next),
          addr(task->tq_prev));
   }
-  queue->batch = nullptr;
+  fault->queue = queue;  // trusted: the queue being drained, which drops the task
+}
+
+unsigned long count_list(const tq_struct* t, unsigned long bound) {
   unsigned long n = 0;
-  for (const tq_struct* t = queue->head; t; t = t->tq_next) ++n;
-  queue->queued = n;
+  for (; t && n <= bound; t = t->tq_next) ++n;
+  return n;
+}
+}  // namespace
+
+unsigned drop_corrupt_batch(task_queue* queue, TqFault faults[2]) {
+  tq_struct* const bad = queue->batch;
+  unsigned nfaults = 1;
+  report_batch_task(queue, bad, &faults[0]);
+  // bad->tq_next cannot be trusted (its memory is garbage, or INIT_TQUEUE zeroed it), but
+  // batch_tail can: walk back from it through tq_prev, validating each step, to the task
+  // whose prev is `bad`. That task heads the rest of the batch. Bounded by `queued`, so a
+  // cycle of stray links cannot hold the walk.
+  tq_struct* first = nullptr;  // the rest of the batch, once found
+  unsigned long rest = 0;
+  tq_struct* t = queue->batch_tail;
+  const tq_struct* after = nullptr;  // the task the walk came from (t's successor)
+  const unsigned long bound = queue->queued;
+  while (t && t != bad) {
+    if (!batch_member_ok(queue, t, after) || rest > bound) {
+      // Another bad task: report it too; the batch restarts after it. What lies between
+      // the two cannot be reached without trusting a bad link: it is lost (not counted).
+      report_batch_task(queue, t, &faults[nfaults++]);
+      break;
+    }
+    first = t;
+    ++rest;
+    after = t;
+    t = t->tq_prev;
+  }
+  queue->batch = first;
+  if (first) {
+    first->tq_prev = nullptr;
+  } else {
+    queue->batch_tail = nullptr;
+  }
+  queue->queued = rest + count_list(queue->head, queue->queued);
+  return nfaults;
+}
+
+unsigned long requeue_batch_front(task_queue* queue) {
+  tq_struct* first = queue->batch;
+  if (!first) return 0;
+  tq_struct* last = queue->batch_tail;
+  // Counted for the report only, following links only out of tasks that check out (this
+  // runs in the fault path, where a second fault would be fatal).
+  unsigned long n = 0;
+  for (const tq_struct* t = first; t && t->tq_magic == TQ_MAGIC_PENDING && t->tq_queue == queue;
+       t = t->tq_next) {
+    ++n;
+    if (t == last || n > queue->queued) break;
+  }
+  last->tq_next = queue->head;
+  if (queue->head) {
+    queue->head->tq_prev = last;
+  } else {
+    queue->tail = last;
+  }
+  queue->head = first;
+  queue->batch = nullptr;
+  queue->batch_tail = nullptr;
+  return n;
+}
+
+unsigned long unlink_all(task_queue* queue) {
+  unsigned long n = 0;
+  tq_struct** const lists[2] = {&queue->batch, &queue->head};
+  for (tq_struct** list : lists) {
+    // unlink() pops the first of a list each time; a task that is not what it should be
+    // ends the walk (its links cannot be trusted) and the list is cut there.
+    while (tq_struct* t = *list) {
+      if (t->tq_magic != TQ_MAGIC_PENDING || t->tq_queue != queue) {
+        *list = nullptr;
+        break;
+      }
+      unlink(t);
+      ++n;
+    }
+  }
+  queue->head = queue->tail = queue->batch = queue->batch_tail = nullptr;
+  queue->queued = 0;
+  return n;
+}
+
+std::size_t unlink_in_range(task_queue* queue, std::uintptr_t lo, std::uintptr_t hi) {
+  std::size_t n = 0;
+  tq_struct** const lists[2] = {&queue->batch, &queue->head};
+  for (tq_struct** list : lists) {
+    for (tq_struct* t = *list, *next; t; t = next) {
+      if (t->tq_magic != TQ_MAGIC_PENDING || t->tq_queue != queue) break;  // untrusted
+      next = t->tq_next;
+      auto in = [lo, hi](std::uintptr_t a) { return a >= lo && a < hi; };
+      if (in(addr(t)) || in(addr(t->routine)) || in(addr(t->data))) {
+        unlink(t);
+        ++n;
+      }
+    }
+  }
+  return n;
 }
 
 std::size_t copy_tasks(const task_queue* queue, TqTaskInfo* out, std::size_t cap) {
@@ -147,7 +259,9 @@ std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_
     ++hits;
     if (fn) fn(ctx, hit);
   };
-  if (in(addr(queue))) report(TqRangeHit{queue, nullptr, nullptr, nullptr, kTqHitQueue});
+  // An idle, empty queue holds nothing: it is no leftover (forget_queues_in_range).
+  if (in(addr(queue)) && !idle_and_empty(queue))
+    report(TqRangeHit{queue, nullptr, nullptr, nullptr, kTqHitQueue});
   const tq_struct* lists[2] = {queue->batch, queue->head};
   for (const tq_struct* first : lists) {
     for (const tq_struct* t = first; t; t = t->tq_next) {
@@ -181,6 +295,8 @@ const char* tq_fault_kind_name(TqFaultKind kind) {
     case TqFaultKind::FreeActive: return "free of an active task";
     case TqFaultKind::FreeRunning: return "free of a running task";
     case TqFaultKind::QueueBusy: return "queue busy";
+    case TqFaultKind::Reinitialised: return "re-initialised or overwritten while pending";
+    case TqFaultKind::FreeActiveQueue: return "free of an active queue";
   }
   return "?";
 }
@@ -197,24 +313,32 @@ int format_tq_fault(const TqFault& f, const char* routine_name, char* buf, std::
   const void* task = f.task;
   const unsigned long a = static_cast<unsigned long>(f.a);
   const unsigned long b = static_cast<unsigned long>(f.b);
+  // A task that failed a check with its queue known was dropped by a drain.
+  char dropped[64] = "";
+  if (f.queue) snformat(dropped, sizeof dropped, "; dropped from the drain of %s", qname);
   switch (f.kind) {
     case TqFaultKind::NullPointer:
       return snformat(buf, size, "%s: null %s", op, f.task ? "queue" : "task");
     case TqFaultKind::UseAfterFree:
-      return snformat(buf, size, "%s: task %p (routine %s) was freed (debug state %#lx): use after free",
-                      op, task, routine, a);
+      return snformat(buf, size, "%s: task %p (routine %s) was freed (debug state %#lx): use after free%s",
+                      op, task, routine, a, dropped);
     case TqFaultKind::BadMagic:
-      return snformat(buf, size, "%s: task %p is uninitialised or corrupted (debug state %#lx)", op,
-                      task, a);
+      return snformat(buf, size, "%s: task %p (routine %s) is uninitialised or corrupted (debug state %#lx)%s",
+                      op, task, routine, a, dropped);
     case TqFaultKind::BadSync:
-      return snformat(buf, size, "%s: task %p has a corrupted sync word %#lx", op, task, a);
+      return snformat(buf, size, "%s: task %p (routine %s) has a corrupted sync word %#lx%s", op, task,
+                      routine, a, dropped);
     case TqFaultKind::BadState:
       return snformat(buf, size,
-                      "%s: task %p is corrupted: sync %#lx disagrees with debug state %#lx", op,
-                      task, a, b);
+                      "%s: task %p (routine %s) is corrupted: sync %#lx disagrees with debug state %#lx%s",
+                      op, task, routine, a, b, dropped);
     case TqFaultKind::BadLink:
-      return snformat(buf, size, "%s: task %p has corrupted links (next %#lx, prev %#lx)", op, task,
-                      a, b);
+      return snformat(buf, size, "%s: task %p (routine %s) has corrupted links (next %#lx, prev %#lx)%s",
+                      op, task, routine, a, b, dropped);
+    case TqFaultKind::Reinitialised:
+      return snformat(buf, size,
+                      "%s: task %p (routine %s) was re-initialised or overwritten while pending (debug state %#lx)%s",
+                      op, task, routine, a, dropped);
     case TqFaultKind::OwnRoutine:
       return snformat(buf, size, "cancel_task_sync called from its own routine %s (task %p): deadlock",
                       routine, task);
@@ -227,8 +351,43 @@ int format_tq_fault(const TqFault& f, const char* routine_name, char* buf, std::
     case TqFaultKind::QueueBusy:
       return snformat(buf, size, "%s: queue %s still has %lu pending tasks or a drain in progress",
                       op, qname, a);
+    case TqFaultKind::FreeActiveQueue:
+      if (b)
+        return snformat(buf, size,
+                        "%s: free of an active queue %s (%lu pending tasks, draining, routine %s "
+                        "running): its tasks were taken off",
+                        op, qname, a, f.routine ? routine : "none");
+      return snformat(buf, size,
+                      "%s: free of an active queue %s (%lu pending tasks): its tasks were taken off",
+                      op, qname, a);
   }
   return snformat(buf, size, "%s: task queue fault", op);
 }
+
+namespace tq_detail {
+int format_queue_line(const TqStats& s, char* buf, std::size_t size) {
+  return snformat(buf, size,
+                  "%s: %lu queued, %lu drains, %lu tasks run, longest drain %llu tsc, %lu delayed, "
+                  "%lu skipped ticks%s",
+                  s.name ? s.name : "(unnamed)", s.queued, s.drains, s.tasks_run,
+                  static_cast<unsigned long long>(s.longest_drain), s.delayed, s.skipped,
+                  s.draining ? " (draining)" : "");
+}
+
+int format_task_line(const TqTaskInfo& t, const char* routine_name, char* buf, std::size_t size) {
+  char routine_buf[24];
+  if (!routine_name) {
+    snformat(routine_buf, sizeof routine_buf, "%p", reinterpret_cast<void*>(t.routine));
+    routine_name = routine_buf;
+  }
+  return snformat(buf, size, "  %p %s data=%p%s", static_cast<const void*>(t.task), routine_name,
+                  t.data, t.in_batch ? " (in this drain)" : "");
+}
+
+int format_more_line(unsigned long more, bool queues, char* buf, std::size_t size) {
+  return queues ? snformat(buf, size, "... and %lu more queues", more)
+                : snformat(buf, size, "  ... and %lu more", more);
+}
+}  // namespace tq_detail
 
 }  // namespace quartz

@@ -20,11 +20,32 @@
  *                        previous drain is still running) no nested drain starts: the call
  *                        is counted in `delayed` and returns; what was queued meanwhile
  *                        runs at the next drain.
+ *                        A queue of your own drained from a thread: its routines run in
+ *                        that thread (interrupts on, preemptible) and must not sleep
+ *                        either. The kernel tracks the running routine per thread and per
+ *                        interrupt level, so other threads may sleep meanwhile. A fault in
+ *                        such a routine abandons the drain: the rest of the batch goes back
+ *                        to the front of the queue and runs at the next drain.
  *   - cancel_task_sync(): thread context (it may wait for a running routine). On return the
  *                        task is neither pending nor running, even if its routine requeues
- *                        itself. Returns 1 if it was pending. Called from the task's own
- *                        routine it would deadlock: the kernel panics with a clear message.
+ *                        itself. Returns 1 if it was pending. If the routine runs in
+ *                        another thread (a queue drained there), it waits for it, yielding
+ *                        the CPU. Called from the task's own routine it would deadlock: the
+ *                        kernel panics with a clear message.
  *   - A routine may requeue its own task: it runs at the next drain, never this one.
+ *
+ * Rules for queues that are not static globals (the kernel keeps a registry of every
+ * queue it has seen, for `tq`, /proc/tq, might_sleep and the module unloader):
+ *   - A queue in kmalloc'd memory may be freed when it is empty and no drain runs on it:
+ *     kfree forgets it silently. Freeing a busy queue (tasks pending or a drain running)
+ *     is reported ("free of an active queue"), its tasks are taken off, then it is
+ *     forgotten.
+ *   - A queue on a thread's stack (DECLARE_TASK_QUEUE in a function) is *transient*: the
+ *     kernel drops it from the registry as soon as it is empty and not draining (at the
+ *     end of a drain, or when its last task is cancelled). Its owner must empty it
+ *     (drain it, or cancel its tasks) before the function returns.
+ *   - A module's own queue that is empty and idle is no leftover at rmmod: the loader
+ *     forgets it before freeing the module. A busy one keeps the module loaded.
  *
  * Initialising a task: every kernel-private field may be zero, so
  *     static struct tq_struct t = { .routine = f, .data = p };
@@ -39,8 +60,11 @@ extern "C" {
 
 struct task_queue_head;
 
-/* In C++ the private fields carry "= 0" default initialisers: the layout is the same, and
- * `{ .routine = f, .data = p }` compiles without -Wmissing-field-initializers there too. */
+/* In C++ every field carries a "= 0" default initialiser: the layout is the same, and
+ * `{ .routine = f, .data = p }` compiles without -Wmissing-field-initializers there too.
+ * Every field having one also makes the structs constant-initialisable: a namespace-scope
+ * `tq_struct t;` or `task_queue q;` in a C++ module is zero-filled data, never a dynamic
+ * constructor (.init_array) that the module loader would refuse. */
 #ifdef __cplusplus
 #define TQ_ZERO_INIT = 0
 #else
@@ -49,8 +73,8 @@ struct task_queue_head;
 
 struct tq_struct {
     /* public: set by the owner before queueing */
-    void (*routine)(void *);
-    void *data;
+    void (*routine)(void *) TQ_ZERO_INIT;
+    void *data TQ_ZERO_INIT;
 
     /* kernel-private below; all-zero means "idle, never queued". Written only with the
      * queue's interrupt guard held (interrupts off). */
@@ -89,9 +113,10 @@ struct task_queue_head {
     struct tq_struct *head TQ_ZERO_INIT;           /* FIFO of pending tasks; IRQs off  */
     struct tq_struct *tail TQ_ZERO_INIT;           /* IRQs off                         */
     struct tq_struct *batch TQ_ZERO_INIT;          /* rest of the batch being drained  */
+    struct tq_struct *batch_tail TQ_ZERO_INIT;     /* its last task (valid if batch)   */
     struct tq_struct *running TQ_ZERO_INIT;        /* task whose routine runs now      */
     void (*running_routine)(void *) TQ_ZERO_INIT;  /* ...and its routine               */
-    unsigned long drain_ctx TQ_ZERO_INIT;          /* Hooks::context() of the drainer  */
+    unsigned long drain_ctx TQ_ZERO_INIT;          /* drainer's (thread, irq level)    */
     unsigned long queued TQ_ZERO_INIT;             /* pending: head list + batch       */
     int draining TQ_ZERO_INIT;                     /* a drain is in progress           */
     int registered TQ_ZERO_INIT;                   /* on the registry of queues        */
@@ -105,7 +130,8 @@ struct task_queue_head {
 };
 /* Every field is written with the guard held (interrupts off), except `running`,
  * cleared by the drain with a single store after each routine. `running_routine` is
- * meaningful only while `running` is set (it is cleared when the drain ends). */
+ * meaningful only while `running` is set (it is cleared when the drain ends), and
+ * `batch_tail` only while `batch` is set (the drain does not clear it per task). */
 
 typedef struct task_queue_head task_queue;
 

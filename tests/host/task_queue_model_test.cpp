@@ -60,6 +60,11 @@ struct ModelHooks : quartz::TaskQueueHooksBase {
   static void fault(const TqFault& f);
   static void step(TqStep s, task_queue* q, const tq_struct* t);
   static void wait_while_running(const tq_struct*);
+  static inline long asserts = 0;
+  static void assert_guard_held(const char* where) {
+    ++asserts;
+    if (Irq::depth == 0) ADD_FAILURE() << where << " ran without the guard";
+  }
 };
 using Tq = quartz::TaskQueue<ModelGuard, ModelHooks>;
 
@@ -271,6 +276,9 @@ class Model {
         MODEL_CHECK(info[k].in_batch == (k < batch_[qi].size()), "batch membership differs");
       }
       MODEL_CHECK(st.draining == draining_[qi], "draining flag differs");
+      // The one link a drain trusts when the head of its batch is corrupt.
+      MODEL_CHECK(batch_[qi].empty() || q_[qi].batch_tail == &t_[batch_[qi].back()],
+                  "batch_tail is not the last task of the batch");
       MODEL_CHECK(st.delayed == delayed_[qi], "delayed count differs");
       MODEL_CHECK(st.drains == drains_[qi], "drain count differs");
       MODEL_CHECK(st.tasks_run == tasks_run_[qi], "tasks_run differs");
@@ -337,6 +345,7 @@ TEST_P(TaskQueueModel, HundredThousandOperationsMatchTheReferenceModel) {
   EXPECT_GT(model->runs(), 5000);
   EXPECT_GT(model->delayed(), 100);
   EXPECT_GT(model->faults(), 10);  // cancel of a running task from its own context
+  EXPECT_GT(ModelHooks::asserts, 0);  // the locked helpers checked the guard
   std::printf("seed %u: %ld operations, %ld routine runs, %ld delayed drains, %ld refused "
               "cancels\n",
               GetParam(), model->operations(), model->runs(), model->delayed(), model->faults());
