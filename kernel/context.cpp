@@ -10,27 +10,21 @@
 #include "tqueue.h"
 
 namespace quartz {
-namespace {
-const char* symbol_of(const void* addr, uint32_t* off) {
-  const char* name = "?";
-  *off = 0;
-  ksyms_lookup(reinterpret_cast<uintptr_t>(addr), &name, off);
-  return name;
-}
-}  // namespace
 
+// Names come from ksyms_describe: "sleepy_routine+0x0" in the kernel, "sched_tick+0x0
+// [sched]" in a module (live or unloaded), else the address.
 void might_sleep(const char* what, const void* caller) {
   if (void (*routine)(void*) = tq_current_routine()) [[unlikely]] {
-    uint32_t off;
-    const char* name = symbol_of(reinterpret_cast<const void*>(routine), &off);
+    char name[96];
+    ksyms_describe(reinterpret_cast<uintptr_t>(routine), name, sizeof name);
     panic("%s called from task-queue routine %s (%p): routines run in interrupt context "
           "and must not sleep", what, name, reinterpret_cast<void*>(routine));
   }
   if (in_interrupt()) [[unlikely]] {
-    uint32_t off;
-    const char* name = symbol_of(caller, &off);
-    panic("%s called from interrupt context by %s+0x%x: interrupt handlers must not sleep",
-          what, name, off);
+    char name[96];
+    ksyms_describe(reinterpret_cast<uintptr_t>(caller), name, sizeof name);
+    panic("%s called from interrupt context by %s: interrupt handlers must not sleep", what,
+          name);
   }
 }
 

@@ -477,6 +477,7 @@ void detach(module* m) {
   InterruptDisabler guard;
   mod_mark_failed(m->life);
   proc_remove_matching(m, m->text_addr, m->end());
+  tq_cancel_in_range(m->text_addr, m->end());
 }
 
 // The fault path: if the faulting code is a module's, or a module's code is among the
@@ -529,6 +530,7 @@ void free_module(module* m) {  // module lock; no reader can reach it any more
     InterruptDisabler guard;
     IntrusiveList<module, &module::node>::remove(*m);
   }
+  tq_forget_queues_in_range(m->text_addr, m->end());  // its own queues, empty and idle
   unmap_range(m->text_addr, m->end());
   while (AtExit* a = m->atexit) {  // registered but never run (a failed module)
     m->atexit = a->next;

@@ -17,6 +17,7 @@
 #include "procfs.h"
 #include "shell.h"
 #include "timer.h"
+#include "tqueue.h"
 #include "trace.h"
 
 extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
@@ -66,6 +67,12 @@ void copy_name(char* dst, const char* src) {
 }
 
 void free_stack(Thread* t) {
+  // A task or queue left on the exited thread's stack must not be reached after the
+  // pages go: take them off their queues and out of the registry first.
+  if (size_t n = tq_cancel_in_range(t->stack_low, t->stack_high))
+    kprintf("thread %s exited with %u task%s queued on its stack: taken off\n", t->name,
+            unsigned(n), n == 1 ? "" : "s");
+  tq_forget_queues_in_range(t->stack_low, t->stack_high);
   for (uintptr_t va = t->stack_low; va < t->stack_high; va += kPageSize) {
     uintptr_t pa;
     if (paging_unmap(va, &pa)) pmm_free(pa);

@@ -5,7 +5,7 @@ C++ modules with constructors and destructors. Every test ends with a live shell
 import os
 import re
 
-from quartz_qemu import Qemu, exit_status, shipped_modules
+from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules
 
 NO_FAULT = re.compile(r"EXCEPTION|kernel panic|unrecoverable")
 
@@ -200,6 +200,15 @@ def thread_running_in_a_hook_keeps_the_module(build):
     assert "hook_slow: unloaded" in first[1], first[1]
     assert out.index("hook_slow: slow_hook done") < out.index("hook_slow: unloaded")
     assert "hook unset" in _after(out, "cat /proc/hook_provider")
+
+
+def module_routine_named_in_a_panic(build):
+    # Item 11: a module's routine is named with its module, not "?".
+    with Qemu(build, icount=True, initrd=_all_modules(build),
+              append='panic=exit run="insmod routine_sleeps; sleep 100"') as q:
+        q.expect(r"kernel panic: msleep called from task-queue routine "
+                 r"napping_routine\+0x0 \[routine_sleeps\] \(0xd[0-9a-f]{7}\)")
+        assert q.wait_exit() == PANIC_STATUS
 
 
 def cpp_module_constructors_and_destructors(build):
