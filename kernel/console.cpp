@@ -5,7 +5,7 @@
 #include "arch/x86/irq_guard.h"
 #include "context.h"
 #include "format.h"
-#include "wait_api.h"
+#include <quartz/wait.h>
 #include "ring_buffer.h"
 #include "../drivers/uart.h"
 #include "../drivers/vga.h"

@@ -1,7 +1,7 @@
 // The C++ runtime support a freestanding kernel must supply itself: global
 // constructors, operator new/delete on the kernel heap, and the pure-virtual trap.
 #include <cstddef>
-#include "export_api.h"
+#include <quartz/export.h>
 #include "kheap.h"
 #include "module.h"
 #include "panic.h"

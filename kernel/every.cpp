@@ -11,7 +11,7 @@
 #include "console.h"
 #include "kheap.h"
 #include "module.h"
-#include "mutex_api.h"
+#include <quartz/mutex.h>
 #include "sched.h"
 #include "shell.h"
 #include "time_conv.h"

@@ -1,14 +1,14 @@
 // The kernel's exports: the only kernel symbols a module's undefined references may
-// resolve to (EXPORT_SYMBOL, kernel/lib/export_api.h), and quartz_hz().
+// resolve to (EXPORT_SYMBOL, modules/include/quartz/export.h), and quartz_hz().
 #include <cstddef>
 #include "console.h"
 #include "context.h"
-#include "export_api.h"
+#include <quartz/export.h>
 #include "kheap.h"
 #include "procfs.h"
 #include "timer.h"
-#include "tqueue_api.h"
-#include "wait_api.h"
+#include <quartz/tqueue.h>
+#include <quartz/wait.h>
 
 extern "C" {
 void* memcpy(void*, const void*, size_t);

@@ -23,7 +23,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "elf_module.h"
-#include "export_api.h"
+#include <quartz/export.h>
 #include "format.h"
 #include "intrusive_list.h"
 #include "kheap.h"
@@ -37,8 +37,8 @@
 #include "timer.h"
 #include "tqueue.h"
 #include "trace.h"
-#include "mutex_api.h"
-#include "wait_api.h"
+#include <quartz/mutex.h>
+#include <quartz/wait.h>
 
 extern "C" const kernel_symbol __ksymtab_start[], __ksymtab_end[];
 
@@ -103,7 +103,7 @@ namespace {
 auto& loaded = g_modules;
 
 // ---- the module lock ----
-// A mutex (kernel/lib/mutex_api.h): the holder may sleep (allocate, print), a contender
+// A mutex (modules/include/quartz/mutex.h): the holder may sleep (allocate, print), a contender
 // sleeps on its wait queue. The owner is remembered so that a fault in kernel code
 // under the lock (never in module code: the lock is not held there) does not leave it
 // held for good.

@@ -1,4 +1,4 @@
-// The kernel's mutexes (mutex_api.h): the logic of kernel/lib/mutex_core.h on the
+// The kernel's mutexes (quartz/mutex.h): the logic of kernel/lib/mutex_core.h on the
 // scheduler's core, plus what only the kernel can do: might_sleep in mutex_lock, the
 // "deadlock" panic, the one-line BUG reports of a bad unlock naming the caller, and the
 // exports that let modules use them.
@@ -6,10 +6,10 @@
 #include "arch/x86/idt.h"
 #include "console.h"
 #include "context.h"
-#include "export_api.h"
+#include <quartz/export.h>
 #include "format.h"
 #include "kallsyms.h"
-#include "mutex_api.h"
+#include <quartz/mutex.h>
 #include "panic.h"
 #include "sched.h"
 #include "tqueue.h"

@@ -1,6 +1,6 @@
 // Kernel threads and the scheduler: the instance of kernel/lib/sched_core.h with the real
 // context switch, thread stacks with guard pages, preemption on interrupt exit, the
-// sleep_on watchdog, and the wait-queue C API (wait_api.h).
+// sleep_on watchdog, and the wait-queue C API (quartz/wait.h).
 //
 // Contract: thread_create/thread_exit/thread_yield/sleep functions from thread context;
 // sched_timer_tick from IRQ 0; sched_preempt_on_irq_exit from the outermost interrupt exit.
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include "mutex_core.h"
 #include "sched_core.h"
-#include "wait_api.h"
+#include <quartz/wait.h>
 
 namespace quartz {
 struct JmpBuf;
@@ -86,7 +86,7 @@ void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name)
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
 
 // The mutex logic (kernel/lib/mutex_core.h) on the scheduler's core, for kernel/mutex.cpp
-// only, which adds might_sleep and the reports (mutex_api.h has the contract).
+// only, which adds might_sleep and the reports (quartz/mutex.h has the contract).
 MutexResult sched_mutex_lock(mutex* m);
 bool sched_mutex_trylock(mutex* m);
 // *holder: the thread that held m (null if none), for the report of a bad unlock.

@@ -1,8 +1,8 @@
-// Kernel-side task-queue services around the C API of tqueue_api.h: the tick's bottom
+// Kernel-side task-queue services around the C API of quartz/tqueue.h: the tick's bottom
 // half, holding it off, the views the module loader and the shell use, and the cleanup
 // entry points for freed memory, unloaded modules and faults.
 //
-// Contract (besides the C API's, in tqueue_api.h):
+// Contract (besides the C API's, in quartz/tqueue.h):
 //   tq_timer_bottom_half*   IRQ 0 only, after the EOI, interrupts on.
 //   bh_disable/bh_enable    any context; they nest.
 //   tq_current_routine      any context: the routine running in THIS context (thread and
@@ -16,6 +16,12 @@
 #include <cstddef>
 #include <cstdint>
 #include "task_queue.h"
+
+extern "C" {
+// Debug-objects: stamp a task as freed (kfree). A task that is still pending is reported
+// ("free of an active task") and unlinked first. Kernel-private: not in the module API.
+void tq_debug_mark_freed(struct tq_struct* task);
+}
 
 namespace quartz {
 // Boot: /proc/tq, the `tq` command, tq_timer on the registry, and the fault-recovery hook

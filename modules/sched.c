@@ -22,7 +22,7 @@ static DECLARE_WAIT_QUEUE_HEAD(WaitQ);
 
 static void sched_tick(void *);
 
-/* The task queue structure for this task, from tqueue_api.h. The private fields (the
+/* The task queue structure for this task, from quartz/tqueue.h. The private fields (the
  * guide's `next` and `sync`) start at zero: "not in a task queue yet". */
 static struct tq_struct Task = {
     .routine = sched_tick, /* The function to run */

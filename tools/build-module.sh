@@ -107,7 +107,7 @@ common=(-m32 -march=i686 -fno-pic -fno-pie -fno-common -ffreestanding
         -fno-asynchronous-unwind-tables -fno-stack-protector -fcf-protection=none
         -mgeneral-regs-only -O2 -g -Wall -Wextra -Werror
         -fno-omit-frame-pointer -fno-optimize-sibling-calls
-        -I "$root/modules/include" -I "$root/kernel/lib")
+        -I "$root/modules/include")  # the module API only: never kernel internals
 cflags=(-std=gnu11)
 # C++ objects with destructors register them with __cxa_atexit (the kernel runs them
 # after cleanup_module); constructors go to .init_array (run before init_module).

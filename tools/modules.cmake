@@ -26,9 +26,7 @@ function(quartz_add_modules target out_dir outputs_var)
     list(APPEND module_env QUARTZ_READELF=${QUARTZ_MODULE_READELF})
   endif()
   # Every module depends on the whole module API and on the script itself.
-  file(GLOB api_headers CONFIGURE_DEPENDS
-    ${CMAKE_SOURCE_DIR}/modules/include/quartz/*.h
-    ${CMAKE_SOURCE_DIR}/kernel/lib/*_api.h)
+  file(GLOB api_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/modules/include/quartz/*.h)
   set(outputs "")
   foreach(entry ${ARGN})
     string(REPLACE ":" ";" parts "${entry}")

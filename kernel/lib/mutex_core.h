@@ -1,4 +1,4 @@
-// The mutex of mutex_api.h as pure logic on a SchedCore: taking, queueing, the FIFO
+// The mutex of quartz/mutex.h as pure logic on a SchedCore: taking, queueing, the FIFO
 // hand-over on unlock, and the misuse a caller must be told about (deadlock, unlock by a
 // non-holder or of a free mutex). The kernel (kernel/mutex.cpp) adds might_sleep and the
 // reports; host tests drive it with the fake guard and context switch.
@@ -19,7 +19,7 @@
 #pragma once
 #include <cstdint>
 
-#include "mutex_api.h"
+#include <quartz/mutex.h>
 #include "sched_core.h"
 
 namespace quartz {

@@ -28,7 +28,7 @@
 #include <cstdint>
 
 #include "intrusive_list.h"
-#include "wait_api.h"
+#include <quartz/wait.h>
 
 namespace quartz {
 

@@ -2,7 +2,7 @@
 // debug-objects checks, the registry of queues, and the read-only views behind the `tq`
 // command and /proc/tq.
 //
-// The queue is intrusive: the links live in struct tq_struct (tqueue_api.h, C-compatible)
+// The queue is intrusive: the links live in struct tq_struct (quartz/tqueue.h, C-compatible)
 // and nothing is ever allocated. Interrupt masking is a template parameter (a guard type)
 // so host tests can record it; everything the kernel supplies besides the guard comes in
 // through a Hooks type (see TaskQueueHooksBase).
@@ -91,7 +91,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "tqueue_api.h"
+#include <quartz/tqueue.h>
 
 namespace quartz {
 

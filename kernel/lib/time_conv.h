@@ -5,7 +5,7 @@
 // from ms = 4294967 at HZ=1000 (msleep(4294968) slept one tick, msleep(4294967) none).
 // In 64 bits ms * hz + 999 < 2^64 for every 32-bit ms and hz, so nothing here overflows.
 // How far one deadline may lie ahead is a separate limit, QUARTZ_TIMEOUT_HORIZON in
-// wait_api.h; sleep_ticks and wait_event_timeout wait longer times in chunks.
+// quartz/wait.h; sleep_ticks and wait_event_timeout wait longer times in chunks.
 #pragma once
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-// Host tests of the mutex (kernel/lib/mutex_core.h, mutex_api.h) on the scheduler core
+// Host tests of the mutex (kernel/lib/mutex_core.h, quartz/mutex.h) on the scheduler core
 // with a fake CPU, as in sched_core_test.cpp: a guard that counts its depth (and fails
 // the test if a locked helper runs without it) and a context switch that records and
 // returns, after which the test continues "as" the thread switched to. Contended cases

@@ -1,5 +1,5 @@
 // Host tests of the scheduler's pure bookkeeping (kernel/lib/sched_core.h) and of the
-// wait_event / wait_event_timeout macros (kernel/lib/wait_api.h) run against it; the CPU
+// wait_event / wait_event_timeout macros (modules/include/quartz/wait.h) run against it; the CPU
 // is replaced by fakes: a counting interrupt guard, a recording context switch, a clock.
 //
 // How a "CPU" is faked:
@@ -17,7 +17,7 @@
 //  - jiffies (the clock FakeHooks::now() reads) and the C functions the macros call
 //    (prepare_to_wait, schedule, ...) are defined here, bound to the test's core.
 #include "sched_core.h"
-#include "wait_api.h"
+#include <quartz/wait.h>
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>

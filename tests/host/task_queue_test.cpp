@@ -1623,7 +1623,7 @@ TEST(TaskQueueApi, NamespaceScopeTaskAndQueueNeedNoConstructorInCpp) {
     std::FILE* f = std::fopen(src.c_str(), "w");
     ASSERT_NE(f, nullptr);
     std::fputs(
-        "#include \"tqueue_api.h\"\n"
+        "#include \"quartz/tqueue.h\"\n"
         "tq_struct task;\n"
         "task_queue q;\n"
         "namespace mod { tq_struct tasks[4]; struct S { tq_struct t; int n = 0; } s; }\n"
@@ -1653,7 +1653,7 @@ TEST(TaskQueueApi, NamespaceScopeTaskAndQueueNeedNoConstructorInCpp) {
       const std::string obj = dir + "/tq_constinit" + opt + ".o";
       const std::string cmd = std::string("timeout 60 ") + c.cxx + " " + c.flags + " " + opt +
                               " -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall "
-                              "-Wextra -Werror -I" QUARTZ_SOURCE_DIR "/kernel/lib -c " + src +
+                              "-Wextra -Werror -I" QUARTZ_SOURCE_DIR "/modules/include -c " + src +
                               " -o " + obj;
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
       const std::string check = "timeout 60 readelf -SW " + obj +

@@ -32,10 +32,10 @@
 
 #include <stddef.h>  /* size_t, NULL: from the freestanding compiler, not a C library */
 
-#include "export_api.h" /* EXPORT_SYMBOL(sym): publish sym to later modules            */
-#include "tqueue_api.h" /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
-#include "wait_api.h"   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
-#include "mutex_api.h"  /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
+#include <quartz/export.h> /* EXPORT_SYMBOL(sym): publish sym to later modules            */
+#include <quartz/tqueue.h> /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
+#include <quartz/wait.h>   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
+#include <quartz/mutex.h>  /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
 
 #ifdef __cplusplus
 extern "C" {
@@ -87,7 +87,7 @@ int strcmp(const char *a, const char *b);
 /* ---- Time ------------------------------------------------------------------------------
  * jiffies: ticks since boot, advanced by IRQ 0; read it anywhere (it is volatile; it
  * wraps, so compare with subtraction: `(long)(jiffies - then) >= 0`). Declared in
- * wait_api.h as well.
+ * quartz/wait.h as well.
  * quartz_hz(), HZ: the tick rate now (19..1000, default 100). It can change at run time
  * (`hz N` in the shell), so HZ is a function call: usable in expressions, not in #if or
  * static initialisers. Any context.
@@ -98,7 +98,7 @@ unsigned int quartz_hz(void);
 #define HZ (quartz_hz())
 void msleep(unsigned int ms);
 
-/* ---- Task queues (tqueue_api.h has the full contract) ----------------------------------
+/* ---- Task queues (quartz/tqueue.h has the full contract) ----------------------------------
  *   struct tq_struct t = { .routine = fn, .data = arg };   or INIT_TQUEUE(&t, fn, arg)
  *   queue_task(&t, &tq_timer)  any context; 1 if queued, 0 if already pending. The
  *                              routine runs once, after the next tick, in interrupt
@@ -108,9 +108,8 @@ void msleep(unsigned int ms);
  *                              running, even if its routine requeues itself. Never from
  *                              t's own routine (the kernel panics: deadlock).
  *   DECLARE_TASK_QUEUE(q), run_task_queue(&q)   a queue you drain yourself.
- * (tq_debug_mark_freed, also declared in tqueue_api.h, is the kernel's own: not exported.)
  *
- * ---- Wait queues (wait_api.h has the full contract) ----------------------------------
+ * ---- Wait queues (quartz/wait.h has the full contract) ----------------------------------
  *   DECLARE_WAIT_QUEUE_HEAD(wq), init_waitqueue_head(&wq)
  *   wake_up(&wq)                       any context, routines and handlers included.
  *   wait_event(wq, cond)               thread context; returns once cond is true; never
@@ -122,7 +121,7 @@ void msleep(unsigned int ms);
  *   prepare_to_wait, prepare_to_wait_timeout, schedule, finish_wait: what wait_event is
  *                                      made of; thread context.
  *
- * ---- Mutexes (mutex_api.h has the full contract) ---------------------------------------
+ * ---- Mutexes (quartz/mutex.h has the full contract) ---------------------------------------
  *   DEFINE_MUTEX(m), mutex_init(&m)    a sleeping lock; ps shows its waiters on "m".
  *   mutex_lock(&m) / mutex_unlock(&m)  thread context; lock may sleep, and waiters get m
  *                                      in arrival order. Locking a mutex you hold panics

@@ -144,9 +144,6 @@ extern task_queue tq_timer;             /* drained after every timer tick (IRQ0)
 int queue_task(struct tq_struct *task, task_queue *queue);
 void run_task_queue(task_queue *queue);
 int cancel_task_sync(struct tq_struct *task);
-/* Debug-objects: stamp a task as freed (kfree, module unload). A task that is still
- * pending is reported ("free of an active task") and unlinked first. */
-void tq_debug_mark_freed(struct tq_struct *task);
 
 #ifdef __cplusplus
 }

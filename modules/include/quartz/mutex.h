@@ -26,7 +26,7 @@
 #ifndef QUARTZ_MUTEX_API_H
 #define QUARTZ_MUTEX_API_H
 
-#include "wait_api.h"
+#include <quartz/wait.h>
 
 #ifdef __cplusplus
 extern "C" {
