@@ -55,6 +55,14 @@ struct KernelTqHooks : TaskQueueHooksBase {
     might_sleep("cancel_task_sync", __builtin_return_address(0));
     thread_yield();
   }
+  // Another thread drains the queue run_task_queue was asked to drain: a thread (not an
+  // interrupt handler, which would wait for a thread it interrupted) yields until it is
+  // done. Yielding keeps the caller runnable: no sleep, so even a routine of the caller's
+  // own drain may do it.
+  static bool may_wait_for_drain() {
+    return __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && current_thread();
+  }
+  static void wait_for_drain(const task_queue*) { thread_yield(); }
   // The guard of this instantiation is InterruptDisabler: held means interrupts off.
   static void assert_guard_held(const char* where) {
     if (cpu::interrupts_enabled()) [[unlikely]]

@@ -9,7 +9,7 @@
 #   -I DIR      an extra include directory      -D NAME[=VALUE]  a preprocessor define
 #   -v          print every command before running it
 #   -h          this help
-# Environment: QUARTZ_CC, QUARTZ_CXX, QUARTZ_LD, QUARTZ_READELF choose the tools
+# Environment: QUARTZ_CC, QUARTZ_CXX, QUARTZ_LD choose the tools, QUARTZ_MODCHECK the checker
 # (default: the i686-linux-gnu-* cross tools, else gcc/g++ -m32 and ld -m elf_i386);
 # QUARTZ_MODULE_CFLAGS adds flags after the standard ones (e.g. "-O0" to debug).
 # Exits 0 with OUT.ko written, or non-zero with a one-line reason (OUT.ko removed).
@@ -98,9 +98,6 @@ fi
 tool=$(find_tool "${QUARTZ_LD:-}" i686-linux-gnu-ld ld -m elf_i386) ||
   die "no linker: install binutils-i686-linux-gnu (or binutils), or set QUARTZ_LD"
 read -r -a ld <<<"$tool"
-tool=$(find_tool "${QUARTZ_READELF:-}" i686-linux-gnu-readelf readelf) ||
-  die "no readelf: install binutils-i686-linux-gnu (or binutils), or set QUARTZ_READELF"
-read -r -a readelf <<<"$tool"
 
 # ---- flags (docs/modules.md says why each one is there) ----
 common=(-m32 -march=i686 -fno-pic -fno-pie -fno-common -ffreestanding
@@ -144,37 +141,30 @@ outdir=$(dirname -- "$out")
 run "${ld[@]}" -r -o "$out" "${objs[@]}" || die "linking $out failed"
 
 # ---- check it as the loader will ----
-hdr=$("${readelf[@]}" -h "$out" 2>&1) || die "$out: readelf -h failed: $hdr"
-grep -q 'Type:[[:space:]]*REL ' <<<"$hdr" || die "$out: not a relocatable object (ET_REL)"
-grep -q 'Class:[[:space:]]*ELF32' <<<"$hdr" || die "$out: not ELF32"
-grep -q 'Machine:[[:space:]]*Intel 80386' <<<"$hdr" || die "$out: not for i386 (EM_386)"
-
-# Relocation types: the loader applies R_386_32, R_386_PC32 and R_386_PLT32 only.
-bad=$("${readelf[@]}" -W -r "$out" | awk '$3 ~ /^R_/ && $3 != "R_386_32" && $3 != "R_386_PC32" && $3 != "R_386_PLT32" { print $3 }' | sort -u |
-      paste -sd, || true)
-[ -z "$bad" ] || die "$out: relocation types the module should not need: $bad (is -fno-pic in effect?)"
-
-syms=$("${readelf[@]}" -W -s "$out")
-# Columns: Num: Value Size Type Bind Vis Ndx Name
-common_syms=$(awk '$7 == "COM" { print $8 }' <<<"$syms" | sort -u | paste -sd, || true)
-[ -z "$common_syms" ] || die "$out: COMMON symbols $common_syms: the loader refuses them (build with -fno-common)"
-for s in init_module cleanup_module; do
-  if ! awk -v s="$s" '$8 == s && $5 == "GLOBAL" && $7 != "UND" { f = 1 } END { exit !f }' <<<"$syms"; then
-    if [ "$s" = init_module ]; then
-      die "$out: no global init_module (static? or C++ without extern \"C\"?)"
-    fi
-    echo "$prog: warning: $out: no global cleanup_module (static? or C++ without extern \"C\"?)" >&2
+# With the loader's own code (kernel/lib/elf_module, built for the host as
+# quartz-modcheck): validation, layout, relocation types, COMMON symbols, init_module,
+# constructor sections. The policy is written once, in the loader.
+modcheck=${QUARTZ_MODCHECK:-}
+if [ -z "$modcheck" ]; then
+  # Not given (an out-of-tree build): compile it once into a cache, keyed by its sources.
+  srcs_mc=("$root/tools/modcheck.cpp" "$root/kernel/lib/elf_module.cpp" "$root/kernel/lib/format.cpp")
+  key=$(cat "${srcs_mc[@]}" "$root/kernel/lib/elf_module.h" "$root/kernel/lib/elf32.h" \
+        "$root/kernel/lib/format.h" | cksum | cut -d' ' -f1)
+  cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/quartz
+  modcheck="$cache/quartz-modcheck-$key"
+  if [ ! -x "$modcheck" ]; then
+    hostcxx=$(command -v c++ || command -v g++ || command -v clang++) ||
+      die "no host C++ compiler to build the module checker: install g++"
+    mkdir -p "$cache" || die "cannot create $cache"
+    run "$hostcxx" -std=c++20 -O1 -DQUARTZ_HOST=1 -I "$root/kernel/lib" "${srcs_mc[@]}" \
+        -o "$modcheck.tmp.$$" || die "building the module checker failed"
+    mv -f "$modcheck.tmp.$$" "$modcheck"
   fi
-done
+fi
+why=$("$modcheck" "$out") || die "${why:-$out: the module checker failed}"
+imports_list=$("$modcheck" "$out" --imports 2>/dev/null) || true
 
-# Global constructors: the loader runs .init_array before init_module and .fini_array
-# after cleanup_module; the older .ctors/.dtors lists and .preinit_array it refuses.
-ctors=$("${readelf[@]}" -W -S "$out" |
-        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\.(ctors|dtors|preinit_array)/) print $i }' |
-        sort -u | paste -sd, || true)
-[ -z "$ctors" ] || die "$out: has $ctors: insmod refuses .ctors/.dtors/.preinit_array (build with a compiler that emits .init_array)"
-
-imports=$(awk '$7 == "UND" && $8 != "" { print $8 }' <<<"$syms" | sort -u | paste -sd' ' || true)
+imports=$(sort -u <<<"$imports_list" | paste -sd' ' || true)
 # Compiler helpers from libgcc (64-bit division and shifts: __udivdi3, __divdi3, __umoddi3,
 # ...) are not part of the module API: insmod would say "unknown symbol __udivdi3".
 for s in $imports; do

@@ -10,11 +10,10 @@
 # Sources are relative to the calling CMakeLists.txt's folder; OUTPUTS_VAR receives the
 # .ko paths; TARGET is a custom target (ALL) that builds them.
 
-# The cross tools: the compilers of tools/toolchain-i686.cmake, and ld/readelf beside
-# them (Debian's i686-linux-gnu-*), else the host's, which build-module.sh runs in
-# 32-bit mode (-m32, ld -m elf_i386).
+# The cross tools: the compilers of tools/toolchain-i686.cmake, and ld beside them
+# (Debian's i686-linux-gnu-*), else the host's, which build-module.sh runs in 32-bit mode
+# (-m32, ld -m elf_i386); QUARTZ_MODCHECK, the host checker the top level built.
 find_program(QUARTZ_MODULE_LD NAMES i686-linux-gnu-ld)
-find_program(QUARTZ_MODULE_READELF NAMES i686-linux-gnu-readelf)
 
 function(quartz_add_modules target out_dir outputs_var)
   set(build_module ${CMAKE_SOURCE_DIR}/tools/build-module.sh)
@@ -22,8 +21,8 @@ function(quartz_add_modules target out_dir outputs_var)
   if(QUARTZ_MODULE_LD)
     list(APPEND module_env QUARTZ_LD=${QUARTZ_MODULE_LD})
   endif()
-  if(QUARTZ_MODULE_READELF)
-    list(APPEND module_env QUARTZ_READELF=${QUARTZ_MODULE_READELF})
+  if(QUARTZ_MODCHECK)
+    list(APPEND module_env QUARTZ_MODCHECK=${QUARTZ_MODCHECK})
   endif()
   # Every module depends on the whole module API and on the script itself.
   file(GLOB api_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/modules/include/quartz/*.h)
@@ -38,7 +37,7 @@ function(quartz_add_modules target out_dir outputs_var)
     set(ko ${out_dir}/${name}.ko)
     add_custom_command(OUTPUT ${ko}
       COMMAND ${CMAKE_COMMAND} -E env ${module_env} ${build_module} -o ${ko} ${sources}
-      DEPENDS ${sources} ${api_headers} ${build_module}
+      DEPENDS ${sources} ${api_headers} ${build_module} ${QUARTZ_MODCHECK}
       COMMENT "Building module ${name}.ko"
       VERBATIM)
     list(APPEND outputs ${ko})

@@ -16,9 +16,13 @@
 //                     calls each routine with the guard RELEASED, i.e. with the caller's
 //                     interrupt state. The kernel calls it for tq_timer after IRQ0 with
 //                     interrupts on, so routines run with interrupts ON (as in Linux).
-//                     A run on a queue that is already draining (a nested tick) returns at
-//                     once and counts one `delayed`: no nested drain ever starts; tasks
-//                     queued meanwhile run at the next drain.
+//                     A run on a queue that is already draining in the same context (a
+//                     nested tick), or from a caller that cannot wait
+//                     (Hooks::may_wait_for_drain), returns at once and counts one
+//                     `delayed`: no nested drain ever starts; tasks queued meanwhile run
+//                     at the next drain. A run on a queue another context drains waits
+//                     (Hooks::wait_for_drain, guard released) for that drain to end and
+//                     then drains the queue itself.
 //                     A task found corrupt at the head of the batch (freed, overwritten,
 //                     re-initialised while pending) is reported and dropped alone; the
 //                     rest of the batch, found again from `batch_tail`, runs in order.
@@ -174,6 +178,11 @@ struct TaskQueueHooksBase {
   // at the top of this file. Asked only when a queue becomes empty and idle, or is
   // registered while empty.
   static bool transient(const task_queue*) { return false; }
+  // run() found its queue drained in another context: may this caller wait for that
+  // drain to end (a thread), or must it count a delayed drain (an interrupt)? And how it
+  // waits: give the CPU to others (it may return early; run() checks again).
+  static bool may_wait_for_drain() { return false; }
+  static void wait_for_drain(const task_queue*) {}
   // Called by every `*_locked` helper with its name: the guard must be held here.
   static void assert_guard_held(const char*) {}
   // Test seam: see TqStep.
@@ -358,30 +367,55 @@ class TaskQueue {
   // run_task_queue(): see the contract at the top of this file.
   static void run(task_queue* queue) {
     std::uint64_t start = 0;
+    bool wait = false;
     {
       auto guard = make_tq_guard<Guard>(TqSite::Takeover);
-      if (queue->draining) {
-        ++queue->delayed;
-        return;
+      if (queue->draining) [[unlikely]] {
+        // Nested on the drain (an interrupt on top of it, a routine draining its own
+        // queue), or a caller that cannot wait: delayed. Another thread draining it (a
+        // private queue read by two threads): wait for that drain to end, then drain
+        // what is left, so that what the caller queued runs before its call returns (as
+        // a second CPU's run_task_queue took its own batch in Linux 2.4).
+        if (queue->drain_ctx == Hooks::context() || !Hooks::may_wait_for_drain()) {
+          ++queue->delayed;
+          return;
+        }
+        wait = true;
+      } else {
+        if (!queue->head) {  // the common empty tick: one guard, no timestamps
+          ++queue->drains;
+          if (!queue->registered) [[unlikely]] register_lasting_locked(queue);
+          return;
+        }
+        register_locked(queue);
+        // The one link of the batch a drain can trust when its head turns out corrupt:
+        // each task's tq_next is in the task, its memory may be gone; the tail's is here.
+        queue->batch_tail = queue->tail;
+        // LAB(3) BEGIN: take the whole list over: mark the queue draining in this context, move it to `batch`, leave the queue empty
+        queue->draining = 1;
+        queue->drain_ctx = Hooks::context();
+        queue->batch = queue->head;
+        queue->head = queue->tail = nullptr;
+        // LAB(3) END
+        start = Hooks::now();
       }
-      if (!queue->head) {  // the common empty tick: one guard, no timestamps
-        ++queue->drains;
-        if (!queue->registered) [[unlikely]] register_lasting_locked(queue);
-        return;
-      }
-      register_locked(queue);
-      // The one link of the batch a drain can trust when its head turns out corrupt:
-      // each task's tq_next is in the task, its memory may be gone; the tail's is here.
-      queue->batch_tail = queue->tail;
-      // LAB(3) BEGIN: take the whole list over: mark the queue draining in this context, move it to `batch`, leave the queue empty
-      queue->draining = 1;
-      queue->drain_ctx = Hooks::context();
-      queue->batch = queue->head;
-      queue->head = queue->tail = nullptr;
-      // LAB(3) END
-      start = Hooks::now();
+    }
+    if (wait) [[unlikely]] {
+      wait_for_other_drain(queue);
+      return;
     }
     drain(queue, start);
+  }
+
+  // run() found the queue drained by another thread: yields until that drain is over,
+  // then runs the queue (which may find yet another drain, and wait again).
+  [[gnu::noinline]] static void wait_for_other_drain(task_queue* queue) {
+    for (;;) {
+      Hooks::wait_for_drain(queue);
+      auto guard = make_tq_guard<Guard>(TqSite::Inspect);
+      if (!queue->draining) break;
+    }
+    run(queue);
   }
 
   // cancel_task_sync(): on return the task is neither pending nor running, even if its

@@ -715,6 +715,13 @@ struct ThreadHooks : quartz::TaskQueueHooksBase {
     std::this_thread::yield();
   }
   static void fault(const TqFault& f) { ADD_FAILURE() << quartz::tq_fault_kind_name(f.kind); }
+  // Real threads may wait for each other's drains.
+  static inline std::atomic<int> drain_waits{0};
+  static bool may_wait_for_drain() { return true; }
+  static void wait_for_drain(const task_queue*) {
+    ++drain_waits;
+    std::this_thread::yield();
+  }
 };
 using ThreadTq = quartz::TaskQueue<MutexGuard, ThreadHooks>;
 
@@ -751,6 +758,37 @@ TEST(TaskQueueThreads, CancelWaitsForARoutineRunningInAnotherContext) {
   drainer.join();
   ThreadTq::run(&q);
   EXPECT_EQ(p.runs, 1);
+  EXPECT_TRUE(ThreadTq::forget_queue(&q));
+}
+
+TEST(TaskQueueThreads, RunWaitsForAnotherThreadsDrainThenRunsItsOwnTasks) {
+  // Two threads read a module's /proc file that queues a task on the module's private
+  // queue and drains it: the second drain must not return with its task still queued
+  // (its task lives in its stack frame).
+  task_queue q{};
+  q.name = "private";
+  static std::atomic<bool> release{false}, first_running{false};
+  static std::atomic<int> second_runs{0};
+  tq_struct slow{}, mine{};
+  INIT_TQUEUE(&slow, [](void*) {
+    first_running = true;
+    while (!release) std::this_thread::yield();
+  }, nullptr);
+  INIT_TQUEUE(&mine, [](void*) { ++second_runs; }, nullptr);
+  ASSERT_EQ(ThreadTq::queue_task(&slow, &q), 1);
+  std::thread first([&] { ThreadTq::run(&q); });
+  while (!first_running) std::this_thread::yield();
+  ASSERT_EQ(ThreadTq::queue_task(&mine, &q), 1);
+  const int waits_before = ThreadHooks::drain_waits;
+  std::thread second([&] { ThreadTq::run(&q); });
+  while (ThreadHooks::drain_waits == waits_before) std::this_thread::yield();
+  EXPECT_EQ(second_runs, 0);  // still waiting: the first drain is not over
+  release = true;
+  second.join();              // returns only after its own task ran
+  EXPECT_EQ(second_runs, 1);
+  EXPECT_FALSE(ThreadTq::is_pending(&mine));
+  EXPECT_EQ(ThreadTq::stats(&q).delayed, 0u);
+  first.join();
   EXPECT_TRUE(ThreadTq::forget_queue(&q));
 }
 

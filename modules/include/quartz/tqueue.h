@@ -16,10 +16,14 @@
  *                        Routines run with the caller's interrupt state (the kernel drains
  *                        tq_timer with interrupts ON, as Linux did), in interrupt context
  *                        when called from an interrupt: they may not sleep.
- *                        If the queue is already being drained (a tick arriving while the
- *                        previous drain is still running) no nested drain starts: the call
- *                        is counted in `delayed` and returns; what was queued meanwhile
- *                        runs at the next drain.
+ *                        If the queue is already being drained in the same thread (a tick
+ *                        arriving while the previous drain is still running, a routine
+ *                        draining its own queue) or the caller is an interrupt handler, no
+ *                        nested drain starts: the call is counted in `delayed` and returns;
+ *                        what was queued meanwhile runs at the next drain. If ANOTHER
+ *                        thread is draining it, a calling thread waits (yields) until that
+ *                        drain is over and then drains the queue itself: when the call
+ *                        returns, every task it queued before the call has run.
  *                        A queue of your own drained from a thread: its routines run in
  *                        that thread (interrupts on, preemptible) and must not sleep
  *                        either. The kernel tracks the running routine per thread and per
