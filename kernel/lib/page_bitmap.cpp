@@ -3,54 +3,61 @@
 
 namespace quartz {
 
+void PageBitmap::fill(uint32_t word) {
+    uint32_t* const w = words_;  // locals: a store through w cannot change them
+    const size_t n = nwords_;
+    for (size_t i = 0; i < n; ++i) w[i] = word;
+    // The tail bits of the last word stay "used" forever, so a scan for a clear bit
+    // never needs a range check.
+    if (const size_t tail = npages_ % bits_per_word) words_[nwords_ - 1] |= ~0u << tail;
+    hint_ = 0;
+}
+
 void PageBitmap::init(uint32_t* words, size_t npages) {
     words_ = words;
     npages_ = npages;
     nwords_ = words_for(npages);
-    for (size_t i = 0; i < nwords_; ++i) words_[i] = ~0u;
-    // The tail bits of the last word stay "used" forever, so a scan for a clear bit
-    // never needs a range check.
+    fill(~0u);
     free_count_ = 0;
-    hint_ = 0;
 }
 
-// Bits set in `w`, without a libgcc call on targets that lack a popcount instruction.
+void PageBitmap::init_free(uint32_t* words, size_t npages) {
+    words_ = words;
+    npages_ = npages;
+    nwords_ = words_for(npages);
+    fill(0);
+    free_count_ = npages;
+}
+
+// Bits set in `w` in constant time (the SWAR sum of Hacker's Delight §5-1), without a
+// libgcc call on targets that lack a popcount instruction: a range marked over a word
+// costs the same whatever the word held.
 static size_t bits_set(uint32_t w) {
-    size_t n = 0;
-    for (; w; w &= w - 1) ++n;
-    return n;
+    w = w - ((w >> 1) & 0x55555555u);
+    w = (w & 0x33333333u) + ((w >> 2) & 0x33333333u);
+    w = (w + (w >> 4)) & 0x0F0F0F0Fu;
+    return (w * 0x01010101u) >> 24;
 }
 
-// Both markers take whole 32-page words at once where the range covers them: at boot
-// they sweep every page of RAM, and per-bit loops made that the slowest part of boot.
+// Both markers work a word at a time, with a mask for the pages of the range in that word
+// (all 32 in the middle of a range, fewer in the first and last word): at boot they cover
+// all of RAM, and per-page loops made that the slowest part of boot.
 bool PageBitmap::mark(size_t first, size_t count, bool used) {
     if (!in_range(first, count)) return false;
-    size_t p = first;
     const size_t end = first + count;
-    while (p < end) {
-        if (p % bits_per_word == 0 && end - p >= bits_per_word) {
-            uint32_t& w = words_[p / bits_per_word];
-            const size_t were_used = bits_set(w);
-            if (used) {
-                free_count_ -= bits_per_word - were_used;
-                w = ~0u;
-            } else {
-                free_count_ += were_used;
-                w = 0;
-            }
-            p += bits_per_word;
-            continue;
+    for (size_t p = first; p < end;) {
+        const size_t bit = p % bits_per_word;
+        const size_t n = end - p < bits_per_word - bit ? end - p : bits_per_word - bit;
+        const uint32_t mask = (n == bits_per_word ? ~0u : ((1u << n) - 1)) << bit;
+        uint32_t& w = words_[p / bits_per_word];
+        if (used) {
+            free_count_ -= bits_set(mask & ~w);
+            w |= mask;
+        } else {
+            free_count_ += bits_set(mask & w);
+            w &= ~mask;
         }
-        if (test(p) != used) {
-            if (used) {
-                set_used(p);
-                --free_count_;
-            } else {
-                set_free(p);
-                ++free_count_;
-            }
-        }
-        ++p;
+        p += n;
     }
     return true;
 }

@@ -5,8 +5,12 @@
 //     every call (interrupts off or its lock held); this class has no locking of its own.
 //     Pure logic over caller-provided storage: no allocation, no hardware access.
 //   - Pages are indices 0..total()-1; the PMM adds its base frame / multiplies by 4096.
-//   - After init() every page is used; the PMM then frees what the memory map says is
-//     RAM and re-marks the kernel image, the bitmap itself and anything else reserved.
+//   - After init() every page is used; after init_free() every page is free. The PMM
+//     starts from init_free() and marks the holes of the memory map and what is reserved
+//     (first MiB, kernel image, boot modules, the bitmap itself) used: those are a few
+//     small ranges, while RAM is one large one, so boot never walks every page.
+//   - mark_free()/mark_used() take a range a 32-page word at a time (a mask for the
+//     partial words at its ends), so their cost grows with the range / 32.
 //   - alloc() hands out the lowest free page; alloc_contiguous() the lowest free run.
 //     A "next word that may be free" hint keeps repeated allocations cheap; worst case
 //     is one scan over the words.
@@ -28,6 +32,9 @@ public:
 
     // words must hold words_for(npages) entries and outlive the bitmap. Marks all used.
     void init(uint32_t* words, size_t npages);
+    // The same, but marks every page free (the bits past npages in the last word stay
+    // used, as after init()).
+    void init_free(uint32_t* words, size_t npages);
 
     // Range updates for boot-time setup. Return false (and change nothing) if the range
     // does not lie inside [0, total()). Marking an already free page free is fine.
@@ -49,6 +56,7 @@ public:
     size_t total() const { return npages_; }
 
 private:
+    void fill(uint32_t word);
     bool in_range(size_t first, size_t count) const { return count <= npages_ && first <= npages_ - count; }
     bool mark(size_t first, size_t count, bool used);
     bool test(size_t page) const { return (words_[page / bits_per_word] >> (page % bits_per_word)) & 1u; }

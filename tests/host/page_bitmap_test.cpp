@@ -199,3 +199,82 @@ TEST(PageBitmap, RandomAgainstModel) {
         }
     }
 }
+
+TEST(PageBitmap, InitFreeLeavesOnlyTheTailUsed) {
+    for (size_t n : {1u, 31u, 32u, 33u, 64u, 100u}) {
+        std::vector<uint32_t> words(PageBitmap::words_for(n), 0x5A5A5A5Au);  // stale contents
+        PageBitmap bm;
+        bm.init_free(words.data(), n);
+        EXPECT_EQ(bm.free_count(), n);
+        for (size_t p = 0; p < n; ++p) ASSERT_TRUE(bm.is_free(p)) << n << " " << p;
+        EXPECT_FALSE(bm.is_free(n));
+        // The bits past the last page are used, so a scan never hands them out.
+        const size_t tail = n % 32;
+        EXPECT_EQ(words.back(), tail ? ~0u << tail : 0u) << n;
+        size_t p = 0, got = 0;
+        while (bm.alloc(&p)) {
+            ASSERT_LT(p, n);
+            ++got;
+        }
+        EXPECT_EQ(got, n);
+        EXPECT_EQ(bm.free_count(), 0u);
+        size_t first;
+        EXPECT_FALSE(bm.alloc_contiguous(1, &first));
+    }
+}
+
+TEST(PageBitmap, InitAllUsedOverwritesStaleWords) {
+    std::vector<uint32_t> words(2, 0x12345678u);
+    PageBitmap bm;
+    bm.init(words.data(), 40);
+    EXPECT_EQ(bm.free_count(), 0u);
+    for (size_t p = 0; p < 40; ++p) ASSERT_FALSE(bm.is_free(p));
+    EXPECT_EQ(words[0], ~0u);
+    EXPECT_EQ(words[1], ~0u);
+}
+
+// Every range of a 3-word-plus bitmap (first and last page at every bit position, ranges
+// inside one word, ending on a word boundary, spanning whole words, reaching the partial
+// last word), marked over a mixed pattern: the bits and the count match a per-page model.
+TEST(PageBitmap, RangesAtEveryAlignmentMatchAModel) {
+    constexpr size_t n = 100;  // words 0..2 full, word 3 holds 4 pages
+    for (int used = 0; used < 2; ++used) {
+        for (size_t first = 0; first <= n; ++first) {
+            for (size_t count = 0; first + count <= n; ++count) {
+                Fixture f(n);
+                std::vector<bool> model(n, true);
+                // A pattern with full, empty and mixed words.
+                for (size_t p = 0; p < n; ++p) {
+                    const bool free = (p / 32 == 1) || (p / 32 != 2 && p % 3 == 0);
+                    if (free) {
+                        ASSERT_TRUE(f.bm.mark_free(p, 1));
+                        model[p] = false;
+                    }
+                }
+                const bool ok = used ? f.bm.mark_used(first, count) : f.bm.mark_free(first, count);
+                ASSERT_TRUE(ok);
+                for (size_t p = first; p < first + count; ++p) model[p] = used;
+                size_t model_free = 0;
+                for (size_t p = 0; p < n; ++p) {
+                    ASSERT_EQ(f.bm.is_free(p), !model[p]) << used << " " << first << "+" << count << " page " << p;
+                    model_free += !model[p];
+                }
+                ASSERT_EQ(f.bm.free_count(), model_free) << used << " " << first << "+" << count;
+                ASSERT_EQ(f.words[3] >> 4, ~0u >> 4) << "tail bits must stay used";
+            }
+        }
+    }
+}
+
+TEST(PageBitmap, MarkFreeMovesTheHintBack) {
+    Fixture f(256);
+    f.bm.mark_free(0, 256);
+    size_t first;
+    ASSERT_TRUE(f.bm.alloc_contiguous(200, &first));
+    size_t p;
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 200u);
+    ASSERT_TRUE(f.bm.mark_free(33, 2));  // below the hint, not word aligned
+    ASSERT_TRUE(f.bm.alloc(&p));
+    EXPECT_EQ(p, 33u);
+}
