@@ -3,29 +3,23 @@
 
 namespace quartz {
 
-void PageBitmap::fill(uint32_t word) {
-    uint32_t* const w = words_;  // locals: a store through w cannot change them
-    const size_t n = nwords_;
-    for (size_t i = 0; i < n; ++i) w[i] = word;
-    // The tail bits of the last word stay "used" forever, so a scan for a clear bit
-    // never needs a range check.
-    if (const size_t tail = npages_ % bits_per_word) words_[nwords_ - 1] |= ~0u << tail;
+void PageBitmap::start(uint32_t* words, size_t npages, uint32_t initial) {
+    words_ = words;
+    npages_ = npages;
+    nwords_ = words_for(npages);
+    initial_ = initial;
+    tail_ = npages % bits_per_word ? ~0u << (npages % bits_per_word) : 0;
+    ready_ = 0;
     hint_ = 0;
 }
 
 void PageBitmap::init(uint32_t* words, size_t npages) {
-    words_ = words;
-    npages_ = npages;
-    nwords_ = words_for(npages);
-    fill(~0u);
+    start(words, npages, ~0u);
     free_count_ = 0;
 }
 
 void PageBitmap::init_free(uint32_t* words, size_t npages) {
-    words_ = words;
-    npages_ = npages;
-    nwords_ = words_for(npages);
-    fill(0);
+    start(words, npages, 0);
     free_count_ = npages;
 }
 
@@ -40,8 +34,8 @@ static size_t bits_set(uint32_t w) {
 }
 
 // Both markers work a word at a time, with a mask for the pages of the range in that word
-// (all 32 in the middle of a range, fewer in the first and last word): at boot they cover
-// all of RAM, and per-page loops made that the slowest part of boot.
+// (all 32 in the middle of a range, fewer in the first and last word). Boot once marked
+// all of RAM page by page, which made it the slowest part of boot.
 bool PageBitmap::mark(size_t first, size_t count, bool used) {
     if (!in_range(first, count)) return false;
     const size_t end = first + count;
@@ -49,7 +43,7 @@ bool PageBitmap::mark(size_t first, size_t count, bool used) {
         const size_t bit = p % bits_per_word;
         const size_t n = end - p < bits_per_word - bit ? end - p : bits_per_word - bit;
         const uint32_t mask = (n == bits_per_word ? ~0u : ((1u << n) - 1)) << bit;
-        uint32_t& w = words_[p / bits_per_word];
+        uint32_t& w = writable(p / bits_per_word);
         if (used) {
             free_count_ -= bits_set(mask & ~w);
             w |= mask;
@@ -72,8 +66,9 @@ bool PageBitmap::mark_used(size_t first, size_t count) { return mark(first, coun
 
 bool PageBitmap::alloc(size_t* page) {
     for (size_t w = hint_; w < nwords_; ++w) {
-        if (words_[w] != ~0u) {
-            size_t p = w * bits_per_word + static_cast<size_t>(__builtin_ctz(~words_[w]));
+        const uint32_t bits = word(w);
+        if (bits != ~0u) {
+            size_t p = w * bits_per_word + static_cast<size_t>(__builtin_ctz(~bits));
             set_used(p);
             --free_count_;
             hint_ = w;
@@ -101,7 +96,7 @@ bool PageBitmap::alloc_contiguous(size_t count, size_t* first, size_t align_page
         }
         // Page p is used: no run through it. Skip the rest of a full word in one step.
         ++p;
-        while (p % bits_per_word == 0 && p < npages_ && words_[p / bits_per_word] == ~0u) p += bits_per_word;
+        while (p % bits_per_word == 0 && p < npages_ && word(p / bits_per_word) == ~0u) p += bits_per_word;
         if (p > npages_) return false;
         start = (p + mask) & ~mask;
         if (start < p) return false;  // wrapped around

@@ -8,7 +8,8 @@ size_t ram_spans(const RamRegion* regions, size_t n, size_t limit_page, PageSpan
     for (size_t i = 0; i < n; ++i) {
         const uint64_t base = regions[i].base;
         // A region that wraps past 2^64 is firmware nonsense: take it up to the top.
-        const uint64_t end = regions[i].length > UINT64_MAX - base ? UINT64_MAX : base + regions[i].length;
+        const uint64_t length = regions[i].length;
+        const uint64_t end = length > UINT64_MAX - base ? UINT64_MAX : base + length;
         const uint64_t first = base / kRamPageSize + (base % kRamPageSize != 0);
         uint64_t last = end / kRamPageSize;
         if (last > limit_page) last = limit_page;
