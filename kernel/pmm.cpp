@@ -3,6 +3,7 @@
 #include "pmm.h"
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
+#include "console.h"
 #include "multiboot.h"
 #include "page_bitmap.h"
 #include "panic.h"
@@ -36,6 +37,14 @@ uintptr_t pmm_init(const BootInfo& info) {
     if (info.mmap[i].type == 1) avail[navail++] = {info.mmap[i].base, info.mmap[i].length};
   if (info.mmap_count == 0 && info.mem_upper_kib)  // no memory map: KiB of RAM above 1 MiB
     avail[navail++] = {0x100000, uint64_t(info.mem_upper_kib) * 1024};
+  uint64_t beyond = 0;  // bytes of RAM at or above kIdentityLimit
+  for (size_t i = 0; i < navail; ++i) {
+    const uint64_t base = avail[i].base, end = base + avail[i].length;
+    if (end > kIdentityLimit) beyond += end - (base > kIdentityLimit ? base : kIdentityLimit);
+  }
+  if (beyond)  // as Linux 2.4 without highmem: "Warning only 896MB will be used."
+    kprintf("memory: %u MiB of RAM above %u MiB left unused (docs/memory.md)\n",
+            unsigned(beyond >> 20), unsigned(kIdentityLimit >> 20));
   PageSpan ram[kMaxRegions];
   const size_t nram = ram_spans(avail, navail, kLimitPage, ram);
   if (nram == 0)
