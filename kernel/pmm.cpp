@@ -1,54 +1,92 @@
-// Physical frame allocator over a bitmap (logic in kernel/lib/page_bitmap).
+// Physical frame allocator over a bitmap (logic in kernel/lib/page_bitmap; which frames
+// are RAM in kernel/lib/ram_map).
 #include "pmm.h"
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
+#include "console.h"
 #include "multiboot.h"
 #include "page_bitmap.h"
 #include "panic.h"
+#include "ram_map.h"
 #include "selftest.h"
 
 extern "C" char _kernel_start[], _kernel_end[];
 
 namespace quartz {
 namespace {
-constexpr size_t kMaxPages = kIdentityLimit / kPageSize;
-uint32_t bitmap_words[kMaxPages / 32];
+constexpr size_t kLimitPage = kIdentityLimit / kPageSize;
+constexpr size_t kFirstMiBPages = 0x100000 / kPageSize;
+constexpr size_t kMaxRegions = sizeof(BootInfo::mmap) / sizeof(BootInfo::mmap[0]) + 1;
+constexpr size_t kMaxReserved = sizeof(BootInfo::modules) / sizeof(BootInfo::modules[0]) + 2;
 PageBitmap frames;  // interrupts off
 size_t usable_pages = 0;
+PageSpan bitmap_span;  // the frames that hold the bitmap's words
 
 size_t page_of(uint64_t addr) { return size_t(addr / kPageSize); }
 size_t page_up(uint64_t addr) { return size_t((addr + kPageSize - 1) / kPageSize); }
 }  // namespace
 
+// Costs a few steps per memory map entry and per reserved range, and writes the bitmap
+// only up to the highest range marked here (the first MiBs): the rest is written as
+// allocation reaches it (see page_bitmap.h). No loop over the frames, so boot takes as
+// long with 3 GiB as with 8 MiB.
 uintptr_t pmm_init(const BootInfo& info) {
-  frames.init(bitmap_words, kMaxPages);
-  uint64_t top = 0;
-  for (int i = 0; i < info.mmap_count; ++i) {
-    const MemoryRegion& r = info.mmap[i];
-    if (r.type != 1) continue;
-    uint64_t begin = r.base, end = r.base + r.length;
-    if (end > kIdentityLimit) end = kIdentityLimit;
-    if (begin >= end) continue;
-    const size_t first = page_up(begin), last = page_of(end);
-    if (last > first) frames.mark_free(first, last - first);
-    if (end > top) top = end;
+  RamRegion avail[kMaxRegions];
+  size_t navail = 0;
+  for (int i = 0; i < info.mmap_count; ++i)
+    if (info.mmap[i].type == 1) avail[navail++] = {info.mmap[i].base, info.mmap[i].length};
+  if (info.mmap_count == 0 && info.mem_upper_kib)  // no memory map: KiB of RAM above 1 MiB
+    avail[navail++] = {0x100000, uint64_t(info.mem_upper_kib) * 1024};
+  uint64_t beyond = 0;  // bytes of RAM at or above kIdentityLimit
+  for (size_t i = 0; i < navail; ++i) {
+    const uint64_t base = avail[i].base, end = base + avail[i].length;
+    if (end > kIdentityLimit) beyond += end - (base > kIdentityLimit ? base : kIdentityLimit);
   }
-  if (info.mmap_count == 0 && info.mem_upper_kib) {
-    // No memory map: fall back to mem_upper (KiB of RAM above 1 MiB).
-    uint64_t end = 0x100000 + uint64_t(info.mem_upper_kib) * 1024;
-    if (end > kIdentityLimit) end = kIdentityLimit;
-    frames.mark_free(page_of(0x100000), page_of(end) - page_of(0x100000));
-    top = end;
-  }
-  frames.mark_used(0, page_of(0x100000));
-  const auto ks = reinterpret_cast<uintptr_t>(_kernel_start), ke = reinterpret_cast<uintptr_t>(_kernel_end);
-  frames.mark_used(page_of(ks), page_up(ke) - page_of(ks));
+  if (beyond)  // as Linux 2.4 without highmem: "Warning only 896MB will be used."
+    kprintf("memory: %u MiB of RAM above %u MiB left unused (docs/memory.md)\n",
+            unsigned(beyond >> 20), unsigned(kIdentityLimit >> 20));
+  PageSpan ram[kMaxRegions];
+  const size_t nram = ram_spans(avail, navail, kLimitPage, ram);
+  if (nram == 0)
+    panic("pmm: the memory map shows no RAM below %u MiB", unsigned(kIdentityLimit >> 20));
+  const size_t npages = ram[nram - 1].end;
+
+  // Never handed out: the first MiB (real-mode vectors, BIOS data, VGA memory), the
+  // kernel image and the boot modules.
+  PageSpan reserved[kMaxReserved];
+  size_t nreserved = 0;
+  reserved[nreserved++] = {0, kFirstMiBPages};
+  reserved[nreserved++] = {page_of(reinterpret_cast<uintptr_t>(_kernel_start)),
+                           page_up(reinterpret_cast<uintptr_t>(_kernel_end))};
   for (int i = 0; i < info.module_count; ++i) {
     const BootModule& m = info.modules[i];
-    if (m.end > m.start) frames.mark_used(page_of(m.start), page_up(m.end) - page_of(m.start));
+    if (m.end > m.start) reserved[nreserved++] = {page_of(m.start), page_up(m.end)};
   }
+
+  // The bitmap is sized to the RAM found and lives in the first free frames above 1 MiB
+  // that hold it, as Linux 2.4's bootmem bitmap did: a small machine pays for a small
+  // bitmap, and the kernel image does not grow with the largest machine it supports.
+  const size_t bitmap_pages = page_up(PageBitmap::words_for(npages) * sizeof(uint32_t));
+  size_t at = 0;
+  if (!ram_first_fit(ram, nram, reserved, nreserved, kFirstMiBPages, bitmap_pages, &at))
+    panic("pmm: no room for the page bitmap (%u pages)", unsigned(bitmap_pages));
+  bitmap_span = {at, at + bitmap_pages};
+
+  // Start from "all free" and take out the few small ranges that are not: the holes of
+  // the memory map, what is reserved, the bitmap itself.
+  frames.init_free(reinterpret_cast<uint32_t*>(at * kPageSize), npages);
+  size_t prev = 0;
+  for (size_t i = 0; i < nram; ++i) {
+    frames.mark_used(prev, ram[i].begin - prev);
+    prev = ram[i].end;
+  }
+  for (size_t i = 0; i < nreserved; ++i) {
+    const size_t end = reserved[i].end < npages ? reserved[i].end : npages;
+    if (reserved[i].begin < end) frames.mark_used(reserved[i].begin, end - reserved[i].begin);
+  }
+  frames.mark_used(bitmap_span.begin, bitmap_span.count());
   usable_pages = frames.free_count();
-  return uintptr_t(top);
+  return npages * kPageSize;
 }
 
 uintptr_t pmm_alloc() {
@@ -79,10 +117,35 @@ SELFTEST(pmm_alloc_free_roundtrip) {
     ST_EXPECT(f >= 0x100000);  // never the first MiB
     const auto ks = reinterpret_cast<uintptr_t>(_kernel_start), ke = reinterpret_cast<uintptr_t>(_kernel_end);
     ST_EXPECT(f + kPageSize <= ks || f >= ke);  // never the kernel image
+    ST_EXPECT(page_of(f) < bitmap_span.begin || page_of(f) >= bitmap_span.end);  // nor the bitmap
   }
   ST_EXPECT(pmm_free_pages() == before - 8);
   for (auto f : frames_got) pmm_free(f);
   ST_EXPECT(pmm_free_pages() == before);
+  return true;
+}
+}  // namespace quartz
+
+namespace quartz {
+// The highest free frame, the one the allocator hands out last: RAM at its physical
+// address (through the identity map's large pages on a big machine).
+SELFTEST(pmm_highest_free_frame_is_ram) {
+  bool found = false, same = false;
+  {
+    InterruptDisabler guard;  // nobody allocates it while we borrow it
+    size_t page = frames.total();
+    while (page > 0 && !frames.is_free(page - 1)) --page;
+    if (page > 0) {
+      found = true;
+      auto* word = reinterpret_cast<volatile uint32_t*>(page * kPageSize) - 1;  // its last word
+      const uint32_t saved = *word;
+      *word = 0x51A7E5u;
+      same = *word == 0x51A7E5u;
+      *word = saved;
+    }
+  }
+  ST_EXPECT(found && same);
+  ST_EXPECT(pmm_total_pages() <= frames.total());
   return true;
 }
 }  // namespace quartz

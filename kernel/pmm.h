@@ -9,7 +9,8 @@
 namespace quartz {
 struct BootInfo;
 // Boot only: frees the available regions of the memory map, then reserves the first
-// MiB, the kernel image and the Multiboot modules. Returns the top of usable RAM.
+// MiB, the kernel image, the Multiboot modules and the bitmap (placed in the first free
+// frames above 1 MiB). Returns the end of the highest RAM frame managed (page aligned).
 uintptr_t pmm_init(const BootInfo& info);
 uintptr_t pmm_alloc();          // 0 when out of memory
 void pmm_free(uintptr_t frame);  // panics on a double free or a foreign frame

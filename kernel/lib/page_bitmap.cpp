@@ -3,54 +3,55 @@
 
 namespace quartz {
 
-void PageBitmap::init(uint32_t* words, size_t npages) {
+void PageBitmap::start(uint32_t* words, size_t npages, uint32_t initial) {
     words_ = words;
     npages_ = npages;
     nwords_ = words_for(npages);
-    for (size_t i = 0; i < nwords_; ++i) words_[i] = ~0u;
-    // The tail bits of the last word stay "used" forever, so a scan for a clear bit
-    // never needs a range check.
-    free_count_ = 0;
+    initial_ = initial;
+    tail_ = npages % bits_per_word ? ~0u << (npages % bits_per_word) : 0;
+    ready_ = 0;
     hint_ = 0;
 }
 
-// Bits set in `w`, without a libgcc call on targets that lack a popcount instruction.
-static size_t bits_set(uint32_t w) {
-    size_t n = 0;
-    for (; w; w &= w - 1) ++n;
-    return n;
+void PageBitmap::init(uint32_t* words, size_t npages) {
+    start(words, npages, ~0u);
+    free_count_ = 0;
 }
 
-// Both markers take whole 32-page words at once where the range covers them: at boot
-// they sweep every page of RAM, and per-bit loops made that the slowest part of boot.
+void PageBitmap::init_free(uint32_t* words, size_t npages) {
+    start(words, npages, 0);
+    free_count_ = npages;
+}
+
+// Bits set in `w` in constant time (the SWAR sum of Hacker's Delight §5-1), without a
+// libgcc call on targets that lack a popcount instruction: a range marked over a word
+// costs the same whatever the word held.
+static size_t bits_set(uint32_t w) {
+    w = w - ((w >> 1) & 0x55555555u);
+    w = (w & 0x33333333u) + ((w >> 2) & 0x33333333u);
+    w = (w + (w >> 4)) & 0x0F0F0F0Fu;
+    return (w * 0x01010101u) >> 24;
+}
+
+// Both markers work a word at a time, with a mask for the pages of the range in that word
+// (all 32 in the middle of a range, fewer in the first and last word). Boot once marked
+// all of RAM page by page, which made it the slowest part of boot.
 bool PageBitmap::mark(size_t first, size_t count, bool used) {
     if (!in_range(first, count)) return false;
-    size_t p = first;
     const size_t end = first + count;
-    while (p < end) {
-        if (p % bits_per_word == 0 && end - p >= bits_per_word) {
-            uint32_t& w = words_[p / bits_per_word];
-            const size_t were_used = bits_set(w);
-            if (used) {
-                free_count_ -= bits_per_word - were_used;
-                w = ~0u;
-            } else {
-                free_count_ += were_used;
-                w = 0;
-            }
-            p += bits_per_word;
-            continue;
+    for (size_t p = first; p < end;) {
+        const size_t bit = p % bits_per_word;
+        const size_t n = end - p < bits_per_word - bit ? end - p : bits_per_word - bit;
+        const uint32_t mask = (n == bits_per_word ? ~0u : ((1u << n) - 1)) << bit;
+        uint32_t& w = writable(p / bits_per_word);
+        if (used) {
+            free_count_ -= bits_set(mask & ~w);
+            w |= mask;
+        } else {
+            free_count_ += bits_set(mask & w);
+            w &= ~mask;
         }
-        if (test(p) != used) {
-            if (used) {
-                set_used(p);
-                --free_count_;
-            } else {
-                set_free(p);
-                ++free_count_;
-            }
-        }
-        ++p;
+        p += n;
     }
     return true;
 }
@@ -65,8 +66,9 @@ bool PageBitmap::mark_used(size_t first, size_t count) { return mark(first, coun
 
 bool PageBitmap::alloc(size_t* page) {
     for (size_t w = hint_; w < nwords_; ++w) {
-        if (words_[w] != ~0u) {
-            size_t p = w * bits_per_word + static_cast<size_t>(__builtin_ctz(~words_[w]));
+        const uint32_t bits = word(w);
+        if (bits != ~0u) {
+            size_t p = w * bits_per_word + static_cast<size_t>(__builtin_ctz(~bits));
             set_used(p);
             --free_count_;
             hint_ = w;
@@ -94,7 +96,7 @@ bool PageBitmap::alloc_contiguous(size_t count, size_t* first, size_t align_page
         }
         // Page p is used: no run through it. Skip the rest of a full word in one step.
         ++p;
-        while (p % bits_per_word == 0 && p < npages_ && words_[p / bits_per_word] == ~0u) p += bits_per_word;
+        while (p % bits_per_word == 0 && p < npages_ && word(p / bits_per_word) == ~0u) p += bits_per_word;
         if (p > npages_) return false;
         start = (p + mask) & ~mask;
         if (start < p) return false;  // wrapped around
