@@ -50,13 +50,22 @@ void show_meminfo(ProcFile* out, void*) {
               unsigned(pmm_total_pages()), unsigned(pmm_free_pages() * 4));
 }
 
-int cmd_mem(int argc, char**) {
+int cmd_mem(int argc, char** argv) {
+  if (argc == 2 && __builtin_strcmp(argv[1], "check") == 0) {
+    const char* reason = nullptr;
+    if (kheap_check(&reason)) {
+      kprintf("heap: consistent\n");
+      return 0;
+    }
+    kprintf("heap: CORRUPT: %s\n", reason ? reason : "?");
+    return 1;
+  }
   if (argc != 1) return shell_usage("mem");
   return proc_cat("meminfo");
 }
 }  // namespace
 
-SHELL_COMMAND(mem, "", "heap and page allocator statistics", cmd_mem);
+SHELL_COMMAND(mem, "[check]", "heap and page allocator statistics; check: walk the heap", cmd_mem);
 
 void kheap_init() {
   heap.init(kHeapBase, kHeapSize, commit_pages, nullptr, kPageSize);

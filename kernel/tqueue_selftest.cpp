@@ -86,7 +86,7 @@ SELFTEST(tq_cancel_sync_stops_a_self_requeuing_task) {
 }
 
 SELFTEST(tq_held_off_drain_runs_routine_once) {
-  // REFERENCE §1: a drain held off across several ticks runs a self-requeuing routine
+  // history §1 (docs/history.md): a drain held off across several ticks runs a self-requeuing routine
   // once, so its count falls behind the tick count; the skipped ticks are counted.
   static Counter c;
   start_counter(c);

@@ -3,7 +3,7 @@
 //
 // The loader runs in three phases, the model being Linux's load_module():
 //   1. elf_validate()  checks every offset, index and size in the image before anything
-//                      trusts it (REFERENCE §3, plus relocation offsets and symbol indices,
+//                      trusts it (history §3 (docs/history.md), plus relocation offsets and symbol indices,
 //                      which Linux leaves unchecked on i386). After it returns true every
 //                      other function here may index the image without further checks.
 //   2. elf_layout()    places each SHF_ALLOC section in one of two regions:

@@ -18,8 +18,8 @@
 //     been handed out again.
 //   - Stats: bytes_in_use is the sum of the sizes *requested* by live allocations, so
 //     freeing everything returns it exactly to its old value.
-//   - check() walks the whole arena and the free list; O(blocks). For tests and for a
-//     "heap check" shell command, not for hot paths.
+//   - check() walks the whole arena and the free list; O(blocks). For tests and for the
+//     `mem check` shell command, not for hot paths.
 #pragma once
 
 #include <cstddef>

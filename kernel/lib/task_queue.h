@@ -74,6 +74,8 @@
 //     static uintptr_t context() { return (uintptr_t)current_thread() + g_interrupt_depth; }
 //     static bool transient(const task_queue* q) { return on_a_thread_stack(q); }
 //     static void wait_while_running(const tq_struct*) { might_sleep(...); thread_yield(); }
+//     static bool may_wait_for_drain() { return g_interrupt_depth == 0 && current_thread(); }
+//     static void wait_for_drain(const task_queue*) { thread_yield(); }
 //     static void assert_guard_held(const char* f) { if (interrupts_enabled()) panic(f); }
 //     static void fault(const quartz::TqFault& f) {
 //       char name[96], buf[256];

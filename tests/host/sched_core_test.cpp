@@ -571,7 +571,7 @@ TEST_F(SchedTest, WaitEventTimeoutReturnsTheTicksLeftWhenWoken) {
   EXPECT_EQ(wait_event_timeout(wq, flag, 5), 5);  // true at once: the whole timeout left
 }
 
-// ---- sleep_on's lost wakeup (REFERENCE §2) and the watchdog ---------------------------
+// ---- sleep_on's lost wakeup (history §2 (docs/history.md)) and the watchdog ---------------------------
 
 // The module's cleanup sets the unload flag and sleeps; the tick's routine sees the flag
 // and wakes the queue instead of requeuing itself. The tick lands exactly between "flag

@@ -1,5 +1,5 @@
-// Host tests of the task queue (kernel/lib/task_queue.h): every consequence in REFERENCE
-// §1, cancel_task_sync, the debug-objects checks and the read-only views. Interrupt
+// Host tests of the task queue (kernel/lib/task_queue.h): every consequence in
+// docs/history.md §1, cancel_task_sync, the debug-objects checks and the read-only views. Interrupt
 // masking is a recording fake guard; a "simulated interrupt" is code run from the core's
 // step hook, which is called exactly where a real interrupt could arrive.
 #include "task_queue.h"
@@ -158,7 +158,7 @@ class TaskQueueTest : public ::testing::Test {
   task_queue q2{};
 };
 
-// ---- REFERENCE §1 consequences ------------------------------------------------------
+// ---- history §1 (docs/history.md) consequences ------------------------------------------------------
 
 TEST_F(TaskQueueTest, RunsInFifoOrder) {
   Probe a, b, c;

@@ -150,7 +150,8 @@ def concurrent_module_operations_from_threads(build):
     # Several threads load and unload modules at once; the module lock orders them.
     out = _script(build, ["mem", "bg modstress hello 40", "bg modstress sched 40",
                           "bg modstress provider 40", "modstress hello_cpp 40",
-                          "sleep 3000", "lsmod", "mem"], timeout=240)
+                          "sleep 3000", "lsmod", "mem", "mem check"], timeout=240)
+    assert "heap: consistent" in _after(out, "mem check")
     assert len(re.findall(r"modstress: 40 cycles", out)) == 4, out[-3000:]
     assert "another module operation" not in out
     assert re.search(r"Module +Size +Used +Users +State\n(?=quartz> )", out), \

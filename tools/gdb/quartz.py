@@ -156,12 +156,13 @@ def walk_intrusive(list_val, owner_type, member):
 
 
 def thread_list():
-    for name in ("quartz::g_threads", "'quartz::(anonymous namespace)::all_threads'"):
+    for name in ("'quartz::(anonymous namespace)::all_threads'",):
         try:
             return gdb.parse_and_eval(name)
         except gdb.error:
             continue
-    raise QuartzError("no thread list (quartz::g_threads) in the symbols: is quartz.elf loaded?")
+    raise QuartzError("no thread list (all_threads in kernel/sched.cpp) in the symbols: is "
+                      "quartz.elf loaded?")
 
 
 def all_threads():
