@@ -1,5 +1,6 @@
 // kmalloc/kfree (allocator logic in kernel/lib/heap) and the `mem` shell command.
 #include "kheap.h"
+#include "kstring.h"
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
 #include "console.h"
@@ -51,7 +52,7 @@ void show_meminfo(ProcFile* out, void*) {
 }
 
 int cmd_mem(int argc, char** argv) {
-  if (argc == 2 && __builtin_strcmp(argv[1], "check") == 0) {
+  if (argc == 2 && str_eq(argv[1], "check")) {
     const char* reason = nullptr;
     if (kheap_check(&reason)) {
       kprintf("heap: consistent\n");

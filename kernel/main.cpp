@@ -1,5 +1,6 @@
 // kernel_main: the boot sequence from the Multiboot entry to the shell, in order.
 #include "arch/x86/cpu.h"
+#include "kstring.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
@@ -67,9 +68,9 @@ void apply_sched_cmdline() {
 void apply_cmdline() {
   const char* panic_mode = cmdline.get("panic");
   if (panic_mode) {
-    if (__builtin_strcmp(panic_mode, "exit") == 0)
+    if (str_eq(panic_mode, "exit"))
       panic_set_exit_on_panic(true);
-    else if (__builtin_strcmp(panic_mode, "halt") != 0)
+    else if (!str_eq(panic_mode, "halt"))
       kprintf("cmdline: panic=%s is not 'halt' or 'exit'; halting on panic\n", panic_mode);
   }
 }

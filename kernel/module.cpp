@@ -15,6 +15,7 @@
 //     cleanup_module, destructors) or while rmmod waits for readers to leave: a module
 //     that hangs there jams only the operation on itself.
 #include "module.h"
+#include "kstring.h"
 #include <new>
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
@@ -236,7 +237,7 @@ void print_target(uintptr_t a) {
 // ---- finding modules ----
 module* find_loaded(const char* name) {  // module lock
   for (module& m : loaded)
-    if (__builtin_strcmp(m.name, name) == 0) return &m;
+    if (str_eq(m.name, name)) return &m;
   return nullptr;
 }
 
@@ -256,9 +257,7 @@ void boot_module_name(const BootModule& bm, char* out, size_t cap) {
     if (*p == '/') base = p + 1;
   size_t n = size_t(word_end - base);
   if (n > 3 && __builtin_memcmp(word_end - 3, ".ko", 3) == 0) n -= 3;
-  if (n >= cap) n = cap - 1;
-  __builtin_memcpy(out, base, n);
-  out[n] = 0;
+  str_copy_n(out, base, n, cap);
 }
 
 const BootModule* find_boot_module(const char* name) {
@@ -266,7 +265,7 @@ const BootModule* find_boot_module(const char* name) {
   for (int i = 0; i < info.module_count; ++i) {
     char n[kNameMax + 1];
     boot_module_name(info.modules[i], n, sizeof n);
-    if (__builtin_strcmp(n, name) == 0) return &info.modules[i];
+    if (str_eq(n, name)) return &info.modules[i];
   }
   return nullptr;
 }
@@ -282,12 +281,12 @@ struct ResolveCtx {
 bool resolve(void* vctx, const char* name, uint32_t* addr) {
   auto* ctx = static_cast<ResolveCtx*>(vctx);
   // The module's own identity: THIS_MODULE, and the handle C++ destructors register with.
-  if (__builtin_strcmp(name, "__this_module") == 0 || __builtin_strcmp(name, "__dso_handle") == 0) {
+  if (str_eq(name, "__this_module") || str_eq(name, "__dso_handle")) {
     *addr = reinterpret_cast<uint32_t>(ctx->self);
     return true;
   }
   for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k) {
-    if (__builtin_strcmp(k->name, name) == 0) {
+    if (str_eq(k->name, name)) {
       *addr = reinterpret_cast<uint32_t>(k->addr);
       return true;
     }
@@ -295,7 +294,7 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
   for (module& m : loaded) {
     if (state_of(&m) != ModState::Live) continue;  // only a live module's exports count
     for (uint32_t i = 0; i < m.nexports; ++i) {
-      if (__builtin_strcmp(m.exports[i].name, name) != 0) continue;
+      if (!str_eq(m.exports[i].name, name)) continue;
       *addr = reinterpret_cast<uint32_t>(m.exports[i].addr);
       bool known = false;
       for (int d = 0; d < ctx->ndeps; ++d) known |= ctx->deps[d] == &m;
@@ -311,11 +310,11 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
 
 bool exported_elsewhere(const char* name, const module* self, const char** where) {
   for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k)
-    if (__builtin_strcmp(k->name, name) == 0) return *where = "the kernel", true;
+    if (str_eq(k->name, name)) return *where = "the kernel", true;
   for (module& m : loaded) {
     if (&m == self) continue;
     for (uint32_t i = 0; i < m.nexports; ++i)
-      if (__builtin_strcmp(m.exports[i].name, name) == 0) return *where = m.name, true;
+      if (str_eq(m.exports[i].name, name)) return *where = m.name, true;
   }
   return false;
 }
@@ -581,7 +580,7 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
     return false;
   }
   new (m) module{};
-  __builtin_memcpy(m->name, name, __builtin_strlen(name) + 1);
+  str_copy(m->name, name, sizeof m->name);
   m->text_addr = base;
   m->text_size = layout.text_size;
   m->text_exec_size = layout.text_exec_size;
@@ -1018,7 +1017,7 @@ int cmd_modstress(int argc, char** argv) {
 // it; `modcall --again` calls the remembered address (after rmmod: a stray call).
 uintptr_t remembered = 0;
 int cmd_modcall(int argc, char** argv) {
-  if (argc == 2 && __builtin_strcmp(argv[1], "--again") == 0) {
+  if (argc == 2 && str_eq(argv[1], "--again")) {
     if (!remembered) {
       kprintf("modcall: nothing remembered\n");
       return 1;

@@ -1,6 +1,7 @@
 // Copies the Multiboot 1 information structure into kernel storage before the
 // allocators can hand out the memory it sits in.
 #include "multiboot.h"
+#include "kstring.h"
 
 namespace quartz {
 namespace {
@@ -24,10 +25,8 @@ constexpr uint32_t kFlagMem = 1u << 0, kFlagCmdline = 1u << 2, kFlagMods = 1u <<
                    kFlagMmap = 1u << 6;
 
 void copy_string(char* dst, uint32_t cap, const char* src, bool* truncated) {
-  uint32_t i = 0;
-  for (; src[i] && i + 1 < cap; ++i) dst[i] = src[i];
-  dst[i] = 0;
-  if (truncated) *truncated = src[i] != 0;
+  const bool fit = str_copy(dst, src, cap);
+  if (truncated) *truncated = !fit;
 }
 }  // namespace
 

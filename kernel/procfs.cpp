@@ -1,5 +1,6 @@
 // The /proc table (fixed size, no allocation) and the `cat` and `ls` commands.
 #include "procfs.h"
+#include "kstring.h"
 #include "arch/x86/irq_guard.h"
 #include "console.h"
 #include "format.h"
@@ -28,14 +29,14 @@ Entry entries[kMaxEntries];  // interrupts off to read or change
 
 Entry* find(const char* name) {
   for (Entry& e : entries)
-    if (e.show && __builtin_strcmp(e.name, name) == 0) return &e;
+    if (e.show && str_eq(e.name, name)) return &e;
   return nullptr;
 }
 
 int cmd_cat(int argc, char** argv) {
   if (argc != 2) return shell_usage("cat");
   const size_t plen = __builtin_strlen(kPrefix);
-  if (__builtin_strncmp(argv[1], kPrefix, plen) != 0) {
+  if (!str_starts_with(argv[1], kPrefix)) {
     kprintf("cat: %s: no such file (Quartz has only /proc)\n", argv[1]);
     return 1;
   }
@@ -46,15 +47,15 @@ int cmd_cat(int argc, char** argv) {
 
 int cmd_read(int argc, char** argv) {
   const size_t plen = __builtin_strlen(kPrefix);
-  if (argc != 2 || __builtin_strncmp(argv[1], kPrefix, plen) != 0) return shell_usage("read");
+  if (argc != 2 || !str_starts_with(argv[1], kPrefix)) return shell_usage("read");
   const int rc = proc_read(argv[1] + plen, true);
   if (rc == 1) kprintf("read: %s: no such file\n", argv[1]);
   return rc ? 1 : 0;
 }
 
 int cmd_ls(int argc, char** argv) {
-  if (argc > 2 || (argc == 2 && __builtin_strcmp(argv[1], "/proc") != 0 &&
-                   __builtin_strcmp(argv[1], "/proc/") != 0))
+  if (argc > 2 || (argc == 2 && !str_eq(argv[1], "/proc") &&
+                   !str_eq(argv[1], "/proc/")))
     return shell_usage("ls");
   // Names are copied under the guard and printed after it.
   char names[kMaxEntries][kMaxName + 1];  // 1 KiB: the table's own limit

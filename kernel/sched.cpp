@@ -2,6 +2,8 @@
 // switch hook, preemption on interrupt exit, the sleep_on watchdog, the wait-queue C API,
 // and the `ps`, `slice` commands and /proc/threads.
 #include "sched.h"
+#include "kstring.h"
+#include "format.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/idt.h"
@@ -60,11 +62,7 @@ constexpr int kMaxThreads = 256;
 constexpr uintptr_t kSlotSize = kThreadStackSize + kPageSize;
 bool slot_used[kMaxThreads];  // interrupts off
 
-void copy_name(char* dst, const char* src) {
-  size_t i = 0;
-  for (; src && src[i] && i + 1 < sizeof(Thread::name); ++i) dst[i] = src[i];
-  dst[i] = 0;
-}
+void copy_name(char* dst, const char* src) { str_copy(dst, src, sizeof(Thread::name)); }
 
 void free_stack(Thread* t) {
   // A task or queue left on the exited thread's stack must not be reached after the
@@ -112,11 +110,7 @@ const char* stack_owner(uintptr_t addr) {
   if (addr >= slot_base + kPageSize) return nullptr;  // in the stack itself, not the guard
   for (Thread& t : all_threads) {
     if (t.stack_low == slot_base + kPageSize) {
-      const char* prefix = "thread ";
-      size_t i = 0;
-      for (; prefix[i]; ++i) label[i] = prefix[i];
-      for (size_t j = 0; t.name[j] && i + 1 < sizeof(label); ++j) label[i++] = t.name[j];
-      label[i] = 0;
+      snformat(label, sizeof label, "thread %s", t.name);
       return label;
     }
   }
@@ -157,14 +151,9 @@ void show_threads(ProcFile* out, void*) {
               "SWITCHES");
   for (size_t k = 0; k < n; ++k) {
     const ThreadInfo& i = info[k];
-    char wait[24] = "-";
-    if (i.waiting_on) {
-      size_t w = 0;
-      for (; i.waiting_on[w] && w < 18; ++w) wait[w] = i.waiting_on[w];
-      wait[w] = 0;
-    } else if (i.timed) {
-      __builtin_memcpy(wait, "(timer)", 8);
-    }
+    char wait[19] = "-";  // the column is 20 wide: longer names are cut
+    if (i.waiting_on) str_copy(wait, i.waiting_on, sizeof wait);
+    else if (i.timed) str_copy(wait, "(timer)", sizeof wait);
     proc_printf(out, "%4u %-15s %-9s %-20s %8lu %8lu\n", i.id, i.name, thread_state_name(i.state),
                 wait, i.ticks, i.switches);
   }

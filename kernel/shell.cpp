@@ -1,6 +1,7 @@
 // The shell loop: reads lines through the line editor, splits them into arguments, and
 // runs commands from the linker-built table with a recovery point for faults.
 #include "shell.h"
+#include "kstring.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "cmdline.h"
@@ -17,7 +18,6 @@ namespace {
 constexpr int kMaxArgs = 16;
 uint64_t first_prompt_tsc = 0;
 
-bool streq(const char* a, const char* b) { return __builtin_strcmp(a, b) == 0; }
 
 void print_prompt() { kprintf("%s", kPrompt); }
 
@@ -109,7 +109,7 @@ bool shell_join(int argc, char** argv, char* out, size_t cap) {
 
 const ShellCommand* shell_find(const char* name) {
   for (const ShellCommand* c = __shell_cmds_start; c < __shell_cmds_end; ++c)
-    if (streq(c->name, name)) return c;
+    if (str_eq(c->name, name)) return c;
   return nullptr;
 }
 

@@ -1,5 +1,6 @@
 // jiffies, HZ and the tick: IRQ 0 increments jiffies; `uptime` and `hz` live here.
 #include "timer.h"
+#include "kstring.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/irq_guard.h"
@@ -49,7 +50,7 @@ void wait_for_jiffies(unsigned long target) {
 }
 
 int cmd_hz(int argc, char** argv) {
-  if (argc == 2 && __builtin_strcmp(argv[1], "--measure") == 0) {
+  if (argc == 2 && str_eq(argv[1], "--measure")) {
     // TSC units between ticks: under -icount shift=0 these are virtual nanoseconds,
     // so this checks what the PIT was really told.
     constexpr unsigned kTicks = 10;

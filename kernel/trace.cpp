@@ -1,6 +1,7 @@
 // The trace ring instance, the `trace start|stop|clear|dump` command, and the dump as
 // Chrome trace-event JSON between marker lines on the console.
 #include "trace.h"
+#include "kstring.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "arch/x86/irq_guard.h"
@@ -32,7 +33,7 @@ void name_of(uint32_t addr, char* buf, size_t len) {
     // trace: the module was there when the event happened.
     constexpr const char* kPrefix = "in unloaded module ";
     const size_t plen = __builtin_strlen(kPrefix);
-    if (__builtin_strncmp(buf, kPrefix, plen) == 0) {
+    if (str_starts_with(buf, kPrefix)) {
       char tmp[96];
       const char* mod = buf + plen;
       const char* colon = mod;
@@ -192,16 +193,16 @@ void dump() {
 int cmd_trace(int argc, char** argv) {
   if (argc != 2) return shell_usage("trace");
   const char* op = argv[1];
-  if (__builtin_strcmp(op, "start") == 0) {
+  if (str_eq(op, "start")) {
     ring.set_enabled(true);
     g_trace_enabled = true;
     trace(TraceType::Switch, kNoThread, current_thread()->id);  // open our running slice
-  } else if (__builtin_strcmp(op, "stop") == 0) {
+  } else if (str_eq(op, "stop")) {
     g_trace_enabled = false;
     ring.set_enabled(false);
-  } else if (__builtin_strcmp(op, "clear") == 0) {
+  } else if (str_eq(op, "clear")) {
     ring.clear();
-  } else if (__builtin_strcmp(op, "dump") == 0) {
+  } else if (str_eq(op, "dump")) {
     dump();
     return 0;
   } else {
@@ -226,13 +227,13 @@ const char* trace_intern(const char* s) {
   static char names[64][32];  // interrupts off
   static int used = 0;
   if (!s) return "?";
+  char key[sizeof names[0]];
+  str_copy(key, s, sizeof key);  // names are kept cut to 31 characters: compare so
   InterruptDisabler guard;
   for (int i = 0; i < used; ++i)
-    if (__builtin_strcmp(names[i], s) == 0) return names[i];
+    if (str_eq(names[i], key)) return names[i];
   if (used == 64) return "(more names than the trace keeps)";
-  size_t n = 0;
-  for (; s[n] && n < 31; ++n) names[used][n] = s[n];
-  names[used][n] = 0;
+  str_copy(names[used], key, sizeof names[used]);
   return names[used++];
 }
 

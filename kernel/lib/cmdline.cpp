@@ -1,6 +1,7 @@
 // Kernel command-line parsing, shell argument splitting, boot-script splitting and strict
 // integer parsing.
 #include "cmdline.h"
+#include "kstring.h"
 
 #include "format.h"
 
@@ -11,13 +12,6 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-bool str_eq(const char* a, const char* b) {
-    while (*a != '\0' && *a == *b) {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
 
 int digit_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

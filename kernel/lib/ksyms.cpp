@@ -1,5 +1,6 @@
 // Lookup in the kernel's built-in symbol table blob.
 #include "ksyms.h"
+#include "kstring.h"
 
 namespace quartz {
 namespace {
@@ -10,13 +11,6 @@ uint32_t read_le32(const uint8_t* p) {
            static_cast<uint32_t>(p[3]) << 24;
 }
 
-bool str_eq(const char* a, const char* b) {
-    while (*a != '\0' && *a == *b) {
-        ++a;
-        ++b;
-    }
-    return *a == *b;
-}
 
 }  // namespace
 

@@ -17,7 +17,8 @@ set(_fuzz_sources
   ${CMAKE_SOURCE_DIR}/tests/fuzz/elf_fuzz.cpp
   ${CMAKE_SOURCE_DIR}/kernel/lib/elf_module.cpp
   ${CMAKE_SOURCE_DIR}/kernel/lib/format.cpp
-  ${CMAKE_SOURCE_DIR}/kernel/lib/ksyms.cpp)
+  ${CMAKE_SOURCE_DIR}/kernel/lib/ksyms.cpp
+  ${CMAKE_SOURCE_DIR}/kernel/lib/kstring.cpp)
 add_custom_command(OUTPUT ${QUARTZ_ELF_FUZZER}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${QUARTZ_FUZZ_DIR}/elf_corpus
   COMMAND ${QUARTZ_CLANGXX} -std=c++20 -g -O1 -Wall -Wextra

@@ -1,6 +1,7 @@
 // Exception reporting: names, error codes, registers and a symbolized backtrace; the
 // return to the shell when a command faulted; the double-fault task; `crash KIND`.
 #include "fault.h"
+#include "kstring.h"
 #include "cpu.h"
 #include "gdt.h"
 #include "idt.h"
@@ -221,7 +222,7 @@ volatile bool stop_recursion = false;
 int cmd_crash(int argc, char** argv) {
   if (argc != 2) return shell_usage("crash");
   const char* kind = argv[1];
-  auto is = [&](const char* k) { return __builtin_strcmp(kind, k) == 0; };
+  auto is = [&](const char* k) { return str_eq(kind, k); };
   kprintf("crash: raising %s on purpose\n", kind);
   if (is("de")) {
     volatile uint32_t zero = 0;
