@@ -122,7 +122,7 @@ struct ThreadInfo {
   uint32_t id;
   char name[16];
   ThreadState state;
-  const char* waiting_on;
+  char waiting_on[19];  // copied: the queue's name may live in a module freed meanwhile
   bool timed;
   unsigned long ticks, switches;
 };
@@ -136,7 +136,10 @@ size_t snapshot(ThreadInfo* out, size_t cap) {
     i.id = t.id;
     __builtin_memcpy(i.name, t.name, sizeof i.name);
     i.state = t.sched.state;
-    i.waiting_on = t.sched.waiting_on ? (t.sched.waiting_on->name ? t.sched.waiting_on->name : "?") : nullptr;
+    i.waiting_on[0] = 0;
+    if (t.sched.waiting_on)
+      str_copy(i.waiting_on, t.sched.waiting_on->name ? t.sched.waiting_on->name : "?",
+               sizeof i.waiting_on);
     i.timed = t.sched.timer_node.is_linked();
     i.ticks = t.sched.ticks_run;
     i.switches = t.sched.switches;
@@ -145,18 +148,21 @@ size_t snapshot(ThreadInfo* out, size_t cap) {
 }
 
 void show_threads(ProcFile* out, void*) {
-  static ThreadInfo info[kMaxThreads + 1];  // the shell thread only
+  static ThreadInfo info[kMaxThreads + 1];  // under show_lock: `ps` may run in many threads
+  static DEFINE_MUTEX(show_lock);
+  mutex_lock(&show_lock);
   const size_t n = snapshot(info, kMaxThreads + 1);
   proc_printf(out, "%4s %-15s %-9s %-20s %8s %8s\n", "ID", "NAME", "STATE", "WAITING ON", "TICKS",
               "SWITCHES");
   for (size_t k = 0; k < n; ++k) {
     const ThreadInfo& i = info[k];
     char wait[19] = "-";  // the column is 20 wide: longer names are cut
-    if (i.waiting_on) str_copy(wait, i.waiting_on, sizeof wait);
+    if (i.waiting_on[0]) str_copy(wait, i.waiting_on, sizeof wait);
     else if (i.timed) str_copy(wait, "(timer)", sizeof wait);
     proc_printf(out, "%4u %-15s %-9s %-20s %8lu %8lu\n", i.id, i.name, thread_state_name(i.state),
                 wait, i.ticks, i.switches);
   }
+  mutex_unlock(&show_lock);
 }
 
 int cmd_ps(int argc, char**) {

@@ -655,8 +655,10 @@ class TaskQueue {
         if (!is_registered_locked(qs[i])) continue;
         s = tq_detail::read_stats(qs[i]);
         copied = tq_detail::copy_tasks(qs[i], tasks, kTqListTasks);
+        // Formatted under the guard: the name lives in the queue's owner (a module's
+        // .rodata), which may be freed as soon as the queue leaves the registry.
+        tq_detail::format_queue_line(s, buf, sizeof buf);
       }
-      tq_detail::format_queue_line(s, buf, sizeof buf);
       line(ctx, buf);
       for (std::size_t t = 0; t < copied; ++t) {
         char routine[96];
