@@ -200,12 +200,13 @@ int cmd_cronbench(int argc, char** argv) {
     return 1;
   }
   const uint64_t per_cron = (cron - base) / cron_acts, per_tq = (tq - base) / tq_acts;
-  kprintf("cronbench: over %lu ticks: idle system %llu instructions\n", n,
+  // key=value for tools/bench.py and the tests, then words for people.
+  kprintf("cronbench: ticks=%lu idle_instructions=%llu (the system alone)\n", n,
           static_cast<unsigned long long>(base));
-  kprintf("cronbench: every + /proc (the guide's first way): %lu activations, %llu instructions "
-          "each\n", cron_acts, static_cast<unsigned long long>(per_cron));
-  kprintf("cronbench: tq_timer task (the second way): %lu activations, %llu instructions each\n",
-          tq_acts, static_cast<unsigned long long>(per_tq));
+  kprintf("cronbench: every_activations=%lu every_instructions=%llu (the guide's first way: "
+          "every + /proc, per activation)\n", cron_acts, static_cast<unsigned long long>(per_cron));
+  kprintf("cronbench: tq_activations=%lu tq_instructions=%llu (the second way: a tq_timer task, "
+          "per activation)\n", tq_acts, static_cast<unsigned long long>(per_tq));
   kprintf("cronbench: the first way costs %llu.%llu times the second\n",
           static_cast<unsigned long long>(per_cron / (per_tq ? per_tq : 1)),
           static_cast<unsigned long long>((per_cron * 10 / (per_tq ? per_tq : 1)) % 10));

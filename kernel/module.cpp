@@ -1044,7 +1044,8 @@ int cmd_modbench(int argc, char** argv) {
   const uint64_t t1 = busy_tsc();
   if (module_unload(argv[1]) != 0) return 1;
   const uint64_t t2 = busy_tsc();
-  kprintf("modbench: %s insmod %llu + rmmod %llu = %llu instructions (idle time excluded)\n",
+  kprintf("modbench: module=%s insmod_instructions=%llu rmmod_instructions=%llu "
+          "cycle_instructions=%llu (idle time excluded)\n",
           argv[1], static_cast<unsigned long long>(t1 - t0),
           static_cast<unsigned long long>(t2 - t1), static_cast<unsigned long long>(t2 - t0));
   return 0;

@@ -478,15 +478,17 @@ int cmd_bench(int argc, char** argv) {
   const uint64_t per_tick = per_tick_cost(empty, alone);
   // Minus the routine's body, its one `ret`.
   const uint64_t per_task = (cost_large - cost_small) / (kTasks / 2) - 1;
-  kprintf("bench: loop alone %llu instructions; %lu ticks cost %llu\n",
-          static_cast<unsigned long long>(alone.tsc), empty.ticks,
+  // key=value for tools/bench.py, then words for people (see tools/bench.py's FIGURES).
+  kprintf("bench: hz=1000 ticks=%lu loop_instructions=%llu ticks_instructions=%llu\n",
+          empty.ticks, static_cast<unsigned long long>(alone.tsc),
           static_cast<unsigned long long>(empty.tsc - alone.tsc));
-  kprintf("bench: empty tick %llu instructions (entry stub to iret)\n",
+  kprintf("bench: empty_tick_instructions=%llu (entry stub to iret, tq_timer empty)\n",
           static_cast<unsigned long long>(per_tick));
-  kprintf("bench: a drain of %d tasks costs %llu instructions beyond the empty tick, of %d "
-          "tasks %llu\n", kTasks / 2, static_cast<unsigned long long>(cost_small), kTasks,
+  kprintf("bench: drain_%d_instructions=%llu drain_%d_instructions=%llu (beyond the empty "
+          "ticks)\n", kTasks / 2, static_cast<unsigned long long>(cost_small), kTasks,
           static_cast<unsigned long long>(cost_large));
-  kprintf("bench: %llu instructions per queued task besides its routine's body\n",
+  kprintf("bench: per_task_instructions=%llu (the drain's cost per task besides its "
+          "routine's body; queue_task not included)\n",
           static_cast<unsigned long long>(per_task));
   return 0;
 }

@@ -5,12 +5,25 @@ set -euo pipefail
 
 QUARTZ_PACKAGES=(
   cmake make g++ python3              # host build and test scripts
+  git                                 # tools/lab.py (git ls-files in a checkout)
   nasm binutils-i686-linux-gnu g++-i686-linux-gnu   # the i686 kernel toolchain
   grub-pc-bin grub-common xorriso mtools            # quartz.iso via grub-mkrescue
   qemu-system-x86                     # running it
   googletest libgtest-dev libbenchmark-dev          # host unit tests and benchmarks
   gdb                                 # tools/debug.sh and the GDB tests
   clang lld libclang-rt-14-dev        # libFuzzer harnesses (tests/fuzz)
+)
+
+# The programs the scripts, tests and CMake files run, and the package of the list above
+# that provides each (tests/tools/check_deps.py fails on a program missing here; the
+# Debian base system's own tools, coreutils, grep, sed, mawk, util-linux, need no entry).
+QUARTZ_COMMANDS=(
+  cmake:cmake ctest:cmake make:make g++:g++ python3:python3 git:git
+  nasm:nasm i686-linux-gnu-ld:binutils-i686-linux-gnu i686-linux-gnu-nm:binutils-i686-linux-gnu
+  i686-linux-gnu-objcopy:binutils-i686-linux-gnu i686-linux-gnu-readelf:binutils-i686-linux-gnu
+  i686-linux-gnu-gcc:g++-i686-linux-gnu i686-linux-gnu-g++:g++-i686-linux-gnu
+  grub-mkrescue:grub-common xorriso:xorriso mformat:mtools
+  qemu-system-i386:qemu-system-x86 gdb:gdb clang++:clang
 )
 
 quartz_install_deps() {

@@ -13,7 +13,8 @@ The parts a lab asks students to write are marked in the normal source tree:
     // LAB(N) END
 
 (`; LAB(N) ...` in .asm files, `/* LAB(N) ... */` in C.) `start N` copies the tracked files
-(`git ls-files`), replaces every region of lab N and of the later labs by a
+(`git ls-files`; in a tree that is not a git checkout, such as a tarball, every file its
+.gitignore does not exclude), replaces every region of lab N and of the later labs by a
 `TODO(lab M): ...` comment and its STUB lines, and keeps the earlier labs' solutions
 (without their markers). The labs, their tests and points are in tools/labs.json.
 Only the Python 3 standard library is used.
@@ -22,6 +23,7 @@ import argparse
 import ast
 import concurrent.futures
 import datetime
+import fnmatch
 import json
 import os
 import re
@@ -133,12 +135,89 @@ def transform(path, lines, lab):
     return out, regions
 
 
+def git_toplevel(tree):
+    """The tree's path if it is the top of a git checkout and git is installed, else None
+    (a tarball, maybe unpacked inside some other repository, or a machine without git)."""
+    try:
+        r = subprocess.run(["git", "-C", tree, "rev-parse", "--show-toplevel"],
+                           capture_output=True, text=True)
+    except OSError:
+        return None
+    top = r.stdout.strip()
+    if r.returncode != 0 or not top or os.path.realpath(top) != os.path.realpath(tree):
+        return None
+    return top
+
+
 def tracked_files(repo, untracked=False):
+    """The tree's files: `git ls-files` in a git checkout, else every file that the tree's
+    .gitignore does not exclude (a tree handed out as a tarball)."""
+    if git_toplevel(repo) is None:
+        return walked_files(repo)
     cmd = ["git", "-C", repo, "ls-files", "-z"]
     if untracked:  # also files not yet added (but not ignored): for checks of a work tree
         cmd += ["--cached", "--others", "--exclude-standard"]
     out = subprocess.run(cmd, check=True, capture_output=True).stdout
     return sorted(set(p for p in out.decode().split("\0") if p))
+
+
+def ignore_patterns(repo):
+    """The patterns of the tree's top-level .gitignore, in the subset this tree uses:
+    `name`, `*.ext`, `dir/`, and `/anchored` at the top; `!` and nested .gitignore files are
+    refused, so a new pattern cannot be silently misread."""
+    pats = []
+    path = os.path.join(repo, ".gitignore")
+    if not os.path.exists(path):
+        return pats
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("!") or "**" in line:
+                raise LabError(f".gitignore: pattern {line!r} is not understood outside git")
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            anchored = line.startswith("/") or "/" in line
+            pats.append((line.lstrip("/"), anchored, dir_only))
+    return pats
+
+
+def ignored(rel, is_dir, pats):
+    name = os.path.basename(rel)
+    for pat, anchored, dir_only in pats:
+        if dir_only and not is_dir:
+            continue
+        if fnmatch.fnmatchcase(rel if anchored else name, pat):
+            return True
+    return False
+
+
+def walked_files(repo):
+    pats = ignore_patterns(repo)
+    files = []
+    for dirpath, dirnames, filenames in os.walk(repo):
+        rel_dir = os.path.relpath(dirpath, repo)
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if rel_dir and os.path.exists(os.path.join(dirpath, ".gitignore")):
+            raise LabError(f"{rel_dir}/.gitignore: nested .gitignore files are not understood "
+                           "outside git")
+        keep = []
+        for d in sorted(dirnames):
+            rel = os.path.join(rel_dir, d)
+            if d == ".git" or ignored(rel, True, pats):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                files.append(rel)  # git tracks a symlink as a file
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in filenames:
+            rel = os.path.join(rel_dir, name)
+            if name == ".git" or ignored(rel, False, pats):  # .git: a worktree's link file
+                continue
+            files.append(rel)
+    return sorted(files)
 
 
 def read_text(path):
@@ -422,8 +501,7 @@ def grade(lab, tree, labs, args):
 
 
 def git_commit(tree):
-    top = run(["git", "-C", tree, "rev-parse", "--show-toplevel"]).stdout.strip()
-    if not top or os.path.realpath(top) != os.path.realpath(tree):
+    if git_toplevel(tree) is None:
         return None  # not a repository of its own (e.g. a student tree without git)
     r = run(["git", "-C", tree, "rev-parse", "HEAD"])
     if r.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40}\s*", r.stdout):

@@ -3,7 +3,8 @@
 //
 // Contract: program() with interrupts off (the two divisor bytes must not be split by
 // another access). Facts: Intel 8254 datasheet (control word 0x34 = channel 0, lobyte/
-// hibyte access, mode 2 rate generator; input clock 1.193182 MHz).
+// hibyte access, mode 2 rate generator); the input clock is the PC board's, not the chip's:
+// 14.31818 MHz / 12 = 105/88 MHz = 1193181.8 Hz (IBM PC Technical Reference).
 #pragma once
 #include <cstdint>
 

@@ -62,5 +62,8 @@ def flood_during_command(build):
         q.send("sleep 300\n")
         q.send(bytes(rng.choice(b"abcdefgh \x00\x1b[;") for _ in range(5000)))
         q.send(b"\x03\necho after flood\n")
-        q.expect(r"after flood\n", timeout=60)
+        # The typed line's echo, then the command's own output on a line of its own: the
+        # shell did not only echo the line, it ran it.
+        q.expect(r"echo after flood\n", timeout=60)
+        q.expect(r"(?m)^after flood\n")
         q.prompt()

@@ -1,0 +1,72 @@
+"""The benchmark commands' machine-readable lines: every key tools/bench.py reads is
+printed by the kernel, and bench.py turns one boot's lines into complete JSON figures."""
+import json
+import os
+import sys
+
+from quartz_qemu import Qemu, shipped_modules
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import bench  # noqa: E402
+
+COMMANDS = "bootstat; bench tick; schedbench; modbench sched; cronbench 10; poweroff 0"
+
+
+def _one_boot(build):
+    mods = shipped_modules(build)
+    with Qemu(build, icount=True, initrd=mods, append=f'run="{COMMANDS}"') as q:
+        raw = {name: bench.expect_figures(q, name, 120) for name in bench.KEYS}
+        q.wait_exit()
+        return raw, len(mods), q.output
+
+
+def bench_commands_print_key_values(build):
+    raw, n_mods, out = _one_boot(build)
+    for name, keys in bench.KEYS.items():
+        for key in keys:
+            assert key in raw[name], (name, key, out[-3000:])
+            if key != "module":
+                assert isinstance(raw[name][key], int), (name, key, raw[name])
+    assert raw["bootstat"]["boot_modules"] == n_mods, raw["bootstat"]  # the modules are counted
+    assert raw["bootstat"]["boot_instructions"] > 0
+    assert 0 < raw["bench"]["per_task_instructions"] < raw["bench"]["empty_tick_instructions"]
+    assert raw["schedbench"]["wake_same_tick"] in (0, 1)
+    assert raw["modbench"]["module"] == "sched"
+    assert raw["modbench"]["cycle_instructions"] == (raw["modbench"]["insmod_instructions"]
+                                                     + raw["modbench"]["rmmod_instructions"])
+    assert raw["cronbench"]["ticks"] == 10
+    # The words after the pairs are for people and may change freely; the pairs may not.
+    assert bench.parse_figures("bench: a=1 b=x (c=2) d=3\nbenchx: e=4\n", "bench") == \
+        {"a": 1, "b": "x"}
+
+    # One boot's figures (its boot figure had modules: relabelled as without) as JSON.
+    raw["bootstat"]["boot_modules"] = 0
+    figs = bench.make_figures({"boot": {128: {"boot": raw["bootstat"], "passed": 1, "failed": 0,
+                                              "clean_exit": True}},
+                               "bench": raw["bench"], "schedbench": raw["schedbench"],
+                               "modbench": raw["modbench"], "cronbench": raw["cronbench"]})
+    rep = json.loads(json.dumps(bench.report(figs)))
+    metrics = [f["metric"] for f in rep["figures"]]
+    assert metrics == [m for m in bench.SPECS if m in metrics], metrics  # the table's order
+    assert {"boot_instructions_128mib", "empty_tick_instructions", "per_task_instructions",
+            "yield_round_trip_instructions", "wake_from_irq0_instructions",
+            "module_cycle_instructions", "periodic_ratio"} <= set(metrics), metrics
+    for f in rep["figures"]:
+        for field in ("metric", "value", "unit", "goal", "met", "includes"):
+            assert field in f, (field, f)
+        assert len(f["includes"]) > 40, f
+        assert (f["goal"] is None and f["goal_op"] is None) == (f["met"] is None), f
+    tick = next(f for f in rep["figures"] if f["metric"] == "empty_tick_instructions")
+    assert tick["value"] == raw["bench"]["empty_tick_instructions"]
+    assert tick["met"] == (tick["value"] <= tick["goal"])
+    assert "queue_task" in next(f["includes"] for f in rep["figures"]
+                                if f["metric"] == "per_task_instructions")
+    with_modules = dict(raw["bootstat"], boot_modules=n_mods)
+    try:
+        bench.make_figures({"boot": {8: {"boot": with_modules, "passed": 1, "failed": 0,
+                                         "clean_exit": True}}})
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a boot figure taken with boot modules was accepted")
+    assert any(line.startswith("a tick with an empty tq_timer") for line in bench.table_lines(figs))
