@@ -1,6 +1,7 @@
 // Console fan-out (UART + VGA), printk, and the shared input queue fed by the UART and
 // keyboard interrupt handlers.
 #include "console.h"
+#include "sched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq_guard.h"
 #include "context.h"
@@ -77,9 +78,13 @@ int console_getc() {
 uint32_t console_input_dropped() { return uint32_t(input.dropped()); }
 
 int vkprintf(const char* fmt, va_list ap) {
+  // One call's text comes out in one piece: another thread cannot be switched in half
+  // way (interrupt handlers still can print in between).
+  preempt_disable();
   Sink sink;
   const int n = vformat(sink_putc, &sink, fmt, ap);
   sink.flush();
+  preempt_enable();
   return n;
 }
 

@@ -326,7 +326,29 @@ bool sched_need_resched() { return core.need_resched(); }
 // is marked Blocked but must keep the CPU, or a wake_up it already missed is lost.
 void sched_preempt_on_irq_exit() {
   assert_irqs_off("sched_preempt_on_irq_exit");
+  if (Thread* t = current_thread(); t && t->preempt_off) return;  // preempt_enable will
   core.preempt();
+}
+
+namespace {
+Thread* thread_level_current() {
+  if (__atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) != 0) return nullptr;
+  return current_thread();
+}
+}  // namespace
+
+void preempt_disable() {
+  if (Thread* t = thread_level_current()) {
+    ++t->preempt_off;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);  // seen by an interrupt on this CPU
+  }
+}
+
+void preempt_enable() {
+  Thread* t = thread_level_current();
+  if (!t || !t->preempt_off) return;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  if (--t->preempt_off == 0 && cpu::interrupts_enabled()) core.preempt();
 }
 void sched_set_slice(unsigned ticks) { core.set_slice(ticks); }
 unsigned sched_slice() { return core.slice(); }

@@ -26,6 +26,7 @@ struct Thread {
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
   JmpBuf* fault_recovery = nullptr;  // the shell arms it around each command
+  uint32_t preempt_off = 0;          // preempt_disable depth: not preempted while > 0
 };
 
 constexpr size_t kThreadStackSize = 16 * 1024;
@@ -57,6 +58,13 @@ void sched_account_idle();  // interrupt entry, when g_idle_halted
 uint64_t busy_tsc();
 bool sched_need_resched();
 void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
+// Linux's preempt_disable/preempt_enable, for the current thread at thread level: while
+// disabled, an interrupt's exit does not switch it away (a wakeup's reschedule waits for
+// preempt_enable, which does it). It never blocks and interrupts stay on: the console
+// uses it so that one kprintf's text is not cut by another thread's. Nests. Calls at
+// interrupt level, or before the scheduler runs, do nothing.
+void preempt_disable();
+void preempt_enable();
 void sched_set_slice(unsigned ticks);
 unsigned sched_slice();
 // Ticks a sleep_on sleeper may wait before the watchdog releases it (0: never).

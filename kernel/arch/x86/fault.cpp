@@ -199,6 +199,7 @@ void fault_handle(InterruptFrame& f) {
   if (recovery && in_thread && interrupts_were_on) {
     JmpBuf* r = recovery;
     current_thread()->fault_recovery = nullptr;
+    current_thread()->preempt_off = 0;  // a fault inside kprintf must not leave it set
     for (int i = 0; i < recovery_hook_count; ++i) recovery_hooks[i](f);
     trace(TraceType::IrqExit, v);  // the jump skips the dispatcher's own exit record
     __atomic_store_n(&g_interrupt_depth, 0, __ATOMIC_RELAXED);
