@@ -20,7 +20,6 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 sys.path.insert(0, HERE)
 import figures  # noqa: E402
 from quartz_qemu import Qemu, exit_status  # noqa: E402

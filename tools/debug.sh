@@ -102,21 +102,18 @@ fi
 
 # ---- QEMU, paused at the reset vector (-S), in the background ----
 rm -f "$sock"
-qemu=(qemu-system-i386 -accel tcg -m 128 -no-reboot -display none -parallel none
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04
-      -chardev "socket,id=ser0,path=$sock,server=on,wait=off,logfile=$build/serial.log"
-      -serial chardev:ser0 -monitor none
-      -S -gdb "tcp:127.0.0.1:$port")
-if [ $det -eq 1 ]; then qemu+=(-icount shift=0,sleep=off); fi
+# The command line is defined once, in tools/quartz_qemu.py (the tests use the same).
+opts=(--build "$build" --chardev "socket,id=ser0,path=$sock,server=on,wait=off,logfile=$build/serial.log"
+      --serial chardev:ser0 --gdb-port "$port" --paused)
+if [ $det -eq 1 ]; then opts+=(--icount); fi
 if [ $iso -eq 1 ]; then
-  qemu+=(-cdrom "$build/quartz.iso")
+  opts+=(--iso)
   [ -z "$append" ] || echo "debug.sh: --append is ignored with --iso (GRUB's menu sets the command line)" >&2
-else
-  qemu+=(-kernel "$build/quartz.elf")
-  mods=$(ls "$build"/modules/*.ko 2>/dev/null | paste -sd, || true)
-  if [ -n "$mods" ]; then qemu+=(-initrd "$mods"); fi
-  if [ -n "$append" ]; then qemu+=(-append "$append"); fi
+elif [ -n "$append" ]; then
+  opts+=(--append "$append")
 fi
+mapfile -t qemu < <(python3 tools/quartz_qemu.py command "${opts[@]}")
+[ ${#qemu[@]} -gt 0 ] || { echo "debug.sh: tools/quartz_qemu.py gave no command" >&2; exit 1; }
 echo "debug.sh: ${qemu[*]}" >"$build/qemu.log"
 # In a session of its own: Ctrl-C in GDB (SIGINT to the terminal's foreground process
 # group) must stop the kernel through the stub, not kill QEMU.

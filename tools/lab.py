@@ -365,7 +365,7 @@ def tail(text, n):
 def explain_failure(out, code):
     """What the test expected and what it saw, from GoogleTest's or the QEMU harness's
     failure output."""
-    # The QEMU harness (tests/qemu/quartz_qemu.py): "--- expected: ...\n--- seen ...:\n..."
+    # The QEMU harness (tools/quartz_qemu.py): "--- expected: ...\n--- seen ...:\n..."
     m = re.search(r"^--- expected: (.*?)\n--- seen[^\n]*\n(.*?)(?:\nFAIL |\Z)", out, re.S | re.M)
     if m:
         what, serial = m.group(1).strip(), tail(m.group(2), 25)

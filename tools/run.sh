@@ -26,18 +26,14 @@ build=${QUARTZ_BUILD_DIR:-build}
 cmake -S . -B "$build" -DQUARTZ_DEBUG=$debug >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
-qemu=(qemu-system-i386 -accel tcg -m 128 -no-reboot
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial mon:stdio)
-if [ $vga -eq 0 ]; then qemu+=(-display none); fi
-if [ $det -eq 1 ]; then qemu+=(-icount shift=0,sleep=off); fi
-if [ $iso -eq 1 ]; then
-  qemu+=(-cdrom "$build/quartz.iso")
-else
-  qemu+=(-kernel "$build/quartz.elf")
-  mods=$(ls "$build"/modules/*.ko 2>/dev/null | paste -sd, || true)
-  if [ -n "$mods" ]; then qemu+=(-initrd "$mods"); fi
-  if [ -n "$append" ]; then qemu+=(-append "$append"); fi
-fi
+# The command line is defined once, in tools/quartz_qemu.py (the tests use the same).
+opts=(--build "$build" --serial mon:stdio --default-monitor)
+if [ $vga -eq 1 ]; then opts+=(--vga); fi
+if [ $det -eq 1 ]; then opts+=(--icount); fi
+if [ $iso -eq 1 ]; then opts+=(--iso); fi
+if [ -n "$append" ]; then opts+=(--append "$append"); fi
+mapfile -t qemu < <(python3 tools/quartz_qemu.py command "${opts[@]}")
+[ ${#qemu[@]} -gt 0 ] || { echo "run.sh: tools/quartz_qemu.py gave no command" >&2; exit 1; }
 echo "run.sh: ${qemu[*]} $*"
 echo "run.sh: Ctrl-A X quits QEMU; 'poweroff' in the shell ends the run."
 set +e

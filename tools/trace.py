@@ -89,8 +89,8 @@ def read_script(path):
 # ---------------------------------------------------------------------------------------
 def run_qemu(build, commands, mode, extra_append, timeout):
     """Boots the kernel, runs the wrapped commands, returns (serial output, exit status)."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
-    from quartz_qemu import Qemu, QemuError  # the test harness: waits for output, no sleeps
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from quartz_qemu import Qemu, QemuError  # waits for output, no sleeps
 
     kernel = os.path.join(build, "quartz.elf")
     if not os.path.exists(kernel):

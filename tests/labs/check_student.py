@@ -20,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LAB = os.path.join(REPO, "tools", "lab.py")
-sys.path.insert(0, os.path.join(REPO, "tests", "qemu"))
+sys.path.insert(0, os.path.join(REPO, "tools"))
 from quartz_qemu import Qemu, exit_status  # noqa: E402
 
 

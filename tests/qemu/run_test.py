@@ -17,6 +17,7 @@ def main():
     path, func = args.test.split("::")
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
+    sys.path.insert(0, os.path.join(here, "..", "..", "tools"))  # quartz_qemu.py
     spec = importlib.util.spec_from_file_location("t", os.path.join(here, path))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

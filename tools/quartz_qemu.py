@@ -1,7 +1,13 @@
-"""Drives Quartz under QEMU for the integration tests: boots the kernel or the ISO,
-talks to the shell over the serial port, and waits for output (never a fixed sleep).
+"""The one definition of how Quartz runs under QEMU (qemu_command), and the driver the
+tests, benchmarks and tracing use: boots the kernel or the ISO, talks to the shell over
+the serial port, and waits for output (never a fixed sleep). tools/run.sh and
+tools/debug.sh get their command line from it too:
+    tools/quartz_qemu.py command --build build [--iso] [--icount] [--append A] ...
+prints the arguments one per line.
 
-Only the Python 3 standard library is used, so the tests run on a bare Debian 12."""
+Only the Python 3 standard library is used, so it runs on a bare Debian 12."""
+import argparse
+import glob
 import os
 import re
 import select
@@ -46,6 +52,39 @@ def exit_status(code):
     return (code << 1) | 1
 
 
+def qemu_command(build, *, iso=False, append=None, memory=128, icount=False, icount_shift=0,
+                 initrd=None, debug_exit=True, serial=("-serial", "stdio"), display=False,
+                 monitor=("-monitor", "none"), gdb_port=None, paused=False):
+    """The QEMU command line for this build: TCG always (KVM is absent or broken on the
+    machines Quartz is developed on), no reboot on a triple fault, isa-debug-exit so that
+    `poweroff CODE` ends QEMU with status (CODE << 1) | 1, and the kernel by -kernel with
+    its boot modules by -initrd (or the GRUB ISO)."""
+    cmd = ["qemu-system-i386", "-accel", "tcg", "-m", str(memory), "-no-reboot",
+           "-parallel", "none", *serial, *monitor]
+    if not display:
+        cmd += ["-display", "none"]
+    if debug_exit:
+        cmd += DEBUG_EXIT
+    if icount:
+        # shift=N: each instruction takes 2^N ns of guest time. 0 makes rdtsc count
+        # instructions; a larger shift packs ticks closer together in instructions, so a
+        # race window of a few thousand instructions meets a tick every time.
+        cmd += ["-icount", f"shift={icount_shift},sleep=off"]
+    if gdb_port is not None:
+        cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"]
+    if paused:
+        cmd += ["-S"]
+    if iso:
+        cmd += ["-cdrom", os.path.join(build, "quartz.iso")]
+    else:
+        cmd += ["-kernel", os.path.join(build, "quartz.elf")]
+        if append is not None:
+            cmd += ["-append", append]
+        if initrd:
+            cmd += ["-initrd", ",".join(initrd)]
+    return cmd
+
+
 class Qemu:
     def __init__(self, build, *, iso=False, append=None, memory=128, icount=False,
                  initrd=None, debug_exit=True, monitor=False, extra=(), icount_shift=0):
@@ -54,29 +93,14 @@ class Qemu:
         self.pos = 0
         self.status = None
         self._tmp = tempfile.mkdtemp(prefix="quartz-qemu-")
-        cmd = ["qemu-system-i386", "-accel", "tcg", "-m", str(memory), "-no-reboot",
-               "-display", "none", "-serial", "stdio", "-parallel", "none"]
-        if debug_exit:
-            cmd += DEBUG_EXIT
-        if icount:
-            # shift=N: each instruction takes 2^N ns of guest time. 0 makes rdtsc count
-            # instructions; a larger shift packs ticks closer together in instructions,
-            # so a race window of a few thousand instructions meets a tick every time.
-            cmd += ["-icount", f"shift={icount_shift},sleep=off"]
         self.monitor_path = None
+        monitor_args = ("-monitor", "none")
         if monitor:
             self.monitor_path = os.path.join(self._tmp, "monitor.sock")
-            cmd += ["-monitor", f"unix:{self.monitor_path},server=on,wait=off"]
-        else:
-            cmd += ["-monitor", "none"]
-        if iso:
-            cmd += ["-cdrom", os.path.join(build, "quartz.iso")]
-        else:
-            cmd += ["-kernel", os.path.join(build, "quartz.elf")]
-            if append is not None:
-                cmd += ["-append", append]
-            if initrd:
-                cmd += ["-initrd", ",".join(initrd)]
+            monitor_args = ("-monitor", f"unix:{self.monitor_path},server=on,wait=off")
+        cmd = qemu_command(build, iso=iso, append=append, memory=memory, icount=icount,
+                           icount_shift=icount_shift, initrd=initrd, debug_exit=debug_exit,
+                           monitor=monitor_args)
         cmd += list(extra)
         self.cmd = cmd
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -198,3 +222,39 @@ class Qemu:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _main(argv):
+    ap = argparse.ArgumentParser(description="Print the QEMU command line for a build, one "
+                                 "argument per line (tools/run.sh and tools/debug.sh use it).")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("command")
+    c.add_argument("--build", default="build")
+    c.add_argument("--iso", action="store_true")
+    c.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off")
+    c.add_argument("--append")
+    c.add_argument("--memory", type=int, default=128)
+    c.add_argument("--no-modules", action="store_true", help="no -initrd")
+    c.add_argument("--vga", action="store_true", help="show the VGA window")
+    c.add_argument("--serial", default="stdio", help="-serial SPEC (default: stdio)")
+    c.add_argument("--chardev", help="-chardev SPEC, before -serial (for --serial chardev:ID)")
+    c.add_argument("--default-monitor", action="store_true",
+                   help="leave QEMU's monitor as it is (-serial mon:stdio reaches it)")
+    c.add_argument("--gdb-port", type=int)
+    c.add_argument("--paused", action="store_true", help="-S: wait for GDB")
+    args = ap.parse_args(argv)
+    mods = [] if args.no_modules or args.iso else sorted(
+        glob.glob(os.path.join(args.build, "modules", "*.ko")))
+    serial = (["-chardev", args.chardev] if args.chardev else []) + ["-serial", args.serial]
+    monitor = () if args.default_monitor else ("-monitor", "none")
+    for word in qemu_command(args.build, iso=args.iso, append=args.append, memory=args.memory,
+                             icount=args.icount, initrd=mods, serial=tuple(serial),
+                             monitor=monitor, display=args.vga, gdb_port=args.gdb_port,
+                             paused=args.paused):
+        print(word)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(_main(sys.argv[1:]))
