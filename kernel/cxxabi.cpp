@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <quartz/export.h>
 #include "kheap.h"
-#include "module.h"
+#include "module/module.h"
 #include "panic.h"
 
 extern "C" void (*__init_array_start[])();

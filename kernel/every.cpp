@@ -10,7 +10,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "kheap.h"
-#include "module.h"
+#include "module/module.h"
 #include <quartz/mutex.h>
 #include "sched.h"
 #include "shell.h"

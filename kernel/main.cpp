@@ -9,7 +9,7 @@
 #include "console.h"
 #include "kallsyms.h"
 #include "kheap.h"
-#include "module.h"
+#include "module/module.h"
 #include "multiboot.h"
 #include "panic.h"
 #include "pit8253.h"

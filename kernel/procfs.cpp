@@ -4,7 +4,7 @@
 #include "arch/x86/irq_guard.h"
 #include "console.h"
 #include "format.h"
-#include "module.h"
+#include "module/module.h"
 #include "shell.h"
 #include "arch/x86/fault.h"
 

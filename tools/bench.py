@@ -181,7 +181,7 @@ def module_costs(build):
               append='run="modbench sched; insmod sched; sleep 100; rmmod sched; '
                      'insmod sched_sync; sleep 100; rmmod sched_sync; poweroff 0"') as q:
         pairs = expect_figures(q, "modbench")
-        # rmmod's own message is prose (kernel/module.cpp), read here by a regex.
+        # rmmod's own message is prose (kernel/module/unload.cpp), read here by a regex.
         guide = int(q.expect(r"sched: unloaded \(cleanup_module took (\d+) ticks?\)").group(1))
         sync = int(q.expect(r"sched_sync: unloaded \(cleanup_module took (\d+) ticks?\)").group(1))
         q.wait_exit()

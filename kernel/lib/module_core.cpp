@@ -1,5 +1,5 @@
 // Module lifetime decisions, placement in the module area and pointer scans: the pure
-// half of kernel/module.cpp (see module_core.h for the states and the contract).
+// half of kernel/module/ (see module_core.h for the states and the contract).
 #include "module_core.h"
 
 namespace quartz {

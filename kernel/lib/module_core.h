@@ -3,7 +3,7 @@
 // area, and the word scan that finds pointers into a module about to be freed.
 //
 // Contract: every ModLife function is called with the guard that protects the module
-// list held (interrupts off in the kernel: kernel/module.cpp says which). They never
+// list held (interrupts off in the kernel: kernel/module/internal.h says which). They never
 // sleep, allocate or fail loudly; they only decide, and the caller acts and prints.
 //
 // The life of a module (Linux's MODULE_STATE_* plus one state of our own):

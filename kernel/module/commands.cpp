@@ -1,0 +1,174 @@
+// The module subsystem's face: insmod, rmmod, lsmod, modules and /proc/modules, the
+// module lock, and the kernel API of module/module.h (load, unload, use counts).
+#include "module/internal.h"
+#include <new>
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "format.h"
+#include "kheap.h"
+#include "kstring.h"
+#include "pmm.h"
+#include "shell.h"
+#include "timer.h"
+#include "trace.h"
+
+namespace quartz {
+IntrusiveList<module, &module::node> g_modules;
+
+namespace mod {
+DEFINE_MUTEX(module_mutex);
+Thread* module_mutex_owner = nullptr;  // interrupts off
+
+// ---- lsmod and /proc/modules: copied under the guard, printed after ----
+struct ModRow {
+  char name[kNameMax + 1];
+  uint32_t size;
+  int users;
+  char user_names[48];
+  ModState state;
+};
+
+void show_modules(ProcFile* out, void*) {
+  size_t count;
+  {
+    InterruptDisabler guard;
+    count = loaded.size();
+  }
+  const size_t cap = count + 4;  // a few may be loaded while we allocate
+  auto* rows = static_cast<ModRow*>(kmalloc(cap * sizeof(ModRow)));
+  if (!rows) {
+    proc_printf(out, "lsmod: out of memory\n");
+    return;
+  }
+  size_t n = 0, total = 0;
+  {
+    InterruptDisabler guard;
+    for (module& m : loaded) {
+      ++total;
+      if (n == cap) continue;
+      ModRow& r = rows[n++];
+      __builtin_memcpy(r.name, m.name, sizeof r.name);
+      r.size = m.text_size + m.data_size;
+      r.users = m.life.users + m.life.active;  // like Linux: module users and calls inside
+      r.state = m.life.state;
+      size_t len = 0;
+      r.user_names[0] = 0;
+      for (module& u : loaded)
+        for (int d = 0; d < u.ndeps; ++d)
+          if (u.deps[d] == &m)
+            len += size_t(snformat(r.user_names + len, len < sizeof r.user_names ? sizeof r.user_names - len : 0,
+                                   len ? ",%s" : "%s", u.name));
+      if (len >= sizeof r.user_names) __builtin_memcpy(r.user_names + sizeof r.user_names - 4, "...", 4);
+    }
+  }
+  proc_printf(out, "%-16s %8s %5s  %-20s %s\n", "Module", "Size", "Used", "Users", "State");
+  for (size_t i = 0; i < n; ++i) {
+    const ModRow& r = rows[i];
+    proc_printf(out, "%-16s %8u %5d  %-20s %s\n", r.name, unsigned(r.size), r.users,
+                r.user_names[0] ? r.user_names : "-", mod_state_name(r.state));
+  }
+  if (total > n) proc_printf(out, "... and %u more\n", unsigned(total - n));
+  kfree(rows);
+}
+
+int cmd_insmod(int argc, char** argv) {
+  if (argc != 2) return shell_usage("insmod");
+  return load(argv[1]);
+}
+int cmd_rmmod(int argc, char** argv) {
+  if (argc != 2) return shell_usage("rmmod");
+  return unload(argv[1]);
+}
+int cmd_lsmod(int argc, char**) {
+  if (argc != 1) return shell_usage("lsmod");
+  return proc_cat("modules");
+}
+int cmd_modules(int argc, char**) {
+  if (argc != 1) return shell_usage("modules");
+  const BootInfo& info = boot_info();
+  if (!info.module_count) kprintf("no boot modules (add them with qemu -initrd or GRUB 'module' lines)\n");
+  for (int i = 0; i < info.module_count; ++i) {
+    char n[kNameMax + 1];
+    boot_module_name(info.modules[i], n, sizeof n);
+    const char* state = "-";
+    {
+      ModuleLockGuard lock;
+      if (const module* m = find_loaded(n)) state = mod_state_name(state_of(m));
+    }
+    kprintf("%-16s %8u bytes  %s\n", n, unsigned(info.modules[i].end - info.modules[i].start), state);
+  }
+  return 0;
+}
+}  // namespace mod
+
+using namespace mod;
+SHELL_COMMAND(insmod, "NAME", "load boot module NAME.ko and run its init_module", cmd_insmod);
+SHELL_COMMAND(rmmod, "NAME", "run cleanup_module, check nothing points in, free", cmd_rmmod);
+SHELL_COMMAND(lsmod, "", "loaded modules: size, use count, users, state", cmd_lsmod);
+SHELL_COMMAND(modules, "", "the boot modules insmod can load", cmd_modules);
+
+void modules_init() {
+  fault_set_address_namer(name_address);
+  fault_add_recovery_hook(on_fault);
+  proc_create("modules", show_modules, nullptr, nullptr);
+}
+
+int module_load(const char* name) { return load(name); }
+int module_unload(const char* name) { return unload(name); }
+
+bool module_symbol(const char* mod, const char* symbol, uintptr_t* addr) {
+  ModuleLockGuard lock;
+  module* m = find_loaded(mod);
+  uint32_t a;
+  if (!m || !m->syms.find(symbol, &a)) return false;
+  *addr = a;
+  return true;
+}
+
+ModuleEntry module_enter(uintptr_t addr, module** out, char* why, size_t why_len) {
+  if (addr < kModuleBase || addr >= kModuleBase + kModuleSize) return ModuleEntry::NotAModule;
+  InterruptDisabler guard;
+  module* m = module_at(addr);
+  if (!m) {
+    if (why) snformat(why, why_len, "no module holds its code (%p)", reinterpret_cast<void*>(addr));
+    return ModuleEntry::Refused;
+  }
+  if (!mod_try_get(m->life)) {
+    if (why) snformat(why, why_len, "module %s is %s", m->name, mod_state_name(m->life.state));
+    return ModuleEntry::Refused;
+  }
+  *out = m;
+  return ModuleEntry::Entered;
+}
+
+void module_leave(module* m) {
+  bool wake;
+  {
+    InterruptDisabler guard;
+    wake = mod_put(m->life);
+  }
+  if (wake) wake_up(&m->unload_wq);
+}
+
+const char* module_name(const module* m) { return m->name; }
+
+int module_atexit(void (*fn)(void*), void* arg, void* dso) {
+  auto* node = static_cast<AtExit*>(kmalloc(sizeof(AtExit)));
+  if (!node) return -1;
+  {
+    InterruptDisabler guard;
+    for (module& m : loaded) {
+      if (&m != dso) continue;
+      if (m.life.state != ModState::Coming) break;  // only while its constructors run
+      *node = AtExit{fn, arg, m.atexit};
+      m.atexit = node;
+      return 0;
+    }
+  }
+  kfree(node);
+  return -1;
+}
+}  // namespace quartz

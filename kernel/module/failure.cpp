@@ -1,0 +1,60 @@
+// A module whose code faulted: marked failed, detached from the kernel (its tasks and
+// /proc files taken away) from the fault path, never run again.
+#include "module/internal.h"
+#include <new>
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "format.h"
+#include "kheap.h"
+#include "kstring.h"
+#include "pmm.h"
+#include "shell.h"
+#include "timer.h"
+#include "trace.h"
+
+namespace quartz {
+namespace mod {
+// ---- failure ----
+// Marks m failed and takes away what could call into it: its /proc files now, and (from
+// a thread) its queued tasks. Interrupts off or on.
+void detach(module* m) {
+  InterruptDisabler guard;
+  mod_mark_failed(m->life);
+  proc_remove_matching(m, m->text_addr, m->end());
+  tq_cancel_in_range(m->text_addr, m->end());
+}
+
+// The fault path: if the faulting code is a module's, or a module's code is among the
+// callers (a module passed a bad pointer to the kernel), that module is marked failed.
+// Interrupts off; must not sleep.
+bool frame_ok(uintptr_t ebp, uintptr_t prev) {
+  return ebp && !(ebp & 3) && ebp > prev && paging_is_mapped(ebp) && paging_is_mapped(ebp + 4);
+}
+module* blame(const InterruptFrame& f) {
+  if (module* m = module_at(f.eip)) return m;
+  uintptr_t ebp = f.ebp, prev = 0;
+  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
+    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
+    if (module* m = module_at(frame[1])) return m;
+    prev = ebp;
+    ebp = frame[0];
+  }
+  return nullptr;
+}
+void on_fault(const InterruptFrame& f) {
+  if (module_mutex_owner == current_thread()) {
+    module_mutex_owner = nullptr;
+    mutex_unlock(&module_mutex);
+    kprintf("modules: the module lock was released after a fault under it\n");
+  }
+  module* m = blame(f);
+  if (!m || m->life.state == ModState::Failed) return;
+  detach(m);
+  kprintf("module %s faulted: marked failed; its /proc files are removed and its code is never "
+          "run again (rmmod %s frees it once nothing points in)\n", m->name, m->name);
+}
+}  // namespace mod
+}  // namespace quartz

@@ -1,0 +1,377 @@
+// insmod's phases: place the module in the module area, validate, link against the
+// exports, relocate, publish it `coming`, run its constructors and init_module, and the
+// one way out on failure; freeing a module.
+#include "module/internal.h"
+#include <new>
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "format.h"
+#include "kheap.h"
+#include "kstring.h"
+#include "pmm.h"
+#include "shell.h"
+#include "timer.h"
+#include "trace.h"
+
+extern "C" {
+// Called after a module's sections are in place (loaded=1) and before its memory is
+// freed (loaded=0). It does nothing: it is where a debugger puts a breakpoint to load
+// and drop the module's symbols (tools/gdb/quartz.py does, silently).
+[[gnu::noinline, gnu::used]] void quartz_module_event(struct module* m, int loaded) {
+  asm volatile("" ::"r"(m), "r"(loaded) : "memory");
+}
+}
+
+namespace quartz {
+namespace mod {
+// ---- where modules live in the address space ----
+// Every load gets fresh virtual addresses (with an unmapped page after it), so pages of
+// an unloaded module stay unmapped for a long while: a stray call faults and is named.
+uintptr_t va_cursor = kModuleBase;  // module lock
+
+struct ListCursor {
+  IntrusiveList<module, &module::node>::Iterator it;
+};
+bool used_range(void* ctx, size_t i, uintptr_t* lo, uintptr_t* hi) {
+  auto* c = static_cast<ListCursor*>(ctx);
+  if (i == 0) c->it = loaded.begin();
+  if (c->it == loaded.end()) return false;
+  *lo = c->it->text_addr;
+  *hi = c->it->end();
+  ++c->it;
+  return true;
+}
+uintptr_t alloc_va(uint32_t size) {  // module lock
+  ListCursor c{loaded.begin()};
+  return mod_place(&va_cursor, kModuleBase, kModuleSize, size, kPageSize, used_range, &c);
+}
+
+void unmap_range(uintptr_t lo, uintptr_t hi) {
+  for (uintptr_t va = lo; va < hi; va += kPageSize) {
+    uintptr_t pa;
+    if (paging_unmap(va, &pa)) pmm_free(pa);
+  }
+}
+
+bool map_range(uintptr_t lo, uintptr_t hi) {
+  for (uintptr_t va = lo; va < hi; va += kPageSize) {
+    const uintptr_t frame = pmm_alloc();
+    if (!frame || !paging_map(va, frame, pte::kWritable)) {
+      if (frame) pmm_free(frame);
+      unmap_range(lo, va);
+      return false;
+    }
+    __builtin_memset(reinterpret_cast<void*>(va), 0, kPageSize);
+  }
+  return true;
+}
+
+// ---- symbol resolution (module lock) ----
+struct ResolveCtx {
+  module* self;
+  module* deps[kMaxDeps];
+  int ndeps;
+  bool too_many_deps;
+};
+
+bool resolve(void* vctx, const char* name, uint32_t* addr) {
+  auto* ctx = static_cast<ResolveCtx*>(vctx);
+  // The module's own identity: THIS_MODULE, and the handle C++ destructors register with.
+  if (str_eq(name, "__this_module") || str_eq(name, "__dso_handle")) {
+    *addr = reinterpret_cast<uint32_t>(ctx->self);
+    return true;
+  }
+  for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k) {
+    if (str_eq(k->name, name)) {
+      *addr = reinterpret_cast<uint32_t>(k->addr);
+      return true;
+    }
+  }
+  for (module& m : loaded) {
+    if (state_of(&m) != ModState::Live) continue;  // only a live module's exports count
+    for (uint32_t i = 0; i < m.nexports; ++i) {
+      if (!str_eq(m.exports[i].name, name)) continue;
+      *addr = reinterpret_cast<uint32_t>(m.exports[i].addr);
+      bool known = false;
+      for (int d = 0; d < ctx->ndeps; ++d) known |= ctx->deps[d] == &m;
+      if (!known) {
+        if (ctx->ndeps == kMaxDeps) ctx->too_many_deps = true;
+        else ctx->deps[ctx->ndeps++] = &m;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+bool exported_elsewhere(const char* name, const module* self, const char** where) {
+  for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k)
+    if (str_eq(k->name, name)) return *where = "the kernel", true;
+  for (module& m : loaded) {
+    if (&m == self) continue;
+    for (uint32_t i = 0; i < m.nexports; ++i)
+      if (str_eq(m.exports[i].name, name)) return *where = m.name, true;
+  }
+  return false;
+}
+
+// ---- constructors and destructors ----
+void run_list(uint32_t* fns, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) reinterpret_cast<void (*)()>(fns[i])();
+}
+struct InitCall {
+  module* m;
+  int rc;
+};
+void run_constructors_and_init(void* arg) {
+  auto* c = static_cast<InitCall*>(arg);
+  run_list(c->m->ctors, c->m->nctors);
+  c->rc = c->m->init();
+}
+void run_cleanup(void* arg) { static_cast<module*>(arg)->cleanup(); }
+// __cxa_atexit registrations (newest first), then the .fini_array.
+void run_destructors(void* arg) {
+  auto* m = static_cast<module*>(arg);
+  while (AtExit* a = m->atexit) {
+    m->atexit = a->next;
+    a->fn(a->arg);
+    kfree(a);
+  }
+  run_list(m->ctors + m->nctors, m->ndtors);
+}
+
+// ---- load ----
+void discard(module* m, uintptr_t base, uint32_t total) {  // module lock; never published
+  unmap_range(base, base + total);
+  kfree(m->symblob);
+  kfree(m->ctors);
+  m->~module();
+  kfree(m);
+}
+
+void free_module(module* m) {  // module lock; no reader can reach it any more
+  quartz_module_event(m, 0);
+  remember_ghost(*m);
+  for (int d = 0; d < m->ndeps; ++d) {
+    InterruptDisabler guard;
+    --m->deps[d]->life.users;
+  }
+  {
+    InterruptDisabler guard;
+    IntrusiveList<module, &module::node>::remove(*m);
+  }
+  tq_forget_queues_in_range(m->text_addr, m->end());  // its own queues, empty and idle
+  unmap_range(m->text_addr, m->end());
+  while (AtExit* a = m->atexit) {  // registered but never run (a failed module)
+    m->atexit = a->next;
+    kfree(a);
+  }
+  kfree(m->symblob);
+  kfree(m->ctors);
+  m->~module();
+  kfree(m);
+}
+
+void collect_ctor(void* ctx, uint32_t fn) {
+  auto** out = static_cast<uint32_t**>(ctx);
+  *(*out)++ = fn;
+}
+uint32_t count_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, bool fini) {
+  uint32_t n = 0;
+  elf_for_each_ctor(info, layout, load, fini, [](void* c, uint32_t) { ++*static_cast<uint32_t*>(c); }, &n);
+  return n;
+}
+
+// Places, links and checks NAME.ko; on success *out is ready to publish (state Coming,
+// busy). On failure prints the reason, undoes everything and returns false. Module lock.
+bool place_and_link(const char* name, const BootModule* bm, module** out) {
+  const char* tname = trace_intern(name);
+  auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
+  phase(kModValidate);
+  const auto* image = reinterpret_cast<const uint8_t*>(bm->start);
+  const size_t size = bm->end - bm->start;
+  ElfInfo info;
+  ElfError err;
+  static ElfLayout layout;  // ~1 KiB: not on the stack (module lock)
+  if (!elf_validate(image, size, &info, &err) || !elf_layout(info, &layout, &err)) {
+    kprintf("insmod: %s.ko: %s\n", name, err.msg);
+    return false;
+  }
+  phase(kModAllocate);
+  const uint32_t total = layout.text_size + layout.data_size;
+  const uintptr_t base = alloc_va(total);
+  if (!base || !map_range(base, base + total)) {
+    kprintf("insmod: %s: out of memory for %u bytes\n", name, unsigned(total));
+    return false;
+  }
+  auto* m = static_cast<module*>(kzalloc(sizeof(module)));
+  if (!m) {
+    unmap_range(base, base + total);
+    kprintf("insmod: %s: out of memory\n", name);
+    return false;
+  }
+  new (m) module{};
+  str_copy(m->name, name, sizeof m->name);
+  m->text_addr = base;
+  m->text_size = layout.text_size;
+  m->text_exec_size = layout.text_exec_size;
+  m->data_addr = base + layout.text_size;
+  m->data_size = layout.data_size;
+  __init_waitqueue_head(&m->unload_wq, "module_unload");
+
+  // From here on, every failure takes the one way out below.
+  const char* why = nullptr;
+  char msg[96];
+  ResolveCtx rctx{m, {}, 0, false};
+  const ElfLoad load{reinterpret_cast<uint8_t*>(m->text_addr), uint32_t(m->text_addr),
+                     reinterpret_cast<uint8_t*>(m->data_addr), uint32_t(m->data_addr)};
+  uint32_t init = 0, cleanup = 0;
+  phase(kModResolve);  // resolving and relocating happen in one pass over the relocations
+  if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) why = err.msg;
+  if (!why) phase(kModRelocate);
+  if (!why && rctx.too_many_deps) why = "uses more than 8 modules";
+  if (!why && !elf_find_symbol(info, layout, load, "init_module", &init)) why = "no init_module";
+  if (!why && !elf_check_ctors(info, layout, load, &err)) why = err.msg;
+  if (!why) {
+    elf_find_symbol(info, layout, load, "cleanup_module", &cleanup);
+    m->init = reinterpret_cast<int (*)()>(init);
+    m->cleanup = reinterpret_cast<void (*)()>(cleanup);
+    if (const uint32_t sec = elf_find_section(info, ".quartz_ksymtab")) {
+      uint32_t addr, bytes = 0;
+      const uint8_t* unused;
+      if (elf_section_address(layout, load, sec, &addr) && elf_section_data(info, sec, &unused, &bytes)) {
+        m->exports = reinterpret_cast<const kernel_symbol*>(addr);
+        m->nexports = bytes / sizeof(kernel_symbol);
+      }
+    }
+    for (uint32_t i = 0; i < m->nexports && !why; ++i) {
+      const char* where;
+      if (!m->contains(reinterpret_cast<uintptr_t>(m->exports[i].name))) {
+        why = "an export's name lies outside the module";
+      } else if (exported_elsewhere(m->exports[i].name, m, &where)) {
+        snformat(msg, sizeof msg, "exports %s, which %s already exports", m->exports[i].name, where);
+        why = msg;
+      }
+    }
+  }
+  if (!why) {
+    m->nctors = count_ctors(info, layout, load, false);
+    m->ndtors = count_ctors(info, layout, load, true);
+    m->ctors = static_cast<uint32_t*>(kmalloc((m->nctors + m->ndtors + 1) * sizeof(uint32_t)));
+    const size_t blob_len = elf_symbol_blob_size(info, layout);
+    m->symblob = static_cast<uint8_t*>(kmalloc(blob_len ? blob_len : 1));
+    if (!m->ctors || !m->symblob) {
+      why = "out of memory for its symbol table";
+    } else {
+      uint32_t* p = m->ctors;
+      elf_for_each_ctor(info, layout, load, false, collect_ctor, &p);
+      elf_for_each_ctor(info, layout, load, true, collect_ctor, &p);
+      m->symblob_len = elf_write_symbol_blob(info, layout, load, m->symblob, blob_len);
+      m->syms.init(m->symblob, m->symblob_len);
+    }
+  }
+  if (why) {
+    phase(kModFailed);
+    kprintf("insmod: %s.ko: %s\n", name, why);
+    discard(m, base, total);
+    return false;
+  }
+  // Text and read-only data become read-only (CR0.WP makes that bind the kernel too).
+  for (uintptr_t va = m->text_addr; va < m->text_addr + m->text_size; va += kPageSize)
+    paging_protect(va, 0);
+  m->ndeps = rctx.ndeps;
+  for (int d = 0; d < rctx.ndeps; ++d) {
+    m->deps[d] = rctx.deps[d];
+    InterruptDisabler guard;
+    ++rctx.deps[d]->life.users;
+  }
+  for (uint32_t i = 1; i < info.shnum && m->nsections < kMaxSections; ++i) {
+    uint32_t addr;
+    if (!elf_section_address(layout, load, i, &addr)) continue;
+    m->sections[m->nsections++] = {elf_section_name(info, i), addr};
+  }
+  *out = m;
+  return true;
+}
+
+void set_not_busy(module* m) {
+  InterruptDisabler guard;
+  m->life.busy = false;
+}
+
+int load(const char* name) {
+  if (__builtin_strlen(name) > kNameMax) {
+    kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
+    return 1;
+  }
+  const char* tname = trace_intern(name);
+  auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
+  module* m = nullptr;
+  {
+    ModuleLockGuard lock;
+    if (module* old = find_loaded(name)) {
+      kprintf("insmod: %s is already loaded (%s)\n", name, mod_state_name(state_of(old)));
+      return 1;
+    }
+    const BootModule* bm = find_boot_module(name);
+    if (!bm) {
+      kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
+      return 1;
+    }
+    if (!place_and_link(name, bm, &m)) return 1;
+    InterruptDisabler guard;
+    loaded.push_back(*m);  // Coming and busy: visible, but nobody enters it yet
+  }
+  quartz_module_event(m, 1);
+
+  phase(kModComing);
+  phase(kModInit);
+  InitCall call{m, 0};
+  // The module's code, in this thread: it may sleep. Not under the module lock.
+  if (!fault_call_recoverable(run_constructors_and_init, &call)) {
+    phase(kModFailed);
+    detach(m);  // if the fault path did not already (a fault outside the module's frames)
+    undo_init(m);
+    set_not_busy(m);
+    kprintf("insmod: %s: init_module faulted; the module is marked failed: its tasks and /proc "
+            "files were taken away, its memory is kept and never run again (rmmod %s frees it)\n",
+            name, name);
+    return 1;
+  }
+  if (call.rc != 0) {
+    phase(kModFailed);
+    {
+      InterruptDisabler guard;
+      m->life.state = ModState::Going;
+    }
+    kprintf("insmod: %s: init_module failed with %d; undoing what it left behind\n", name, call.rc);
+    undo_init(m);
+    if (!fault_call_recoverable(run_destructors, m)) detach(m);
+    ModuleLockGuard lock;
+    {
+      InterruptDisabler guard;
+      m->life.cleaned = true;
+    }
+    if (check_leftovers(m) != 0) {
+      set_not_busy(m);
+      kprintf("insmod: %s: not freed; it stays '%s'\n", name, mod_state_name(state_of(m)));
+      return 1;
+    }
+    free_module(m);
+    return 1;
+  }
+  {
+    InterruptDisabler guard;
+    m->life.state = ModState::Live;
+    m->life.busy = false;
+  }
+  phase(kModLive);
+  kprintf("%s: loaded at %p (text %u bytes, data %u bytes)\n", name,
+          reinterpret_cast<void*>(m->text_addr), unsigned(m->text_size), unsigned(m->data_size));
+  return 0;
+}
+}  // namespace mod
+}  // namespace quartz

@@ -1,0 +1,242 @@
+// rmmod's phases: the decision, waiting for readers, cleanup_module and destructors,
+// and the check before freeing (registries, other modules' data, threads' call chains).
+#include "module/internal.h"
+#include <new>
+#include "arch/x86/cpu.h"
+#include "arch/x86/fault.h"
+#include "arch/x86/paging.h"
+#include "cmdline.h"
+#include "console.h"
+#include "format.h"
+#include "kheap.h"
+#include "kstring.h"
+#include "pmm.h"
+#include "shell.h"
+#include "timer.h"
+#include "trace.h"
+
+namespace quartz {
+namespace mod {
+// ---- what still points into a module ----
+struct LeftoverCtx {
+  const module* m;
+  int count;
+};
+
+[[maybe_unused]] void report_task(void* vctx, const TqRangeHit& hit) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  if (hit.what & kTqHitQueue) {
+    kprintf("  %s: its task queue %s still has %lu task%s or a drain in progress\n", ctx->m->name,
+            hit.queue && hit.queue->name ? hit.queue->name : "?", hit.queue ? hit.queue->queued : 0,
+            hit.queue && hit.queue->queued == 1 ? "" : "s");
+    return;
+  }
+  kprintf("  %s: %s %p on %s (routine ", ctx->m->name,
+          (hit.what & kTqHitRunning) ? "running task" : "queued task",
+          static_cast<const void*>(hit.task), hit.queue && hit.queue->name ? hit.queue->name : "?");
+  print_target(reinterpret_cast<uintptr_t>(hit.routine));
+  kprintf(")\n");
+}
+
+[[maybe_unused]] void report_thread(void* vctx, const Thread& t) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  kprintf("  %s: thread %s sleeps on wait queue %s in the module\n", ctx->m->name, t.name,
+          t.sched.waiting_on && t.sched.waiting_on->name ? t.sched.waiting_on->name : "?");
+}
+
+[[maybe_unused]] void report_proc(void* vctx, const char* name) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  kprintf("  %s: /proc/%s is still registered\n", ctx->m->name, name);
+}
+
+// Tasks a failed init left queued: taken off their queues (collected first, then
+// cancelled, because the scan holds the queues' guard).
+struct Collected {
+  tq_struct* tasks[16];
+  int n = 0;
+};
+void collect_task(void* vctx, const TqRangeHit& hit) {
+  auto* c = static_cast<Collected*>(vctx);
+  if ((hit.what & kTqHitTask) || (hit.what & kTqHitRoutine))
+    if (hit.task && c->n < 16) c->tasks[c->n++] = const_cast<tq_struct*>(hit.task);
+}
+
+// What init_module left behind is taken away: its queued tasks, its /proc files.
+void undo_init(module* m) {
+  const uintptr_t lo = m->text_addr, hi = m->end();
+  for (int round = 0; round < 8; ++round) {
+    Collected c;
+    tq_find_in_range(lo, hi, collect_task, &c);
+    if (!c.n) break;
+    for (int i = 0; i < c.n; ++i) {
+      kprintf("  %s: undoing a task its init_module left queued\n", m->name);
+      cancel_task_sync(c.tasks[i]);
+    }
+  }
+  if (const int n = proc_remove_matching(m, lo, hi))
+    kprintf("  %s: removed %d /proc file%s its init_module left behind\n", m->name, n,
+            n == 1 ? "" : "s");
+}
+
+// Pointers into m held by the data of another loaded module (a hook registered with a
+// provider): the provider would call into freed memory later. Module lock.
+struct PointerCtx {
+  const module* m;
+  const module* holder;
+  int count;
+};
+void report_pointer(void* vctx, size_t offset, uint32_t value) {
+  auto* c = static_cast<PointerCtx*>(vctx);
+  ++c->count;
+  kprintf("  %s: module %s holds a pointer to ", c->m->name, c->holder->name);
+  print_target(value);
+  kprintf(" at ");
+  print_target(c->holder->data_addr + offset);
+  kprintf("\n");
+}
+int pointers_from_other_modules(const module* m) {
+  PointerCtx c{m, nullptr, 0};
+  for (const module& other : loaded) {
+    if (&other == m || !other.data_size) continue;
+    c.holder = &other;
+    mod_scan_words(reinterpret_cast<const void*>(other.data_addr), other.data_size,
+                   uint32_t(m->text_addr), uint32_t(m->end()), report_pointer, &c);
+  }
+  return c.count;
+}
+
+// What the kernel's own registries still hold of m: queued or running tasks, threads
+// sleeping on its wait queues, /proc entries. Returns how many, printing each.
+int registry_leftovers(module* m) {
+  [[maybe_unused]] const uintptr_t lo = m->text_addr, hi = m->end();
+  // LAB(5) BEGIN: count and report what still points into [lo, hi): task-queue entries (tq_find_in_range), sleeping threads, /proc entries
+  LeftoverCtx ctx{m, 0};
+  tq_find_in_range(lo, hi, report_task, &ctx);
+  threads_waiting_in_range(lo, hi, report_thread, &ctx);
+  proc_find(m, lo, hi, report_proc, &ctx);
+  return ctx.count;
+  // LAB(5) STUB: return 0;
+  // LAB(5) END
+}
+
+// Threads whose call chain is inside the module right now (a thread running a hook the
+// module registered elsewhere, preempted in the middle of it).
+void report_running(void* vctx, const Thread& t, uintptr_t addr) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  kprintf("  %s: thread %s is executing in the module (", ctx->m->name, t.name);
+  print_target(addr);
+  kprintf(")\n");
+}
+int threads_inside(module* m) {
+  LeftoverCtx ctx{m, 0};
+  threads_executing_in_range(m->text_addr, m->text_addr + m->text_exec_size, report_running, &ctx);
+  return ctx.count;
+}
+
+// Returns how many things still point into m, printing each. Module lock.
+int check_leftovers(module* m) {
+  return registry_leftovers(m) + pointers_from_other_modules(m) + threads_inside(m);
+}
+
+// ---- unload ----
+int active_of(module* m) {
+  InterruptDisabler guard;
+  return m->life.active;
+}
+
+void print_users(const char* name, const module* m) {
+  kprintf("rmmod: %s is in use by", name);
+  for (module& u : loaded)
+    for (int d = 0; d < u.ndeps; ++d)
+      if (u.deps[d] == m) kprintf(" %s", u.name);
+  kprintf("\n");
+}
+
+int unload(const char* name) {
+  module* m;
+  UnloadVerdict verdict;
+  {
+    ModuleLockGuard lock;
+    m = find_loaded(name);
+    if (!m) {
+      kprintf("rmmod: %s is not loaded\n", name);
+      return 1;
+    }
+    if (state_of(m) == ModState::Live && !m->cleanup) {
+      kprintf("rmmod: %s has no cleanup_module: it cannot be unloaded\n", name);
+      return 1;
+    }
+    {
+      InterruptDisabler guard;
+      verdict = mod_begin_unload(m->life);
+    }
+    if (verdict == UnloadVerdict::UsedByModules) {
+      print_users(name, m);
+      return 1;
+    }
+    if (verdict == UnloadVerdict::Busy) {
+      kprintf("rmmod: %s: an insmod or rmmod of it is in progress (%s)\n", name,
+              mod_state_name(state_of(m)));
+      return 1;
+    }
+  }
+  // Not under the module lock from here to the check: other modules load and unload.
+  const char* tname = trace_intern(name);
+  unsigned long took = 0;
+  if (verdict == UnloadVerdict::Start) {
+    // No new reader enters a Going module; wait for those inside (a /proc read).
+    const long left = wait_event_timeout(m->unload_wq, active_of(m) == 0,
+                                         kReaderWaitSeconds * timer_hz());
+    if (left == 0) {
+      const int readers = active_of(m);
+      {
+        InterruptDisabler guard;
+        mod_abort_unload(m->life);
+      }
+      kprintf("rmmod: %s is in use: %d reader%s of its /proc files did not finish within %u s; "
+              "it stays live\n", name, readers, readers == 1 ? "" : "s", kReaderWaitSeconds);
+      return 1;
+    }
+    trace(TraceType::Module, trace_ptr(tname), kModCleanup);
+    const unsigned long start = jiffies;
+    // Blocks this thread until the module's protocol says it is done.
+    const bool ok = fault_call_recoverable(run_cleanup, m) && fault_call_recoverable(run_destructors, m);
+    took = jiffies - start;
+    {
+      InterruptDisabler guard;
+      m->life.cleaned = true;
+    }
+    if (!ok) {
+      detach(m);
+      set_not_busy(m);
+      kprintf("rmmod: %s: cleanup_module faulted; the module is marked failed (rmmod %s again "
+              "frees it once nothing points in)\n", name, name);
+      return 1;
+    }
+    trace(TraceType::Module, trace_ptr(tname), kModGoing);
+  }
+  // A failed module's code never runs again: what it left is taken away from here.
+  if (verdict == UnloadVerdict::FreeFailed) undo_init(m);
+  // Beyond Linux 2.2: the kernel itself checks that nothing still points in.
+  ModuleLockGuard lock;
+  const int left = check_leftovers(m);
+  if (left) {
+    set_not_busy(m);
+    kprintf("rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays '%s' "
+            "(rmmod %s again to re-check)\n", name, left, left == 1 ? "" : "s",
+            left == 1 ? "s" : "", mod_state_name(state_of(m)), name);
+    return 1;
+  }
+  trace(TraceType::Module, trace_ptr(tname), kModFree);
+  const bool failed = verdict == UnloadVerdict::FreeFailed;
+  free_module(m);
+  if (failed) kprintf("%s: freed (it had failed; its cleanup_module was not run)\n", name);
+  else kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
+  return 0;
+}
+}  // namespace mod
+}  // namespace quartz
