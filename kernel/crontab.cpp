@@ -1,8 +1,7 @@
-// `every MS COMMAND`: periodic jobs, each a thread that sleeps MS and runs a shell command
-// (the kernel's crontab); and `cronbench`, which puts numbers on the guide's two ways of
-// running a module periodically: a job reading its /proc file, or a tq_timer task.
+// The kernel's crontab: `every MS COMMAND` periodic jobs, each a thread that sleeps MS
+// and runs a shell command (the guide's "process run off crontab", as a kernel thread).
 //
-// Contract: every/cronbench run in any thread (the shell, `bg`, another job: a job's
+// Contract: every and the crontab_* calls run in any thread (the shell, `bg`, another job: a job's
 // command may be `every ...` too); the job table is under jobs_lock. A job sleeps on its
 // own wait queue between runs, so `every stop` wakes it at once and then sleeps until the
 // job thread says it is done: no polling.
@@ -10,7 +9,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "kheap.h"
-#include "module/module.h"
+#include "crontab.h"
 #include <quartz/mutex.h>
 #include "sched.h"
 #include "shell.h"
@@ -18,9 +17,7 @@
 #include "timer.h"
 
 namespace quartz {
-namespace {
-
-struct Job {
+struct CronJob {
   int id;
   unsigned long period;  // ticks
   Thread* thread;        // the job's thread, until it is done
@@ -32,13 +29,16 @@ struct Job {
   char line[kShellLineMax + 1];
   char copy[kShellLineMax + 1];
 };
-constexpr int kMaxJobs = 8;
+
+namespace {
+
+constexpr int kMaxJobs = kMaxCronJobs;
 DEFINE_MUTEX(jobs_lock);
-Job* jobs[kMaxJobs];  // under jobs_lock
+CronJob* jobs[kMaxJobs];  // under jobs_lock
 int next_job_id = 1;  // under jobs_lock
 
 void job_thread(void* arg) {
-  auto* job = static_cast<Job*>(arg);
+  auto* job = static_cast<CronJob*>(arg);
   for (;;) {
     wait_event_timeout(job->sleep, job->stop, job->period);
     if (job->stop) break;
@@ -50,8 +50,8 @@ void job_thread(void* arg) {
   wake_up(&job->exit);  // stop_job may free the job as soon as this wakes it
 }
 
-Job* start_job(unsigned long period, const char* line) {
-  auto* job = static_cast<Job*>(kzalloc(sizeof(Job)));
+CronJob* start_job(unsigned long period, const char* line) {
+  auto* job = static_cast<CronJob*>(kzalloc(sizeof(CronJob)));
   if (!job) return nullptr;
   job->period = period ? period : 1;
   __init_waitqueue_head(&job->sleep, "every");
@@ -79,8 +79,8 @@ Job* start_job(unsigned long period, const char* line) {
 // Under jobs_lock: takes the job in slot i out of the table if it matches (all, or its
 // id), unless the caller is that job's own thread (it would wait for its own end).
 // *matched: a job matched, taken or not.
-Job* take_job_locked(int i, bool all, long long id, bool* matched) {
-  Job* job = jobs[i];
+CronJob* take_job_locked(int i, bool all, long long id, bool* matched) {
+  CronJob* job = jobs[i];
   if (!job || (!all && job->id != id)) return nullptr;
   *matched = true;
   if (job->thread == current_thread()) {
@@ -93,7 +93,7 @@ Job* take_job_locked(int i, bool all, long long id, bool* matched) {
 
 // A job out of the table: wakes it from its period, sleeps until its thread is done,
 // frees it. Returns how many times it ran.
-unsigned long finish_job(Job* job) {
+unsigned long finish_job(CronJob* job) {
   job->stop = true;
   wake_up(&job->sleep);
   wait_event(job->exit, job->done);
@@ -102,11 +102,11 @@ unsigned long finish_job(Job* job) {
   return runs;
 }
 
-// Stops a job this thread started (cronbench's).
-void stop_job(Job* job) {
+// Stops a job this thread started (crontab_stop).
+void stop_job(CronJob* job) {
   bool taken = false;
   mutex_lock(&jobs_lock);
-  for (Job*& j : jobs)
+  for (CronJob*& j : jobs)
     if (j == job) j = nullptr, taken = true;
   mutex_unlock(&jobs_lock);
   if (taken) finish_job(job);
@@ -115,7 +115,7 @@ void stop_job(Job* job) {
 int cmd_every(int argc, char** argv) {
   if (argc == 1) {
     mutex_lock(&jobs_lock);
-    for (Job* j : jobs)
+    for (CronJob* j : jobs)
       if (j) kprintf("job %d: every %lu ticks: %s (%lu runs)\n", j->id, j->period, j->line, j->runs);
     mutex_unlock(&jobs_lock);
     return 0;
@@ -127,7 +127,7 @@ int cmd_every(int argc, char** argv) {
     bool found = false;
     for (int i = 0; i < kMaxJobs; ++i) {
       mutex_lock(&jobs_lock);
-      Job* job = take_job_locked(i, all, id, &found);
+      CronJob* job = take_job_locked(i, all, id, &found);
       mutex_unlock(&jobs_lock);
       if (!job) continue;
       const int job_id = job->id;
@@ -143,7 +143,7 @@ int cmd_every(int argc, char** argv) {
     kprintf("every: command too long\n");
     return 1;
   }
-  Job* job = start_job(static_cast<unsigned long>(ms_to_ticks(uint32_t(ms), timer_hz())), line);
+  CronJob* job = start_job(static_cast<unsigned long>(ms_to_ticks(uint32_t(ms), timer_hz())), line);
   if (!job) {
     kprintf("every: no room for another job (max %d)\n", kMaxJobs);
     return 1;
@@ -152,71 +152,15 @@ int cmd_every(int argc, char** argv) {
   return 0;
 }
 
-// Instructions the CPU spends (idle excluded) while `ticks` ticks pass.
-uint64_t busy_window(unsigned long ticks) {
-  const uint64_t t0 = busy_tsc();
-  sleep_ticks(ticks);
-  return busy_tsc() - t0;
-}
-
-int cmd_cronbench(int argc, char** argv) {
-  long long ticks = 100;
-  if (argc > 2 || (argc == 2 && (!parse_int(argv[1], &ticks) || ticks < 10 || ticks > 10000)))
-    return shell_usage("cronbench");
-  const unsigned long n = (unsigned long)ticks;
-  if (module_load("cronwork") != 0) return 1;
-  const uint64_t base = busy_window(n);
-  // The first way: a job (a thread of its own, like cron's process) reads /proc/cronwork
-  // at every tick.
-  Job* job = start_job(1, "read /proc/cronwork");
-  if (!job) {
-    kprintf("cronbench: cannot start the job that reads /proc/cronwork (%d jobs at most, "
-            "or out of memory)\n", kMaxJobs);
-    module_unload("cronwork");
-    return 1;
-  }
-  sleep_ticks(2);
-  const unsigned long runs0 = job->runs;
-  const uint64_t cron = busy_window(n);
-  const unsigned long cron_acts = job->runs - runs0;
-  stop_job(job);
-  module_unload("cronwork");
-  // The second way: a task requeuing itself on tq_timer.
-  if (module_load("tqwork") != 0) return 1;
-  uintptr_t runs_addr = 0;
-  if (!module_symbol("tqwork", "tqwork_runs", &runs_addr)) {
-    kprintf("cronbench: module tqwork has no symbol tqwork_runs; not measured\n");
-    module_unload("tqwork");
-    return 1;
-  }
-  auto* tq_runs = reinterpret_cast<volatile int*>(runs_addr);
-  sleep_ticks(2);
-  const int tq0 = *tq_runs;
-  const uint64_t tq = busy_window(n);
-  const unsigned long tq_acts = unsigned(*tq_runs - tq0);
-  module_unload("tqwork");
-  if (!cron_acts || !tq_acts) {
-    kprintf("cronbench: no activations measured\n");
-    return 1;
-  }
-  const uint64_t per_cron = (cron - base) / cron_acts, per_tq = (tq - base) / tq_acts;
-  // key=value for tools/bench.py and the tests, then words for people.
-  kprintf("cronbench: ticks=%lu idle_instructions=%llu (the system alone)\n", n,
-          static_cast<unsigned long long>(base));
-  kprintf("cronbench: every_activations=%lu every_instructions=%llu (the guide's first way: "
-          "every + /proc, per activation)\n", cron_acts, static_cast<unsigned long long>(per_cron));
-  kprintf("cronbench: tq_activations=%lu tq_instructions=%llu (the second way: a tq_timer task, "
-          "per activation)\n", tq_acts, static_cast<unsigned long long>(per_tq));
-  kprintf("cronbench: the first way costs %llu.%llu times the second\n",
-          static_cast<unsigned long long>(per_cron / (per_tq ? per_tq : 1)),
-          static_cast<unsigned long long>((per_cron * 10 / (per_tq ? per_tq : 1)) % 10));
-  return 0;
-}
 }  // namespace
 
 SHELL_COMMAND(every, "[MS COMMAND... | stop ID|all]", "run a command periodically in a thread",
               cmd_every);
-SHELL_COMMAND(cronbench, "[TICKS]", "the guide's two ways of periodic module work, measured",
-              cmd_cronbench);
+
+CronJob* crontab_start(unsigned long period_ticks, const char* line) {
+  return start_job(period_ticks, line);
+}
+unsigned long crontab_runs(const CronJob* job) { return job->runs; }
+void crontab_stop(CronJob* job) { stop_job(job); }
 
 }  // namespace quartz
