@@ -378,6 +378,10 @@ def gdb_debug_sh_break_entry(build):
                                    env=dict(os.environ, QUARTZ_BUILD_DIR=build), cwd=ROOT)
         seen = _read_until(console, "", "connected to the serial console", 10)
         token = g.send("continue")
+        # The console may connect just after QEMU wrote the first prompt (that goes to
+        # serial.log only): an Enter asks the shell for a fresh one either way.
+        console.stdin.write(b"\n")
+        console.stdin.flush()
         seen = _read_until(console, seen, "quartz> ", 30)
         console.stdin.write(b"echo via-debug-sh\n")
         console.stdin.flush()
