@@ -1,0 +1,40 @@
+// A kernel task that counts ticks by requeuing itself on tq_timer (the guide's sched.c
+// routine, in the kernel), and a wait for a number of ticks: shared by the `tqdemo`
+// demo and the task-queue self-tests.
+#pragma once
+#include "arch/x86/cpu.h"
+#include "timer.h"
+#include <quartz/tqueue.h>
+
+namespace quartz {
+// Waits (halting) until the tick counter has moved n times.
+inline void wait_ticks(unsigned long n) {
+  const unsigned long target = jiffies + n;
+  while (long(jiffies - target) < 0) cpu::sti_and_hlt();
+}
+
+// ---- a self-requeuing task: the guide's sched.c routine, in the kernel ----
+struct Counter {
+  tq_struct task;
+  volatile unsigned long count;
+  volatile unsigned long first_jiffies, last_jiffies;
+  volatile bool stop;
+  volatile unsigned long seen[8];
+};
+
+inline void counting_routine(void* data) {
+  auto* c = static_cast<Counter*>(data);
+  if (c->count == 0) c->first_jiffies = jiffies;
+  c->last_jiffies = jiffies;
+  if (c->count < 8) c->seen[c->count] = jiffies;
+  c->count = c->count + 1;
+  if (!c->stop) queue_task(&c->task, &tq_timer);
+}
+
+inline void start_counter(Counter& c) {
+  c = Counter{};
+  c.task.routine = counting_routine;
+  c.task.data = &c;
+  queue_task(&c.task, &tq_timer);
+}
+}  // namespace quartz
