@@ -8,18 +8,18 @@
 namespace quartz {
 namespace {
 constexpr uint16_t kCom1 = 0x3F8;
-constexpr uint16_t kData = kCom1 + 0;      // RBR/THR (DLAB=0), DLL (DLAB=1)
-constexpr uint16_t kIer = kCom1 + 1;       // interrupt enable (DLAB=0), DLM (DLAB=1)
-constexpr uint16_t kFcr = kCom1 + 2;       // FIFO control
-constexpr uint16_t kLcr = kCom1 + 3;       // line control
-constexpr uint16_t kMcr = kCom1 + 4;       // modem control
-constexpr uint16_t kLsr = kCom1 + 5;       // line status
+constexpr uint16_t kData = kCom1 + 0;  // RBR/THR (DLAB=0), DLL (DLAB=1)
+constexpr uint16_t kIer = kCom1 + 1;   // interrupt enable (DLAB=0), DLM (DLAB=1)
+constexpr uint16_t kFcr = kCom1 + 2;   // FIFO control
+constexpr uint16_t kLcr = kCom1 + 3;   // line control
+constexpr uint16_t kMcr = kCom1 + 4;   // modem control
+constexpr uint16_t kLsr = kCom1 + 5;   // line status
 constexpr uint8_t kLcrDlab = 0x80, kLcr8N1 = 0x03;
 constexpr uint8_t kFcrEnableClear14 = 0xC7;  // enable FIFOs, clear both, 14-byte trigger
 constexpr uint8_t kMcrDtrRtsOut2 = 0x0B;     // OUT2 gates the IRQ line on PC boards
 constexpr uint8_t kIerRxAvailable = 0x01;
 constexpr uint8_t kLsrDataReady = 0x01, kLsrThrEmpty = 0x20;
-constexpr uint16_t kDivisor115200 = 1;        // 1.8432 MHz / (16 * 115200)
+constexpr uint16_t kDivisor115200 = 1;  // 1.8432 MHz / (16 * 115200)
 constexpr int kIrq = 4;
 
 bool present = false;

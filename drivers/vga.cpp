@@ -23,16 +23,28 @@ void scroll() {
 
 void put(char c) {
   switch (c) {
-    case '\n': col = 0; ++row; break;
-    case '\r': col = 0; break;
-    case '\b': if (col > 0) --col; break;
-    case '\t': col = (col + 8) & ~7; break;
+    case '\n':
+      col = 0;
+      ++row;
+      break;
+    case '\r':
+      col = 0;
+      break;
+    case '\b':
+      if (col > 0) --col;
+      break;
+    case '\t':
+      col = (col + 8) & ~7;
+      break;
     default:
       if (uint8_t(c) < 0x20) return;
       screen[row * kCols + col] = kAttr | uint8_t(c);
       ++col;
   }
-  if (col >= kCols) { col = 0; ++row; }
+  if (col >= kCols) {
+    col = 0;
+    ++row;
+  }
   if (row >= kRows) scroll();
 }
 

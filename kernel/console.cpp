@@ -15,7 +15,7 @@ namespace quartz {
 namespace {
 RingBuffer<1024> input;  // producer: IRQ handlers (interrupts off); consumer: the shell
 void (*resume_producer)() = nullptr;  // interrupts off
-DECLARE_WAIT_QUEUE_HEAD(input_wq);     // the shell sleeps here for input
+DECLARE_WAIT_QUEUE_HEAD(input_wq);    // the shell sleeps here for input
 
 struct Sink {
   char buf[128];

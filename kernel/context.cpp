@@ -17,14 +17,15 @@ void might_sleep(const char* what, const void* caller) {
   if (void (*routine)(void*) = tq_current_routine()) [[unlikely]] {
     char name[96];
     ksyms_describe(reinterpret_cast<uintptr_t>(routine), name, sizeof name);
-    panic("%s called from task-queue routine %s (%p): routines run in interrupt context "
-          "and must not sleep", what, name, reinterpret_cast<void*>(routine));
+    panic(
+        "%s called from task-queue routine %s (%p): routines run in interrupt context "
+        "and must not sleep",
+        what, name, reinterpret_cast<void*>(routine));
   }
   if (in_interrupt()) [[unlikely]] {
     char name[96];
     ksyms_describe(reinterpret_cast<uintptr_t>(caller), name, sizeof name);
-    panic("%s called from interrupt context by %s: interrupt handlers must not sleep", what,
-          name);
+    panic("%s called from interrupt context by %s: interrupt handlers must not sleep", what, name);
   }
 }
 

@@ -35,7 +35,7 @@ namespace {
 constexpr int kMaxJobs = kMaxCronJobs;
 DEFINE_MUTEX(jobs_lock);
 CronJob* jobs[kMaxJobs];  // under jobs_lock
-int next_job_id = 1;  // under jobs_lock
+int next_job_id = 1;      // under jobs_lock
 
 void job_thread(void* arg) {
   auto* job = static_cast<CronJob*>(arg);
@@ -116,7 +116,8 @@ int cmd_every(int argc, char** argv) {
   if (argc == 1) {
     mutex_lock(&jobs_lock);
     for (CronJob* j : jobs)
-      if (j) kprintf("job %d: every %lu ticks: %s (%lu runs)\n", j->id, j->period, j->line, j->runs);
+      if (j)
+        kprintf("job %d: every %lu ticks: %s (%lu runs)\n", j->id, j->period, j->line, j->runs);
     mutex_unlock(&jobs_lock);
     return 0;
   }

@@ -33,10 +33,14 @@ bool commit_pages(void*, uintptr_t addr, size_t bytes) {
 
 const char* free_result_text(Heap::FreeResult r) {
   switch (r) {
-    case Heap::FreeResult::NotHeap: return "pointer is not from kmalloc";
-    case Heap::FreeResult::BadMagic: return "block header corrupted (overrun or not from kmalloc)";
-    case Heap::FreeResult::DoubleFree: return "double free";
-    default: return "invalid free";
+    case Heap::FreeResult::NotHeap:
+      return "pointer is not from kmalloc";
+    case Heap::FreeResult::BadMagic:
+      return "block header corrupted (overrun or not from kmalloc)";
+    case Heap::FreeResult::DoubleFree:
+      return "double free";
+    default:
+      return "invalid free";
   }
 }
 

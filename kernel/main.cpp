@@ -40,8 +40,8 @@ uint32_t hz_from_cmdline() {
   if (!v) return pit::kDefaultHz;
   long long hz;
   if (!parse_int(v, &hz) || !pit::hz_valid(hz)) {
-    kprintf("cmdline: hz=%s is not a number in %u..%u; using HZ=%u\n", v, pit::kMinHz,
-            pit::kMaxHz, pit::kDefaultHz);
+    kprintf("cmdline: hz=%s is not a number in %u..%u; using HZ=%u\n", v, pit::kMinHz, pit::kMaxHz,
+            pit::kDefaultHz);
     return pit::kDefaultHz;
   }
   return uint32_t(hz);
@@ -54,7 +54,8 @@ void apply_sched_cmdline() {
     if (parse_int(s, &v) && v >= 1 && v <= 1000)
       sched_set_slice(unsigned(v));
     else
-      kprintf("cmdline: slice=%s is not a number of ticks in 1..1000; using %u\n", s, sched_slice());
+      kprintf("cmdline: slice=%s is not a number of ticks in 1..1000; using %u\n", s,
+              sched_slice());
   }
   if (const char* s = cmdline.get("watchdog")) {
     if (parse_int(s, &v) && v >= 0 && v <= 600000)
@@ -103,8 +104,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   char cmdline_error[128];
   if (!cmdline.parse(info.cmdline, cmdline_error, sizeof(cmdline_error)))
     kprintf("cmdline: %s; ignoring the command line\n", cmdline_error);
-  if (info.cmdline_truncated) kprintf("cmdline: longer than %u characters; truncated\n",
-                                      unsigned(sizeof(info.cmdline) - 1));
+  if (info.cmdline_truncated)
+    kprintf("cmdline: longer than %u characters; truncated\n", unsigned(sizeof(info.cmdline) - 1));
   apply_cmdline();
 
   idt_init();
@@ -124,8 +125,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   keyboard_init();
   cpu::raw_sti();
 
-  kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n",
-          unsigned(pmm_total_pages() * 4), info.module_count, hz);
+  kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n", unsigned(pmm_total_pages() * 4),
+          info.module_count, hz);
   kprintf("Type 'help' for the commands.\n");
   // The shell is a thread of its own; this boot context becomes the idle thread.
   if (!thread_create("shell", shell_thread, const_cast<char*>(cmdline.get("run"))))

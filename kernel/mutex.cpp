@@ -34,7 +34,8 @@ void name_caller(const void* caller, char* buf, size_t len) {
 // interrupt handler or a task-queue routine they would act for whichever thread was
 // interrupted. Refused with a report, like a bad unlock.
 bool refuse_outside_thread(const char* what, const mutex* m, const void* caller) {
-  if (!in_interrupt() && !tq_current_routine()) [[likely]] return false;
+  if (!in_interrupt() && !tq_current_routine()) [[likely]]
+    return false;
   char where[64];
   name_caller(caller, where, sizeof where);
   kprintf("BUG: %s(%s) from interrupt context (called from %s); refused\n", what, mutex_name(m),
@@ -76,16 +77,18 @@ void mutex_unlock(struct mutex* m) {
   if (refuse_outside_thread("mutex_unlock", m, caller)) return;
   Thread* holder = nullptr;
   const MutexResult r = sched_mutex_unlock(m, &holder);
-  if (r == MutexResult::Ok) [[likely]] return;
+  if (r == MutexResult::Ok) [[likely]]
+    return;
   char where[64];
   name_caller(caller, where, sizeof where);
   if (r == MutexResult::NotLocked)
     kprintf("BUG: mutex_unlock(%s) of an unlocked mutex by thread %s (from %s); nothing changed\n",
             mutex_name(m), current_thread()->name, where);
   else
-    kprintf("BUG: mutex_unlock(%s) by thread %s, which does not hold it (thread %s does; from "
-            "%s); nothing changed\n", mutex_name(m), current_thread()->name,
-            holder ? holder->name : "?", where);
+    kprintf(
+        "BUG: mutex_unlock(%s) by thread %s, which does not hold it (thread %s does; from "
+        "%s); nothing changed\n",
+        mutex_name(m), current_thread()->name, holder ? holder->name : "?", where);
 }
 
 int mutex_is_locked(struct mutex* m) { return mutex_is_locked_now(m) ? 1 : 0; }

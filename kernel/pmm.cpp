@@ -115,7 +115,8 @@ SELFTEST(pmm_alloc_free_roundtrip) {
     f = pmm_alloc();
     ST_EXPECT(f != 0 && (f & (kPageSize - 1)) == 0);
     ST_EXPECT(f >= 0x100000);  // never the first MiB
-    const auto ks = reinterpret_cast<uintptr_t>(_kernel_start), ke = reinterpret_cast<uintptr_t>(_kernel_end);
+    const auto ks = reinterpret_cast<uintptr_t>(_kernel_start),
+               ke = reinterpret_cast<uintptr_t>(_kernel_end);
     ST_EXPECT(f + kPageSize <= ks || f >= ke);  // never the kernel image
     ST_EXPECT(page_of(f) < bitmap_span.begin || page_of(f) >= bitmap_span.end);  // nor the bitmap
   }

@@ -12,7 +12,7 @@ struct BootInfo;
 // MiB, the kernel image, the Multiboot modules and the bitmap (placed in the first free
 // frames above 1 MiB). Returns the end of the highest RAM frame managed (page aligned).
 uintptr_t pmm_init(const BootInfo& info);
-uintptr_t pmm_alloc();          // 0 when out of memory
+uintptr_t pmm_alloc();           // 0 when out of memory
 void pmm_free(uintptr_t frame);  // panics on a double free or a foreign frame
 size_t pmm_free_pages();
 size_t pmm_total_pages();

@@ -54,8 +54,7 @@ int cmd_read(int argc, char** argv) {
 }
 
 int cmd_ls(int argc, char** argv) {
-  if (argc > 2 || (argc == 2 && !str_eq(argv[1], "/proc") &&
-                   !str_eq(argv[1], "/proc/")))
+  if (argc > 2 || (argc == 2 && !str_eq(argv[1], "/proc") && !str_eq(argv[1], "/proc/")))
     return shell_usage("ls");
   // Names are copied under the guard and printed after it.
   char names[kMaxEntries][kMaxName + 1];  // 1 KiB: the table's own limit
@@ -88,7 +87,8 @@ void call_show(void* arg) {
 }
 bool matches(const Entry& e, const void* owner, uintptr_t lo, uintptr_t hi) {
   const auto show = reinterpret_cast<uintptr_t>(e.show), data = reinterpret_cast<uintptr_t>(e.data);
-  return e.show && ((owner && e.owner == owner) || (show >= lo && show < hi) || (data >= lo && data < hi));
+  return e.show &&
+         ((owner && e.owner == owner) || (show >= lo && show < hi) || (data >= lo && data < hi));
 }
 }  // namespace
 
@@ -174,8 +174,8 @@ extern "C" int proc_remove(const char* name) {
 extern "C" int proc_printf(ProcFile* out, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  const int n = (out && out->discard) ? vformat([](void*, char) {}, nullptr, fmt, ap)
-                                      : vkprintf(fmt, ap);
+  const int n =
+      (out && out->discard) ? vformat([](void*, char) {}, nullptr, fmt, ap) : vkprintf(fmt, ap);
   va_end(ap);
   if (out) out->bytes += n;
   return n;

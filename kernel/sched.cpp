@@ -24,7 +24,7 @@
 
 extern "C" void switch_context(uint32_t* save_esp, uint32_t next_esp);
 extern "C" void thread_start();
-extern "C" char isr_call_return[];  // isr.asm: where interrupt_dispatch returns
+extern "C" char isr_call_return[];                      // isr.asm: where interrupt_dispatch returns
 extern "C" char boot_stack_bottom[], boot_stack_top[];  // boot/boot.asm: the idle thread's
 
 namespace quartz {
@@ -43,9 +43,10 @@ struct KernelSchedHooks : SchedHooksBase {
   static void watchdog_fired(SchedThread* s, unsigned long asleep) {
     Thread* t = thread_of(s);
     ++watchdog_releases;
-    kprintf("watchdog: thread %s has slept %lu ticks in sleep_on(%s) and no wake_up came: "
-            "a lost wakeup? Releasing it.\n", t->name,
-            asleep, s->waiting_on && s->waiting_on->name ? s->waiting_on->name : "?");
+    kprintf(
+        "watchdog: thread %s has slept %lu ticks in sleep_on(%s) and no wake_up came: "
+        "a lost wakeup? Releasing it.\n",
+        t->name, asleep, s->waiting_on && s->waiting_on->name ? s->waiting_on->name : "?");
   }
   static void assert_guard_held(const char* where) { InterruptDisabler::assert_held(where); }
 };
@@ -157,8 +158,10 @@ void show_threads(ProcFile* out, void*) {
   for (size_t k = 0; k < n; ++k) {
     const ThreadInfo& i = info[k];
     char wait[19] = "-";  // the column is 20 wide: longer names are cut
-    if (i.waiting_on[0]) str_copy(wait, i.waiting_on, sizeof wait);
-    else if (i.timed) str_copy(wait, "(timer)", sizeof wait);
+    if (i.waiting_on[0])
+      str_copy(wait, i.waiting_on, sizeof wait);
+    else if (i.timed)
+      str_copy(wait, "(timer)", sizeof wait);
     proc_printf(out, "%4u %-15s %-9s %-20s %8lu %8lu\n", i.id, i.name, thread_state_name(i.state),
                 wait, i.ticks, i.switches);
   }
@@ -215,12 +218,12 @@ Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
   }
   // The frame switch_context pops: edi, esi, ebx, ebp, then its return address.
   auto* sp = reinterpret_cast<uint32_t*>(t->stack_high);
-  *--sp = 0;                                          // thread_start's fake return address
+  *--sp = 0;                                         // thread_start's fake return address
   *--sp = reinterpret_cast<uint32_t>(thread_start);  // switch_context returns here
-  *--sp = 0;                                          // ebp
-  *--sp = 0;                                          // ebx
-  *--sp = 0;                                          // esi
-  *--sp = 0;                                          // edi
+  *--sp = 0;                                         // ebp
+  *--sp = 0;                                         // ebx
+  *--sp = 0;                                         // esi
+  *--sp = 0;                                         // edi
   t->saved_esp = reinterpret_cast<uint32_t>(sp);
   {
     InterruptDisabler guard;
@@ -473,7 +476,8 @@ MutexResult sched_mutex_unlock(mutex* m, Thread** holder) {
 
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
-  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
+  if (g_trace_enabled)
+    trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   return core.block_on(wq);
 }
 
@@ -505,7 +509,8 @@ void wake_up(wait_queue_head_t* wq) {
 
 void sleep_on(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
-  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
+  if (g_trace_enabled)
+    trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.block_on(wq);
 }
 // The guide's footnote: module_sleep_on and sleep_on are the same function.
@@ -513,7 +518,8 @@ void module_sleep_on(wait_queue_head_t* wq) __attribute__((alias("sleep_on")));
 
 void prepare_to_wait(wait_queue_head_t* wq) {
   might_sleep("wait_event", __builtin_return_address(0));
-  if (g_trace_enabled) trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
+  if (g_trace_enabled)
+    trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.prepare_to_wait(wq);
 }
 

@@ -19,10 +19,10 @@ struct Thread {
   IntrusiveListNode all_node;
   uint32_t id = 0;
   char name[16] = {};
-  uint32_t saved_esp = 0;     // while not running
-  uintptr_t stack_low = 0;    // lowest mapped stack byte; the guard page is below it
-  uintptr_t stack_high = 0;   // one past the highest (idle: the boot stack's bounds)
-  int stack_slot = -1;        // -1: the boot stack (the idle thread)
+  uint32_t saved_esp = 0;    // while not running
+  uintptr_t stack_low = 0;   // lowest mapped stack byte; the guard page is below it
+  uintptr_t stack_high = 0;  // one past the highest (idle: the boot stack's bounds)
+  int stack_slot = -1;       // -1: the boot stack (the idle thread)
   void (*entry)(void*) = nullptr;
   void* arg = nullptr;
   JmpBuf* fault_recovery = nullptr;  // the shell arms it around each command
@@ -46,7 +46,7 @@ void thread_reap();
 // horizon, QUARTZ_TIMEOUT_HORIZON, it sleeps in chunks). Thread context.
 void sleep_ticks(uint64_t ticks);
 
-void sched_timer_tick();            // IRQ 0, interrupts off (not `sched_tick`: that is the module's routine)
+void sched_timer_tick();  // IRQ 0, interrupts off (not `sched_tick`: that is the module's routine)
 extern const volatile bool* const g_need_resched;  // read by the interrupt exit path
 // TSC units spent halted in the idle thread (accounted by the interrupt that ends each
 // halt): benchmarks subtract it so that, under -icount, they count only instructions.
@@ -57,7 +57,7 @@ void sched_account_idle();  // interrupt entry, when g_idle_halted
 // The TSC minus the time spent halted: under -icount, the instructions executed so far.
 uint64_t busy_tsc();
 bool sched_need_resched();
-void sched_preempt_on_irq_exit();   // outermost interrupt exit, interrupts off
+void sched_preempt_on_irq_exit();  // outermost interrupt exit, interrupts off
 // Linux's preempt_disable/preempt_enable, for the current thread at thread level: while
 // disabled, an interrupt's exit does not switch it away (a wakeup's reschedule waits for
 // preempt_enable, which does it). It never blocks and interrupts stay on: the console

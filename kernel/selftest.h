@@ -13,17 +13,17 @@ struct SelfTest {
 };
 }  // namespace quartz
 
-#define SELFTEST(test_name)                                                                 \
-  static bool selftest_fn_##test_name();                                                    \
-  [[gnu::used, gnu::section(".selftests." #test_name)]] static const ::quartz::SelfTest      \
-      selftest_##test_name = {#test_name, selftest_fn_##test_name};                         \
+#define SELFTEST(test_name)                                                             \
+  static bool selftest_fn_##test_name();                                                \
+  [[gnu::used, gnu::section(".selftests." #test_name)]] static const ::quartz::SelfTest \
+      selftest_##test_name = {#test_name, selftest_fn_##test_name};                     \
   static bool selftest_fn_##test_name()
 
 // Inside a SELFTEST: on failure, prints the file, line and condition and fails the test.
-#define ST_EXPECT(cond)                                                            \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
+#define ST_EXPECT(cond)                                                                \
+  do {                                                                                 \
+    if (!(cond)) {                                                                     \
       ::quartz::kprintf("    check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      return false;                                                                \
-    }                                                                              \
+      return false;                                                                    \
+    }                                                                                  \
   } while (0)

@@ -19,7 +19,6 @@ namespace {
 constexpr int kMaxArgs = 16;
 uint64_t first_prompt_tsc = 0;
 
-
 void print_prompt() { kprintf("%s", kPrompt); }
 
 void echo_out(void*, const char* s, size_t n) { console_write(s, n); }
@@ -48,9 +47,10 @@ int cmd_echo(int argc, char** argv) {
 
 int cmd_bootstat(int, char**) {
   // key=value for tools/bench.py, then words for people.
-  kprintf("bootstat: boot_instructions=%llu boot_modules=%d (kernel entry to the first prompt; "
-          "rdtsc counts guest instructions under qemu -icount shift=0,sleep=off)\n",
-          static_cast<unsigned long long>(first_prompt_tsc - boot_tsc), boot_info().module_count);
+  kprintf(
+      "bootstat: boot_instructions=%llu boot_modules=%d (kernel entry to the first prompt; "
+      "rdtsc counts guest instructions under qemu -icount shift=0,sleep=off)\n",
+      static_cast<unsigned long long>(first_prompt_tsc - boot_tsc), boot_info().module_count);
   return 0;
 }
 }  // namespace
@@ -85,7 +85,8 @@ SHELL_COMMAND(bg, "COMMAND [ARGS...]", "run a command in a thread of its own", c
 
 SHELL_COMMAND(help, "[COMMAND]", "list the commands, or describe one", cmd_help);
 SHELL_COMMAND(echo, "[WORD...]", "print the words", cmd_echo);
-SHELL_COMMAND(bootstat, "", "instructions spent from kernel entry to the first prompt", cmd_bootstat);
+SHELL_COMMAND(bootstat, "", "instructions spent from kernel entry to the first prompt",
+              cmd_bootstat);
 
 bool shell_join(int argc, char** argv, char* out, size_t cap) {
   size_t len = 0;

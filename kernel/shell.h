@@ -10,13 +10,13 @@ namespace quartz {
 
 struct ShellCommand {
   const char* name;
-  const char* usage;  // arguments, e.g. "[N]"; "" if none
-  const char* help;   // one line
+  const char* usage;                  // arguments, e.g. "[N]"; "" if none
+  const char* help;                   // one line
   int (*run)(int argc, char** argv);  // returns 0 on success
 };
 
 // Registers a command: the linker gathers these into a table sorted by name.
-#define SHELL_COMMAND(cmd_name, usage, help, fn)                                       \
+#define SHELL_COMMAND(cmd_name, usage, help, fn)                                            \
   [[gnu::used, gnu::section(".shell_cmds." #cmd_name)]] static const ::quartz::ShellCommand \
       shell_command_##cmd_name = {#cmd_name, usage, help, fn}
 

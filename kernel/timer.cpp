@@ -79,7 +79,8 @@ int cmd_hz(int argc, char** argv) {
 int cmd_sleep(int argc, char** argv) {
   long long ms;
   // Any value msleep takes (its unsigned int): 4294967295 ms is 49.7 days.
-  if (argc != 2 || !parse_int(argv[1], &ms) || ms < 0 || ms > 0xFFFFFFFFll) return shell_usage("sleep");
+  if (argc != 2 || !parse_int(argv[1], &ms) || ms < 0 || ms > 0xFFFFFFFFll)
+    return shell_usage("sleep");
   msleep(unsigned(ms));
   return 0;
 }

@@ -99,12 +99,14 @@ struct TracingTqHooks : KernelTqHooks {
                     trace_ptr(t));
         break;
       case TqStep::AfterRoutine:
-        trace_event(TraceType::RoutineEnd, trace_ptr(reinterpret_cast<void*>(q->running_routine)), 0);
+        trace_event(TraceType::RoutineEnd, trace_ptr(reinterpret_cast<void*>(q->running_routine)),
+                    0);
         break;
       case TqStep::AfterFinish:
         trace_event(TraceType::DrainEnd, trace_ptr(trace_intern(q->name)), 0);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 };
@@ -176,8 +178,7 @@ void show_tq(ProcFile* out, void*) { KernelTaskQueue::list(show_line, out, ksyms
 // the fault path: interrupts off, on the faulting thread, g_interrupt_depth still 1.
 void abandon_faulting_drains(const InterruptFrame& frame) {
   TqAbandoned gone[4];
-  const size_t n =
-      KernelTaskQueue::abandon_drains(tq_context_of(current_thread(), 0), gone, 4);
+  const size_t n = KernelTaskQueue::abandon_drains(tq_context_of(current_thread(), 0), gone, 4);
   for (size_t i = 0; i < n && i < 4; ++i) {
     char where[96];
     ksyms_describe(gone[i].routine ? reinterpret_cast<uintptr_t>(gone[i].routine) : frame.eip,
@@ -211,8 +212,9 @@ extern "C" {
 DECLARE_TASK_QUEUE(tq_timer);
 
 int queue_task(struct tq_struct* task, task_queue* queue) {
-  if (task) quartz::trace(quartz::TraceType::QueueTask, quartz::trace_ptr(task),
-                          quartz::trace_ptr(reinterpret_cast<void*>(task->routine)));
+  if (task)
+    quartz::trace(quartz::TraceType::QueueTask, quartz::trace_ptr(task),
+                  quartz::trace_ptr(reinterpret_cast<void*>(task->routine)));
   return KernelTaskQueue::queue_task(task, queue);
 }
 void run_task_queue(task_queue* queue) { KernelTaskQueue::run(queue); }
@@ -221,8 +223,6 @@ void run_task_queue(task_queue* queue) { KernelTaskQueue::run(queue); }
 // wait_while_running, which checks might_sleep, only when the routine runs in another
 // thread and there really is something to wait for. The call that could never return,
 // from the routine's own context, is caught by the core (a panic: deadlock).
-int cancel_task_sync(struct tq_struct* task) {
-  return KernelTaskQueue::cancel_sync(task);
-}
+int cancel_task_sync(struct tq_struct* task) { return KernelTaskQueue::cancel_sync(task); }
 void tq_debug_mark_freed(struct tq_struct* task) { KernelTaskQueue::poison(task); }
 }

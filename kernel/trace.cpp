@@ -52,9 +52,12 @@ void name_of(uint32_t addr, char* buf, size_t len) {
 void json_string(const char* s) {
   kprintf("\"");
   for (; *s; ++s) {
-    if (*s == '"' || *s == '\\') kprintf("\\%c", *s);
-    else if (uint8_t(*s) < 0x20) kprintf("\\u%04x", unsigned(uint8_t(*s)));
-    else kprintf("%c", *s);
+    if (*s == '"' || *s == '\\')
+      kprintf("\\%c", *s);
+    else if (uint8_t(*s) < 0x20)
+      kprintf("\\u%04x", unsigned(uint8_t(*s)));
+    else
+      kprintf("%c", *s);
   }
   kprintf("\"");
 }
@@ -63,9 +66,9 @@ constexpr uint32_t kIrqTid = 1000;  // the pseudo-thread interrupts are drawn on
 constexpr uint32_t kNoThread = 0xFFFF;
 
 const char* module_phase(uint32_t p) {
-  static const char* const names[] = {"validate", "allocate", "resolve", "relocate", "coming",
-                                      "init_module", "live", "cleanup_module", "going", "free",
-                                      "failed"};
+  static const char* const names[] = {"validate", "allocate",    "resolve", "relocate",
+                                      "coming",   "init_module", "live",    "cleanup_module",
+                                      "going",    "free",        "failed"};
   return p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }
 
@@ -173,9 +176,11 @@ void dump() {
   kprintf("=== QUARTZ TRACE BEGIN ===\n{\"traceEvents\":[");
   bool first = true;
   thread_name_meta(kIrqTid, "interrupts", first);
-  thread_names_for_trace([](void* ctx, uint32_t id, const char* name) {
-    thread_name_meta(id, name, *static_cast<bool*>(ctx));
-  }, &first);
+  thread_names_for_trace(
+      [](void* ctx, uint32_t id, const char* name) {
+        thread_name_meta(id, name, *static_cast<bool*>(ctx));
+      },
+      &first);
   static TraceEvent chunk[64];  // the shell thread only
   for (size_t from = 0;;) {
     const size_t n = ring.copy(from, chunk, 64);
@@ -183,10 +188,11 @@ void dump() {
     for (size_t i = 0; i < n; ++i) emit(chunk[i], first);
     from += n;
   }
-  kprintf("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"clock\":\"rdtsc/1000 (us under "
-          "-icount shift=0)\",\"hz\":%u,\"events\":%u,\"overwritten\":%llu}}\n"
-          "=== QUARTZ TRACE END ===\n",
-          timer_hz(), unsigned(ring.size()), static_cast<unsigned long long>(ring.overwritten()));
+  kprintf(
+      "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"clock\":\"rdtsc/1000 (us under "
+      "-icount shift=0)\",\"hz\":%u,\"events\":%u,\"overwritten\":%llu}}\n"
+      "=== QUARTZ TRACE END ===\n",
+      timer_hz(), unsigned(ring.size()), static_cast<unsigned long long>(ring.overwritten()));
   g_trace_enabled = was_on;
 }
 
@@ -214,7 +220,8 @@ int cmd_trace(int argc, char** argv) {
 }
 }  // namespace
 
-SHELL_COMMAND(trace, "start|stop|clear|dump", "record kernel events; dump as Chrome JSON", cmd_trace);
+SHELL_COMMAND(trace, "start|stop|clear|dump", "record kernel events; dump as Chrome JSON",
+              cmd_trace);
 
 void trace_event(TraceType type, uint32_t a, uint32_t b) {
   Thread* t = current_thread();

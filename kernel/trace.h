@@ -13,7 +13,8 @@ namespace quartz {
 extern volatile bool g_trace_enabled;
 void trace_event(TraceType type, uint32_t a, uint32_t b);
 inline void trace(TraceType type, uint32_t a, uint32_t b = 0) {
-  if (g_trace_enabled) [[unlikely]] trace_event(type, a, b);
+  if (g_trace_enabled) [[unlikely]]
+    trace_event(type, a, b);
 }
 template <class T>
 inline uint32_t trace_ptr(T* p) {

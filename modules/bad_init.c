@@ -33,6 +33,4 @@ int init_module(void)
 }
 
 /* Never called: init_module fails. Present because every module has one. */
-void cleanup_module(void)
-{
-}
+void cleanup_module(void) {}

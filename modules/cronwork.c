@@ -27,7 +27,4 @@ int init_module(void)
     return proc_create("cronwork", cronwork_show, NULL, THIS_MODULE) ? -EBUSY : 0;
 }
 
-void cleanup_module(void)
-{
-    proc_remove("cronwork");
-}
+void cleanup_module(void) { proc_remove("cronwork"); }

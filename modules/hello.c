@@ -6,10 +6,7 @@
  * its address. Once hello is removed its pages are unmapped: calling through a saved
  * pointer faults at once, and the kernel names "hello_greet" in unloaded module hello. */
 void hello_greet(void);
-void hello_greet(void)
-{
-    printk("hello_greet: hi\n");
-}
+void hello_greet(void) { printk("hello_greet: hi\n"); }
 EXPORT_SYMBOL(hello_greet);
 
 /* Initialize the module: called by insmod. 0 means it loaded; a negative errno (-EINVAL
@@ -21,7 +18,4 @@ int init_module(void)
 }
 
 /* Cleanup: called by rmmod, just before the module's memory is freed. */
-void cleanup_module(void)
-{
-    printk("Short is the life of a kernel module\n");
-}
+void cleanup_module(void) { printk("Short is the life of a kernel module\n"); }

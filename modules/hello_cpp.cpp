@@ -16,19 +16,22 @@
 //     (_Z11init_modulev) and the loader would not find it.
 #include <quartz/module.h>
 
-namespace {
+namespace
+{
 
 // Counts ticks with a task on tq_timer: the C API's callback is a static member function.
-class TickCounter {
-public:
+class TickCounter
+{
+  public:
     // constexpr: a TickCounter at namespace scope is built by the compiler, not at load time.
-    constexpr explicit TickCounter(const char* name) : name_(name) {}
+    constexpr explicit TickCounter(const char *name) : name_(name) {}
 
     // Non-copyable, like every object that may sit on a kernel list.
-    TickCounter(const TickCounter&) = delete;
-    TickCounter& operator=(const TickCounter&) = delete;
+    TickCounter(const TickCounter &) = delete;
+    TickCounter &operator=(const TickCounter &) = delete;
 
-    void start() {
+    void start()
+    {
         task_.data = this;
         queue_task(&task_, &tq_timer);
     }
@@ -37,18 +40,19 @@ public:
     void stop() { cancel_task_sync(&task_); }
 
     int ticks() const { return ticks_; }
-    const char* name() const { return name_; }
+    const char *name() const { return name_; }
 
-private:
+  private:
     // Runs after every tick, in interrupt context: must not sleep.
-    static void tick(void* data) {
-        TickCounter* self = static_cast<TickCounter*>(data);
+    static void tick(void *data)
+    {
+        TickCounter *self = static_cast<TickCounter *>(data);
         self->ticks_ = self->ticks_ + 1;
         queue_task(&self->task_, &tq_timer);
     }
 
-    const char* name_;
-    volatile int ticks_ = 0;  // written by the routine, read by cleanup_module
+    const char *name_;
+    volatile int ticks_ = 0; // written by the routine, read by cleanup_module
     tq_struct task_ = {.routine = &TickCounter::tick, .data = nullptr};
 };
 
@@ -56,21 +60,20 @@ private:
 constinit TickCounter counter{"hello_cpp"};
 
 // A function template, instantiated at compile time like any C++ code.
-template <typename T>
-constexpr T twice(T x) {
-    return x + x;
-}
+template <typename T> constexpr T twice(T x) { return x + x; }
 static_assert(twice(21) == 42, "templates and constexpr work as anywhere else");
 
-}  // namespace
+} // namespace
 
-extern "C" int init_module(void) {
+extern "C" int init_module(void)
+{
     printk("hello_cpp: hello from C++ (twice(21) = %d)\n", twice(21));
     counter.start();
     return 0;
 }
 
-extern "C" void cleanup_module(void) {
+extern "C" void cleanup_module(void)
+{
     counter.stop();
     printk("hello_cpp: %s counted %d ticks, goodbye\n", counter.name(), counter.ticks());
 }

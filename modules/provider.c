@@ -5,7 +5,7 @@
 
 /* Non-static, and exported: modules loaded after this one may use them. (Linux would
  * declare them in a header for its users; consumer.c declares them itself.) */
-int provider_calls = 0;  /* how many times provider_add has been called */
+int provider_calls = 0; /* how many times provider_add has been called */
 int provider_add(int a, int b);
 
 int provider_add(int a, int b)

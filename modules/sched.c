@@ -1,7 +1,7 @@
 /* sched: the guide's "Scheduling Tasks" example: a task on tq_timer counts the ticks,
  * /proc/sched reports the count, and rmmod waits (wait_event, no lost wakeup) until the
  * task has taken itself off the queue. */
-#include <quartz/module.h>  /* the guide: linux/kernel.h, module.h, proc_fs.h, tqueue.h, sched.h */
+#include <quartz/module.h> /* the guide: linux/kernel.h, module.h, proc_fs.h, tqueue.h, sched.h */
 
 /* The number of times the timer interrupt has been called so far. Written by the routine
  * (interrupt context), read by /proc/sched (the shell's thread): one aligned int, so a

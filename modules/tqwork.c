@@ -7,7 +7,7 @@ int tqwork_runs = 0;
 static unsigned int tqwork_state = 1;
 
 static void tqwork_tick(void *);
-static struct tq_struct Task = { .routine = tqwork_tick, .data = NULL };
+static struct tq_struct Task = {.routine = tqwork_tick, .data = NULL};
 
 static void tqwork_do_work(void)
 {
@@ -29,7 +29,4 @@ int init_module(void)
     return 0;
 }
 
-void cleanup_module(void)
-{
-    cancel_task_sync(&Task);
-}
+void cleanup_module(void) { cancel_task_sync(&Task); }

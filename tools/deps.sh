@@ -12,6 +12,7 @@ QUARTZ_PACKAGES=(
   googletest libgtest-dev libbenchmark-dev          # host unit tests and benchmarks
   gdb                                 # tools/debug.sh and the GDB tests
   clang lld libclang-rt-14-dev        # libFuzzer harnesses (tests/fuzz)
+  clang-format                        # the house style (tools/format.sh, ctest style.*)
 )
 
 # The programs the scripts, tests and CMake files run, and the package of the list above
@@ -23,7 +24,7 @@ QUARTZ_COMMANDS=(
   i686-linux-gnu-objcopy:binutils-i686-linux-gnu i686-linux-gnu-readelf:binutils-i686-linux-gnu
   i686-linux-gnu-gcc:g++-i686-linux-gnu i686-linux-gnu-g++:g++-i686-linux-gnu
   grub-mkrescue:grub-common xorriso:xorriso mformat:mtools
-  qemu-system-i386:qemu-system-x86 gdb:gdb clang++:clang
+  qemu-system-i386:qemu-system-x86 gdb:gdb clang++:clang clang-format:clang-format
 )
 
 quartz_install_deps() {

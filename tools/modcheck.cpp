@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   }
   std::vector<uint8_t> image;
   uint8_t buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) image.insert(image.end(), buf, buf + n);
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
+    image.insert(image.end(), buf, buf + n);
   std::fclose(f);
 
   using namespace quartz;
@@ -68,8 +69,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!elf_find_symbol(info, layout, load, "cleanup_module", &init))
-    std::fprintf(stderr, "warning: %s: no global cleanup_module (static? or C++ without "
-                 "extern \"C\"?): it can never be unloaded\n", path);
+    std::fprintf(stderr,
+                 "warning: %s: no global cleanup_module (static? or C++ without "
+                 "extern \"C\"?): it can never be unloaded\n",
+                 path);
   if (argc == 3) elf_for_each_undefined(info, print_import, nullptr);
   return 0;
 }

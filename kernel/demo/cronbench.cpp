@@ -29,8 +29,10 @@ int cmd_cronbench(int argc, char** argv) {
   // at every tick.
   CronJob* job = crontab_start(1, "read /proc/cronwork");
   if (!job) {
-    kprintf("cronbench: cannot start the job that reads /proc/cronwork (%d jobs at most, "
-            "or out of memory)\n", kMaxCronJobs);
+    kprintf(
+        "cronbench: cannot start the job that reads /proc/cronwork (%d jobs at most, "
+        "or out of memory)\n",
+        kMaxCronJobs);
     module_unload("cronwork");
     return 1;
   }
@@ -62,10 +64,14 @@ int cmd_cronbench(int argc, char** argv) {
   // key=value for tools/bench.py and the tests, then words for people.
   kprintf("cronbench: ticks=%lu idle_instructions=%llu (the system alone)\n", n,
           static_cast<unsigned long long>(base));
-  kprintf("cronbench: every_activations=%lu every_instructions=%llu (the guide's first way: "
-          "every + /proc, per activation)\n", cron_acts, static_cast<unsigned long long>(per_cron));
-  kprintf("cronbench: tq_activations=%lu tq_instructions=%llu (the second way: a tq_timer task, "
-          "per activation)\n", tq_acts, static_cast<unsigned long long>(per_tq));
+  kprintf(
+      "cronbench: every_activations=%lu every_instructions=%llu (the guide's first way: "
+      "every + /proc, per activation)\n",
+      cron_acts, static_cast<unsigned long long>(per_cron));
+  kprintf(
+      "cronbench: tq_activations=%lu tq_instructions=%llu (the second way: a tq_timer task, "
+      "per activation)\n",
+      tq_acts, static_cast<unsigned long long>(per_tq));
   kprintf("cronbench: the first way costs %llu.%llu times the second\n",
           static_cast<unsigned long long>(per_cron / (per_tq ? per_tq : 1)),
           static_cast<unsigned long long>((per_cron * 10 / (per_tq ? per_tq : 1)) % 10));

@@ -64,10 +64,11 @@ int cmd_modbench(int argc, char** argv) {
   const uint64_t t1 = busy_tsc();
   if (module_unload(argv[1]) != 0) return 1;
   const uint64_t t2 = busy_tsc();
-  kprintf("modbench: module=%s insmod_instructions=%llu rmmod_instructions=%llu "
-          "cycle_instructions=%llu (idle time excluded)\n",
-          argv[1], static_cast<unsigned long long>(t1 - t0),
-          static_cast<unsigned long long>(t2 - t1), static_cast<unsigned long long>(t2 - t0));
+  kprintf(
+      "modbench: module=%s insmod_instructions=%llu rmmod_instructions=%llu "
+      "cycle_instructions=%llu (idle time excluded)\n",
+      argv[1], static_cast<unsigned long long>(t1 - t0), static_cast<unsigned long long>(t2 - t1),
+      static_cast<unsigned long long>(t2 - t0));
   return 0;
 }
 }  // namespace

@@ -53,8 +53,10 @@ WakeReason run_lost_wakeup(bool use_wait_event, bool narrate) {
   if (narrate) kprintf("lostwakeup: flag set; now a tick arrives before we sleep...\n");
   // The window: let the tick run the routine before we reach the queue.
   while (!lost.routine_done) cpu::sti_and_hlt();
-  if (narrate) kprintf("lostwakeup: the routine saw the flag, called wake_up (nobody was "
-                       "on the queue) and stopped requeuing itself\n");
+  if (narrate)
+    kprintf(
+        "lostwakeup: the routine saw the flag, called wake_up (nobody was "
+        "on the queue) and stopped requeuing itself\n");
   if (use_wait_event) {
     if (narrate) kprintf("lostwakeup: wait_event(wq, routine_done): queue first, then test\n");
     wait_event(lost.wq, lost.routine_done);
@@ -64,12 +66,12 @@ WakeReason run_lost_wakeup(bool use_wait_event, bool narrate) {
   return sleep_on_reason(&lost.wq);
 }
 
-
 namespace {
 int cmd_lostwakeup(int argc, char** argv) {
   if (argc != 2) return shell_usage("lostwakeup");
   const bool use_wait_event = __builtin_strcmp(argv[1], "wait_event") == 0;
-  if (!use_wait_event && __builtin_strcmp(argv[1], "sleep_on") != 0) return shell_usage("lostwakeup");
+  if (!use_wait_event && __builtin_strcmp(argv[1], "sleep_on") != 0)
+    return shell_usage("lostwakeup");
   const unsigned long start = jiffies;
   const WakeReason why = run_lost_wakeup(use_wait_event, true);
   kprintf("lostwakeup: %s returned after %lu ticks: %s\n", argv[1], jiffies - start,
@@ -77,7 +79,6 @@ int cmd_lostwakeup(int argc, char** argv) {
                                       : "the condition was already true (nothing lost)");
   return 0;
 }
-
 
 // ---- sleeping where it is forbidden ----
 void sleeping_irq_handler(InterruptFrame&) { msleep(10); }
@@ -92,13 +93,13 @@ int cmd_sleepcrash(int argc, char** argv) {
   return 1;
 }
 
-
 // ---- "interrupts off" contracts, broken on purpose ----
 int cmd_assertcrash(int argc, char** argv) {
   if (argc != 2) return shell_usage("assertcrash");
   if (__builtin_strcmp(argv[1], "tick") == 0) {
-    kprintf("assertcrash: the IRQ 0 tick's scheduler work, called from a thread with "
-            "interrupts on\n");
+    kprintf(
+        "assertcrash: the IRQ 0 tick's scheduler work, called from a thread with "
+        "interrupts on\n");
     sched_timer_tick();
   } else if (__builtin_strcmp(argv[1], "pic") == 0) {
     kprintf("assertcrash: the PIC mask written with interrupts on\n");
@@ -109,7 +110,6 @@ int cmd_assertcrash(int argc, char** argv) {
   kprintf("assertcrash: no panic\n");
   return 1;
 }
-
 
 // ---- benchmarks ----
 volatile bool pong_stop;
@@ -156,11 +156,11 @@ int cmd_schedbench(int argc, char**) {
   wait_event(wb.wq, wb.flag);
   const uint64_t woke = cpu::rdtsc();
   const unsigned long woke_jiffies = jiffies;
-  kprintf("schedbench: wake_from_irq0_instructions=%llu wake_from_wake_up_instructions=%llu "
-          "wake_same_tick=%d (from timer_irq's rdtsc, or the routine's, to the woken thread)\n",
-          static_cast<unsigned long long>(woke - wb.tick_tsc),
-          static_cast<unsigned long long>(woke - wb.wake_tsc),
-          woke_jiffies == wb.wake_jiffies ? 1 : 0);
+  kprintf(
+      "schedbench: wake_from_irq0_instructions=%llu wake_from_wake_up_instructions=%llu "
+      "wake_same_tick=%d (from timer_irq's rdtsc, or the routine's, to the woken thread)\n",
+      static_cast<unsigned long long>(woke - wb.tick_tsc),
+      static_cast<unsigned long long>(woke - wb.wake_tsc), woke_jiffies == wb.wake_jiffies ? 1 : 0);
   return 0;
 }
 
@@ -168,7 +168,8 @@ int cmd_schedbench(int argc, char**) {
 
 SHELL_COMMAND(lostwakeup, "sleep_on|wait_event", "the lost-wakeup race of sleep_on, on purpose",
               cmd_lostwakeup);
-SHELL_COMMAND(sleepcrash, "irq", "sleep in an interrupt handler on purpose (panics)", cmd_sleepcrash);
+SHELL_COMMAND(sleepcrash, "irq", "sleep in an interrupt handler on purpose (panics)",
+              cmd_sleepcrash);
 SHELL_COMMAND(assertcrash, "tick|pic", "break an 'interrupts off' contract on purpose (panics)",
               cmd_assertcrash);
 SHELL_COMMAND(schedbench, "", "yield round trip and wake latency (exact under -icount)",

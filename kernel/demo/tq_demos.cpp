@@ -126,7 +126,8 @@ int cmd_bench(int argc, char** argv) {
   Window empty = spin_window(kIterations);
   for (int i = 0; i < 2; ++i) {
     const Window w = spin_window(kIterations);
-    if (w.ticks && (!empty.ticks || per_tick_cost(w, alone) < per_tick_cost(empty, alone))) empty = w;
+    if (w.ticks && (!empty.ticks || per_tick_cost(w, alone) < per_tick_cost(empty, alone)))
+      empty = w;
   }
   if (empty.ticks == 0) {
     timer_set_hz(saved_hz);
@@ -149,17 +150,20 @@ int cmd_bench(int argc, char** argv) {
   // Minus the routine's body, its one `ret`.
   const uint64_t per_task = (cost_large - cost_small) / (kTasks / 2) - 1;
   // key=value for tools/bench.py, then words for people (see tools/bench.py's FIGURES).
-  kprintf("bench: hz=1000 ticks=%lu loop_instructions=%llu ticks_instructions=%llu\n",
-          empty.ticks, static_cast<unsigned long long>(alone.tsc),
+  kprintf("bench: hz=1000 ticks=%lu loop_instructions=%llu ticks_instructions=%llu\n", empty.ticks,
+          static_cast<unsigned long long>(alone.tsc),
           static_cast<unsigned long long>(empty.tsc - alone.tsc));
   kprintf("bench: empty_tick_instructions=%llu (entry stub to iret, tq_timer empty)\n",
           static_cast<unsigned long long>(per_tick));
-  kprintf("bench: drain_%d_instructions=%llu drain_%d_instructions=%llu (beyond the empty "
-          "ticks)\n", kTasks / 2, static_cast<unsigned long long>(cost_small), kTasks,
-          static_cast<unsigned long long>(cost_large));
-  kprintf("bench: per_task_instructions=%llu (the drain's cost per task besides its "
-          "routine's body; queue_task not included)\n",
-          static_cast<unsigned long long>(per_task));
+  kprintf(
+      "bench: drain_%d_instructions=%llu drain_%d_instructions=%llu (beyond the empty "
+      "ticks)\n",
+      kTasks / 2, static_cast<unsigned long long>(cost_small), kTasks,
+      static_cast<unsigned long long>(cost_large));
+  kprintf(
+      "bench: per_task_instructions=%llu (the drain's cost per task besides its "
+      "routine's body; queue_task not included)\n",
+      static_cast<unsigned long long>(per_task));
   return 0;
 }
 }  // namespace

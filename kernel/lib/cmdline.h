@@ -32,37 +32,37 @@ bool parse_uint(const char* s, unsigned long long* out);
 // Words are separated by spaces or tabs; a word is key=value, key="value with spaces", or
 // a bare flag (the kernel's path, which GRUB puts first, is just a flag).
 class KernelCmdline {
-public:
-    static constexpr size_t max_chars = 1024;  // input length limit, including the NUL
-    static constexpr size_t max_args = 32;
+ public:
+  static constexpr size_t max_chars = 1024;  // input length limit, including the NUL
+  static constexpr size_t max_args = 32;
 
-    constexpr KernelCmdline() = default;
+  constexpr KernelCmdline() = default;
 
-    // Parses s (null means empty). On error returns false, leaves *this unchanged and
-    // writes a message into err (if err && errlen > 0).
-    bool parse(const char* s, char* err, size_t errlen);
+  // Parses s (null means empty). On error returns false, leaves *this unchanged and
+  // writes a message into err (if err && errlen > 0).
+  bool parse(const char* s, char* err, size_t errlen);
 
-    // Value of the last key=value with this key; "" for "key=" and for key="";
-    // nullptr if the key is absent or only present as a bare flag.
-    const char* get(const char* key) const;
-    // True if the key appears at all, as a flag or with a value.
-    bool has(const char* key) const;
+  // Value of the last key=value with this key; "" for "key=" and for key="";
+  // nullptr if the key is absent or only present as a bare flag.
+  const char* get(const char* key) const;
+  // True if the key appears at all, as a flag or with a value.
+  bool has(const char* key) const;
 
-    size_t count() const { return count_; }
-    // Words in command-line order, i < count(). value(i) is nullptr for a bare flag.
-    const char* key(size_t i) const;
-    const char* value(size_t i) const;
+  size_t count() const { return count_; }
+  // Words in command-line order, i < count(). value(i) is nullptr for a bare flag.
+  const char* key(size_t i) const;
+  const char* value(size_t i) const;
 
-    void clear() { count_ = 0; }
+  void clear() { count_ = 0; }
 
-private:
-    static constexpr uint16_t no_value = 0xffff;
+ private:
+  static constexpr uint16_t no_value = 0xffff;
 
-    // Offsets, not pointers, so the object stays valid when copied.
-    char storage_[max_chars] = {};
-    uint16_t key_at_[max_args] = {};
-    uint16_t value_at_[max_args] = {};
-    size_t count_ = 0;
+  // Offsets, not pointers, so the object stays valid when copied.
+  char storage_[max_chars] = {};
+  uint16_t key_at_[max_args] = {};
+  uint16_t value_at_[max_args] = {};
+  size_t count_ = 0;
 };
 
 // Splits a shell line in place on blanks (space, tab, CR, LF). Quotes ("..." or '...')
@@ -76,21 +76,21 @@ int split_args(char* line, char** argv, int max_args, const char** error);
 // Commands end at ';' outside quotes; quotes are kept in the command text (split_args
 // removes them later); blanks around a command are trimmed and empty commands skipped.
 class ScriptSplitter {
-public:
-    enum class Status {
-        Command,            // out holds the next command
-        End,                // no more commands
-        TooLong,            // command skipped: did not fit in out; next() continues after it
-        UnterminatedQuote,  // the rest of the script is unusable; next() returns End after this
-    };
+ public:
+  enum class Status {
+    Command,            // out holds the next command
+    End,                // no more commands
+    TooLong,            // command skipped: did not fit in out; next() continues after it
+    UnterminatedQuote,  // the rest of the script is unusable; next() returns End after this
+  };
 
-    explicit constexpr ScriptSplitter(const char* script) : cursor_(script ? script : "") {}
+  explicit constexpr ScriptSplitter(const char* script) : cursor_(script ? script : "") {}
 
-    // Copies the next command into out (NUL-terminated; out is "" unless Command).
-    Status next(char* out, size_t out_size);
+  // Copies the next command into out (NUL-terminated; out is "" unless Command).
+  Status next(char* out, size_t out_size);
 
-private:
-    const char* cursor_;
+ private:
+  const char* cursor_;
 };
 
 }  // namespace quartz

@@ -44,34 +44,34 @@ inline constexpr uint32_t kElfDefaultMaxAlloc = 4u << 20;
 inline constexpr uint32_t kElfMaxAllocSections = 128;
 
 struct ElfError {
-    char msg[160];
+  char msg[160];
 };
 
 // What elf_validate() learned; every index in it has been checked against the image.
 struct ElfInfo {
-    const uint8_t* image = nullptr;
-    size_t size = 0;
-    uint32_t shoff = 0;          // file offset of the section header table
-    uint32_t shnum = 0;          // section count (1..0xfeff)
-    uint32_t shstrndx = 0;       // section name table
-    uint32_t symtab = 0;         // the one SHT_SYMTAB
-    uint32_t strtab = 0;         // its string table (symtab's sh_link)
-    uint32_t sym_count = 0;      // entries in symtab, including the null symbol 0
-    uint32_t symoff = 0;         // file offset of symtab
-    uint32_t stroff = 0;         // file offset and size of strtab (NUL-terminated)
-    uint32_t strsize = 0;
-    uint32_t shstroff = 0;       // file offset and size of the section name table
-    uint32_t shstrsize = 0;
-    uint32_t alloc_sections = 0; // SHF_ALLOC sections (<= kElfMaxAllocSections)
-    uint32_t max_alloc = 0;      // the cap elf_validate() was given
+  const uint8_t* image = nullptr;
+  size_t size = 0;
+  uint32_t shoff = 0;      // file offset of the section header table
+  uint32_t shnum = 0;      // section count (1..0xfeff)
+  uint32_t shstrndx = 0;   // section name table
+  uint32_t symtab = 0;     // the one SHT_SYMTAB
+  uint32_t strtab = 0;     // its string table (symtab's sh_link)
+  uint32_t sym_count = 0;  // entries in symtab, including the null symbol 0
+  uint32_t symoff = 0;     // file offset of symtab
+  uint32_t stroff = 0;     // file offset and size of strtab (NUL-terminated)
+  uint32_t strsize = 0;
+  uint32_t shstroff = 0;  // file offset and size of the section name table
+  uint32_t shstrsize = 0;
+  uint32_t alloc_sections = 0;  // SHF_ALLOC sections (<= kElfMaxAllocSections)
+  uint32_t max_alloc = 0;       // the cap elf_validate() was given
 };
 
 enum class ElfRegion : uint8_t { None = 0, Text = 1, Data = 2 };
 
 struct ElfPlacement {
-    uint16_t shndx;
-    ElfRegion region;
-    uint32_t offset;  // within the region
+  uint16_t shndx;
+  ElfRegion region;
+  uint32_t offset;  // within the region
 };
 
 // Where each SHF_ALLOC section goes. Page-rounded sizes so that no page is both writable
@@ -79,22 +79,22 @@ struct ElfPlacement {
 // TEXT [text_exec_size, text_size) holds read-only data such as .rodata and .eh_frame (map
 // R, NX where the MMU can), DATA holds writable sections and SHT_NOBITS (map RW, NX).
 struct ElfLayout {
-    uint32_t text_size = 0;
-    uint32_t text_exec_size = 0;
-    uint32_t data_size = 0;
-    uint32_t max_align = 1;  // largest sh_addralign of an allocated section (<= 4096)
-    uint32_t count = 0;      // entries used in placed[]
-    ElfPlacement placed[kElfMaxAllocSections] = {};  // sorted by shndx
+  uint32_t text_size = 0;
+  uint32_t text_exec_size = 0;
+  uint32_t data_size = 0;
+  uint32_t max_align = 1;  // largest sh_addralign of an allocated section (<= 4096)
+  uint32_t count = 0;      // entries used in placed[]
+  ElfPlacement placed[kElfMaxAllocSections] = {};  // sorted by shndx
 };
 
 // The two regions as the caller allocated them: host buffers and their target addresses.
 // text/data must hold layout.text_size / layout.data_size bytes (either may be null when
 // its size is 0); text_addr and data_addr must be page-aligned.
 struct ElfLoad {
-    uint8_t* text = nullptr;
-    uint32_t text_addr = 0;
-    uint8_t* data = nullptr;
-    uint32_t data_addr = 0;
+  uint8_t* text = nullptr;
+  uint32_t text_addr = 0;
+  uint8_t* data = nullptr;
+  uint32_t data_addr = 0;
 };
 
 // Looks up an undefined symbol; true and *addr if known. Must be a pure lookup: it may be
@@ -122,11 +122,12 @@ uint32_t elf_find_section(const ElfInfo& info, const char* name);
 // The section's bytes in the file (*data null for SHT_NOBITS). False if shndx is invalid.
 bool elf_section_data(const ElfInfo& info, uint32_t shndx, const uint8_t** data, uint32_t* size);
 // Target address of an allocated section once loaded. False if it is not allocated.
-bool elf_section_address(const ElfLayout& layout, const ElfLoad& load, uint32_t shndx, uint32_t* addr);
+bool elf_section_address(const ElfLayout& layout, const ElfLoad& load, uint32_t shndx,
+                         uint32_t* addr);
 
 // Load address of a defined GLOBAL or WEAK symbol (e.g. "init_module"). False if absent.
-bool elf_find_symbol(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, const char* name,
-                     uint32_t* addr);
+bool elf_find_symbol(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
+                     const char* name, uint32_t* addr);
 
 // Called per symbol; return false to stop the walk.
 using ElfSymbolFn = bool (*)(void* ctx, const char* name, uint32_t addr, uint8_t type);
@@ -146,8 +147,8 @@ void elf_for_each_undefined(const ElfInfo& info, ElfUndefFn fn, void* ctx);
 // elf_symbol_blob_size: bytes the blob needs. elf_write_symbol_blob: writes it into blob
 // (cap bytes) and returns its length, or 0 if cap is too small.
 size_t elf_symbol_blob_size(const ElfInfo& info, const ElfLayout& layout);
-size_t elf_write_symbol_blob(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, uint8_t* blob,
-                             size_t cap);
+size_t elf_write_symbol_blob(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
+                             uint8_t* blob, size_t cap);
 
 // ---- C++ constructors and destructors (after elf_relocate) ----
 // A module's .init_array holds the functions that construct its namespace-scope objects
@@ -164,8 +165,8 @@ bool elf_check_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad
 // Calls fn(ctx, address) for each entry: .init_array in order (fini == false), or
 // .fini_array in reverse order (fini == true). Requires elf_check_ctors to have passed.
 using ElfCtorFn = void (*)(void* ctx, uint32_t function);
-void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
-                       bool fini, ElfCtorFn fn, void* ctx);
+void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, bool fini,
+                       ElfCtorFn fn, void* ctx);
 
 // "R_386_GOTPC" etc., or null for a type number we have no name for.
 const char* elf_reloc_type_name(uint32_t type);

@@ -23,47 +23,47 @@
 namespace quartz {
 
 class ScancodeDecoder {
-public:
-    static constexpr int no_char = -1;
+ public:
+  static constexpr int no_char = -1;
 
-    // PS/2 "set LEDs" (command 0xED) bits, for the driver to mirror the lock state.
-    static constexpr uint8_t led_scroll_lock = 1 << 0;
-    static constexpr uint8_t led_num_lock = 1 << 1;
-    static constexpr uint8_t led_caps_lock = 1 << 2;
+  // PS/2 "set LEDs" (command 0xED) bits, for the driver to mirror the lock state.
+  static constexpr uint8_t led_scroll_lock = 1 << 0;
+  static constexpr uint8_t led_num_lock = 1 << 1;
+  static constexpr uint8_t led_caps_lock = 1 << 2;
 
-    constexpr ScancodeDecoder() = default;
+  constexpr ScancodeDecoder() = default;
 
-    int feed(uint8_t scancode);
+  int feed(uint8_t scancode);
 
-    bool shift() const { return left_shift_ || right_shift_; }
-    bool ctrl() const { return left_ctrl_ || right_ctrl_; }
-    bool alt() const { return left_alt_ || right_alt_; }
-    bool caps_lock() const { return caps_lock_; }
-    bool num_lock() const { return num_lock_; }
-    bool scroll_lock() const { return scroll_lock_; }
-    uint8_t leds() const;
+  bool shift() const { return left_shift_ || right_shift_; }
+  bool ctrl() const { return left_ctrl_ || right_ctrl_; }
+  bool alt() const { return left_alt_ || right_alt_; }
+  bool caps_lock() const { return caps_lock_; }
+  bool num_lock() const { return num_lock_; }
+  bool scroll_lock() const { return scroll_lock_; }
+  uint8_t leds() const;
 
-    // Back to power-on state: no modifiers held, all locks off, no prefix pending.
-    void reset() { *this = ScancodeDecoder(); }
+  // Back to power-on state: no modifiers held, all locks off, no prefix pending.
+  void reset() { *this = ScancodeDecoder(); }
 
-private:
-    int feed_extended(uint8_t code, bool released);
+ private:
+  int feed_extended(uint8_t code, bool released);
 
-    bool left_shift_ = false;
-    bool right_shift_ = false;
-    bool left_ctrl_ = false;
-    bool right_ctrl_ = false;
-    bool left_alt_ = false;
-    bool right_alt_ = false;
-    bool caps_lock_ = false;
-    bool num_lock_ = false;
-    bool scroll_lock_ = false;
-    // Lock keys held down: typematic repeat sends more make codes, which must not toggle.
-    bool caps_held_ = false;
-    bool num_held_ = false;
-    bool scroll_held_ = false;
-    bool extended_ = false;      // saw 0xE0: the next byte is an extended key
-    uint8_t pause_skip_ = 0;     // bytes of an 0xE1 sequence still to swallow
+  bool left_shift_ = false;
+  bool right_shift_ = false;
+  bool left_ctrl_ = false;
+  bool right_ctrl_ = false;
+  bool left_alt_ = false;
+  bool right_alt_ = false;
+  bool caps_lock_ = false;
+  bool num_lock_ = false;
+  bool scroll_lock_ = false;
+  // Lock keys held down: typematic repeat sends more make codes, which must not toggle.
+  bool caps_held_ = false;
+  bool num_held_ = false;
+  bool scroll_held_ = false;
+  bool extended_ = false;   // saw 0xE0: the next byte is an extended key
+  uint8_t pause_skip_ = 0;  // bytes of an 0xE1 sequence still to swallow
 };
 
 }  // namespace quartz

@@ -23,39 +23,39 @@
 namespace quartz {
 
 class SymbolTable {
-public:
-    static constexpr size_t header_bytes = 8;
-    static constexpr size_t entry_bytes = 12;
+ public:
+  static constexpr size_t header_bytes = 8;
+  static constexpr size_t entry_bytes = 12;
 
-    constexpr SymbolTable() = default;
+  constexpr SymbolTable() = default;
 
-    // False (and an empty table) if the blob is malformed; a blob with 0 symbols is valid.
-    bool init(const void* blob, size_t len);
+  // False (and an empty table) if the blob is malformed; a blob with 0 symbols is valid.
+  bool init(const void* blob, size_t len);
 
-    // The symbol whose range [addr, addr + size) contains `addr`; *offset = addr - start.
-    // False if no symbol contains it (including zero-size symbols). Out-pointers may be null.
-    bool lookup(uint32_t addr, const char** name, uint32_t* offset) const;
+  // The symbol whose range [addr, addr + size) contains `addr`; *offset = addr - start.
+  // False if no symbol contains it (including zero-size symbols). Out-pointers may be null.
+  bool lookup(uint32_t addr, const char** name, uint32_t* offset) const;
 
-    // Address of the first symbol with exactly this name (demangled form, e.g.
-    // "quartz::kernel_main()"). False if absent.
-    bool find(const char* name, uint32_t* addr) const;
+  // Address of the first symbol with exactly this name (demangled form, e.g.
+  // "quartz::kernel_main()"). False if absent.
+  bool find(const char* name, uint32_t* addr) const;
 
-    size_t count() const { return count_; }
+  size_t count() const { return count_; }
 
-    // Entry i in address order (i < count()). Out-pointers may be null.
-    bool at(size_t i, const char** name, uint32_t* addr, uint32_t* size) const;
+  // Entry i in address order (i < count()). Out-pointers may be null.
+  bool at(size_t i, const char** name, uint32_t* addr, uint32_t* size) const;
 
-private:
-    struct Entry {
-        uint32_t addr;
-        uint32_t size;
-        uint32_t name_offset;
-    };
-    Entry entry(size_t i) const;
+ private:
+  struct Entry {
+    uint32_t addr;
+    uint32_t size;
+    uint32_t name_offset;
+  };
+  Entry entry(size_t i) const;
 
-    const uint8_t* entries_ = nullptr;
-    const char* names_ = nullptr;
-    size_t count_ = 0;
+  const uint8_t* entries_ = nullptr;
+  const char* names_ = nullptr;
+  size_t count_ = 0;
 };
 
 }  // namespace quartz

@@ -30,40 +30,40 @@
 namespace quartz {
 
 class LineEditor {
-public:
-    enum class Event { None, Line, Overflow, Cancel };
-    using EchoFn = void (*)(void* ctx, const char* s, size_t n);
+ public:
+  enum class Event { None, Line, Overflow, Cancel };
+  using EchoFn = void (*)(void* ctx, const char* s, size_t n);
 
-    // echo may be null (no echo). buf must outlive the editor.
-    LineEditor(char* buf, size_t capacity, EchoFn echo, void* echo_ctx);
+  // echo may be null (no echo). buf must outlive the editor.
+  LineEditor(char* buf, size_t capacity, EchoFn echo, void* echo_ctx);
 
-    LineEditor(const LineEditor&) = delete;
-    LineEditor& operator=(const LineEditor&) = delete;
+  LineEditor(const LineEditor&) = delete;
+  LineEditor& operator=(const LineEditor&) = delete;
 
-    Event feed(char c);
+  Event feed(char c);
 
-    const char* line() const { return buf_; }
-    size_t length() const { return len_; }
-    size_t max_length() const { return capacity_ - 1; }
+  const char* line() const { return buf_; }
+  size_t length() const { return len_; }
+  size_t max_length() const { return capacity_ - 1; }
 
-    // Forgets the current line and any half-received escape sequence or CR LF pair.
-    void reset();
+  // Forgets the current line and any half-received escape sequence or CR LF pair.
+  void reset();
 
-private:
-    enum class Escape : uint8_t { None, Esc, Csi, SingleShift };
+ private:
+  enum class Escape : uint8_t { None, Esc, Csi, SingleShift };
 
-    void echo(const char* s, size_t n);
-    void erase_all();
+  void echo(const char* s, size_t n);
+  void erase_all();
 
-    char* buf_;
-    size_t capacity_;
-    size_t len_ = 0;
-    EchoFn echo_;
-    void* echo_ctx_;
-    Escape escape_ = Escape::None;
-    bool overflow_ = false;   // current line already too long: drop until its end
-    bool finished_ = false;   // last event ended a line: the next byte starts a new one
-    char swallow_ = 0;        // '\n' after CR, '\r' after LF: the pair's second half
+  char* buf_;
+  size_t capacity_;
+  size_t len_ = 0;
+  EchoFn echo_;
+  void* echo_ctx_;
+  Escape escape_ = Escape::None;
+  bool overflow_ = false;  // current line already too long: drop until its end
+  bool finished_ = false;  // last event ended a line: the next byte starts a new one
+  char swallow_ = 0;       // '\n' after CR, '\r' after LF: the pair's second half
 };
 
 }  // namespace quartz

@@ -6,10 +6,14 @@ namespace quartz {
 
 const char* mod_state_name(ModState s) {
   switch (s) {
-    case ModState::Coming: return "coming";
-    case ModState::Live: return "live";
-    case ModState::Going: return "going";
-    case ModState::Failed: return "failed";
+    case ModState::Coming:
+      return "coming";
+    case ModState::Live:
+      return "live";
+    case ModState::Going:
+      return "going";
+    case ModState::Failed:
+      return "failed";
   }
   return "?";
 }

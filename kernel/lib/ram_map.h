@@ -15,13 +15,13 @@ namespace quartz {
 constexpr uint64_t kRamPageSize = 4096;
 
 struct RamRegion {  // available RAM from the memory map, in bytes
-    uint64_t base, length;
+  uint64_t base, length;
 };
 
 struct PageSpan {  // pages [begin, end)
-    size_t begin, end;
-    size_t count() const { return end - begin; }
-    bool operator==(const PageSpan&) const = default;
+  size_t begin, end;
+  size_t count() const { return end - begin; }
+  bool operator==(const PageSpan&) const = default;
 };
 
 // Rounds each region inward to whole pages (a page only partly RAM is not RAM), cuts

@@ -4,10 +4,14 @@
 namespace quartz {
 const char* thread_state_name(ThreadState s) {
   switch (s) {
-    case ThreadState::Runnable: return "runnable";
-    case ThreadState::Running: return "running";
-    case ThreadState::Blocked: return "sleeping";
-    case ThreadState::Dead: return "dead";
+    case ThreadState::Runnable:
+      return "runnable";
+    case ThreadState::Running:
+      return "running";
+    case ThreadState::Blocked:
+      return "sleeping";
+    case ThreadState::Dead:
+      return "dead";
   }
   return "?";
 }

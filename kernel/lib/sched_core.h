@@ -38,25 +38,23 @@ enum class WakeReason : uint8_t { None, WakeUp, Timeout, Watchdog };
 const char* thread_state_name(ThreadState s);
 
 struct SchedThread {
-  IntrusiveListNode run_node;    // on the run queue (Runnable) or the zombie list (Dead)
-  IntrusiveListNode timer_node;  // on the timeout list while it has a deadline
+  IntrusiveListNode run_node;           // on the run queue (Runnable) or the zombie list (Dead)
+  IntrusiveListNode timer_node;         // on the timeout list while it has a deadline
   wq_link wait_link{nullptr, nullptr};  // on a wait queue's sleepers (next == null: not)
   ThreadState state = ThreadState::Runnable;
   WakeReason wake_reason = WakeReason::None;
-  bool watched = false;          // sleeping in sleep_on: the watchdog may release it
+  bool watched = false;  // sleeping in sleep_on: the watchdog may release it
   wait_queue_head* waiting_on = nullptr;
-  unsigned long deadline = 0;    // jiffies; valid while timer_node is linked
+  unsigned long deadline = 0;  // jiffies; valid while timer_node is linked
   unsigned long blocked_since = 0;
   unsigned slice_left = 0;
   unsigned long ticks_run = 0;
   unsigned long switches = 0;
-  unsigned mutexes_held = 0;     // mutexes (mutex_core.h) this thread holds; guard held
+  unsigned mutexes_held = 0;  // mutexes (mutex_core.h) this thread holds; guard held
 };
 
 namespace sched_detail {
-inline void wq_init(wait_queue_head* wq) {
-  wq->sleepers.next = wq->sleepers.prev = &wq->sleepers;
-}
+inline void wq_init(wait_queue_head* wq) { wq->sleepers.next = wq->sleepers.prev = &wq->sleepers; }
 // A zero-filled head (kzalloc'd, never initialised) is an empty queue too.
 inline void wq_fix(wait_queue_head* wq) {
   if (!wq->sleepers.next) wq_init(wq);
@@ -230,8 +228,8 @@ class SchedCore {
   void sleep_ticks(wait_queue_head* private_wq, uint64_t ticks) {
     unsigned long start = Hooks::now();
     for (;;) {
-      const unsigned long chunk = ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON
-                                                                 : (unsigned long)ticks;
+      const unsigned long chunk =
+          ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON : (unsigned long)ticks;
       const unsigned long end = start + chunk;
       for (;;) {
         prepare_to_wait(private_wq, true, end);

@@ -13,8 +13,8 @@ namespace {
 // memory that kfree has scribbled over is reported as freed, not merely as garbage.
 constexpr unsigned long kSlabPoison = static_cast<unsigned long>(0x6b6b6b6b6b6b6b6bULL);
 
-bool fail(TqFault* fault, TqFaultKind kind, const char* op, const tq_struct* task,
-          std::uintptr_t a, std::uintptr_t b) {
+bool fail(TqFault* fault, TqFaultKind kind, const char* op, const tq_struct* task, std::uintptr_t a,
+          std::uintptr_t b) {
   // The task failed a check, so its queue pointer is not trusted (never dereferenced by
   // the message); the routine is only printed or looked up, never called.
   *fault = TqFault{kind, op, task, task->routine, nullptr, a, b};
@@ -215,7 +215,7 @@ std::size_t unlink_in_range(task_queue* queue, std::uintptr_t lo, std::uintptr_t
   std::size_t n = 0;
   tq_struct** const lists[2] = {&queue->batch, &queue->head};
   for (tq_struct** list : lists) {
-    for (tq_struct* t = *list, *next; t; t = next) {
+    for (tq_struct *t = *list, *next; t; t = next) {
       if (t->tq_magic != TQ_MAGIC_PENDING || t->tq_queue != queue) break;  // untrusted
       next = t->tq_next;
       auto in = [lo, hi](std::uintptr_t a) { return a >= lo && a < hi; };
@@ -251,8 +251,8 @@ TqStats read_stats(const task_queue* queue) {
                  load_running(queue) ? queue->running_routine : nullptr};
 }
 
-std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_t hi,
-                       TqRangeFn fn, void* ctx) {
+std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_t hi, TqRangeFn fn,
+                       void* ctx) {
   auto in = [lo, hi](std::uintptr_t a) { return a >= lo && a < hi; };
   std::size_t hits = 0;
   auto report = [&](const TqRangeHit& hit) {
@@ -285,18 +285,30 @@ std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_
 
 const char* tq_fault_kind_name(TqFaultKind kind) {
   switch (kind) {
-    case TqFaultKind::NullPointer: return "null pointer";
-    case TqFaultKind::UseAfterFree: return "use after free";
-    case TqFaultKind::BadMagic: return "uninitialised or corrupted";
-    case TqFaultKind::BadSync: return "corrupted sync word";
-    case TqFaultKind::BadState: return "inconsistent state";
-    case TqFaultKind::BadLink: return "corrupted links";
-    case TqFaultKind::OwnRoutine: return "deadlock";
-    case TqFaultKind::FreeActive: return "free of an active task";
-    case TqFaultKind::FreeRunning: return "free of a running task";
-    case TqFaultKind::QueueBusy: return "queue busy";
-    case TqFaultKind::Reinitialised: return "re-initialised or overwritten while pending";
-    case TqFaultKind::FreeActiveQueue: return "free of an active queue";
+    case TqFaultKind::NullPointer:
+      return "null pointer";
+    case TqFaultKind::UseAfterFree:
+      return "use after free";
+    case TqFaultKind::BadMagic:
+      return "uninitialised or corrupted";
+    case TqFaultKind::BadSync:
+      return "corrupted sync word";
+    case TqFaultKind::BadState:
+      return "inconsistent state";
+    case TqFaultKind::BadLink:
+      return "corrupted links";
+    case TqFaultKind::OwnRoutine:
+      return "deadlock";
+    case TqFaultKind::FreeActive:
+      return "free of an active task";
+    case TqFaultKind::FreeRunning:
+      return "free of a running task";
+    case TqFaultKind::QueueBusy:
+      return "queue busy";
+    case TqFaultKind::Reinitialised:
+      return "re-initialised or overwritten while pending";
+    case TqFaultKind::FreeActiveQueue:
+      return "free of an active queue";
   }
   return "?";
 }
@@ -320,34 +332,40 @@ int format_tq_fault(const TqFault& f, const char* routine_name, char* buf, std::
     case TqFaultKind::NullPointer:
       return snformat(buf, size, "%s: null %s", op, f.task ? "queue" : "task");
     case TqFaultKind::UseAfterFree:
-      return snformat(buf, size, "%s: task %p (routine %s) was freed (debug state %#lx): use after free%s",
-                      op, task, routine, a, dropped);
+      return snformat(buf, size,
+                      "%s: task %p (routine %s) was freed (debug state %#lx): use after free%s", op,
+                      task, routine, a, dropped);
     case TqFaultKind::BadMagic:
-      return snformat(buf, size, "%s: task %p (routine %s) is uninitialised or corrupted (debug state %#lx)%s",
+      return snformat(buf, size,
+                      "%s: task %p (routine %s) is uninitialised or corrupted (debug state %#lx)%s",
                       op, task, routine, a, dropped);
     case TqFaultKind::BadSync:
-      return snformat(buf, size, "%s: task %p (routine %s) has a corrupted sync word %#lx%s", op, task,
-                      routine, a, dropped);
+      return snformat(buf, size, "%s: task %p (routine %s) has a corrupted sync word %#lx%s", op,
+                      task, routine, a, dropped);
     case TqFaultKind::BadState:
-      return snformat(buf, size,
-                      "%s: task %p (routine %s) is corrupted: sync %#lx disagrees with debug state %#lx%s",
-                      op, task, routine, a, b, dropped);
+      return snformat(
+          buf, size,
+          "%s: task %p (routine %s) is corrupted: sync %#lx disagrees with debug state %#lx%s", op,
+          task, routine, a, b, dropped);
     case TqFaultKind::BadLink:
-      return snformat(buf, size, "%s: task %p (routine %s) has corrupted links (next %#lx, prev %#lx)%s",
-                      op, task, routine, a, b, dropped);
+      return snformat(buf, size,
+                      "%s: task %p (routine %s) has corrupted links (next %#lx, prev %#lx)%s", op,
+                      task, routine, a, b, dropped);
     case TqFaultKind::Reinitialised:
       return snformat(buf, size,
-                      "%s: task %p (routine %s) was re-initialised or overwritten while pending (debug state %#lx)%s",
+                      "%s: task %p (routine %s) was re-initialised or overwritten while pending "
+                      "(debug state %#lx)%s",
                       op, task, routine, a, dropped);
     case TqFaultKind::OwnRoutine:
-      return snformat(buf, size, "cancel_task_sync called from its own routine %s (task %p): deadlock",
+      return snformat(buf, size,
+                      "cancel_task_sync called from its own routine %s (task %p): deadlock",
                       routine, task);
     case TqFaultKind::FreeActive:
-      return snformat(buf, size, "%s: free of an active task %p (routine %s) still pending on %s", op,
-                      task, routine, qname);
+      return snformat(buf, size, "%s: free of an active task %p (routine %s) still pending on %s",
+                      op, task, routine, qname);
     case TqFaultKind::FreeRunning:
-      return snformat(buf, size, "%s: free of task %p while its routine %s is running (queue %s)", op,
-                      task, routine, qname);
+      return snformat(buf, size, "%s: free of task %p while its routine %s is running (queue %s)",
+                      op, task, routine, qname);
     case TqFaultKind::QueueBusy:
       return snformat(buf, size, "%s: queue %s still has %lu pending tasks or a drain in progress",
                       op, qname, a);
@@ -357,9 +375,9 @@ int format_tq_fault(const TqFault& f, const char* routine_name, char* buf, std::
                         "%s: free of an active queue %s (%lu pending tasks, draining, routine %s "
                         "running): its tasks were taken off",
                         op, qname, a, f.routine ? routine : "none");
-      return snformat(buf, size,
-                      "%s: free of an active queue %s (%lu pending tasks): its tasks were taken off",
-                      op, qname, a);
+      return snformat(
+          buf, size, "%s: free of an active queue %s (%lu pending tasks): its tasks were taken off",
+          op, qname, a);
   }
   return snformat(buf, size, "%s: task queue fault", op);
 }

@@ -143,15 +143,15 @@ constexpr TqFaultKind kTqLastFaultKind = TqFaultKind::FreeActiveQueue;
 
 struct TqFault {
   TqFaultKind kind;
-  const char* op;                  // "queue_task", "run_task_queue", ...
-  const tq_struct* task;           // may be null (QueueBusy, FreeActiveQueue, NullPointer)
-  void (*routine)(void*);          // the task's routine when it could be read (never called)
+  const char* op;          // "queue_task", "run_task_queue", ...
+  const tq_struct* task;   // may be null (QueueBusy, FreeActiveQueue, NullPointer)
+  void (*routine)(void*);  // the task's routine when it could be read (never called)
   // The queue involved, or null. For a task that failed a check (UseAfterFree ..
   // BadLink, Reinitialised) it is set only when a drain found the task in its batch: the
   // task was dropped from that queue and the rest of the batch runs.
   const task_queue* queue;
-  std::uintptr_t a;                // kind-specific: bad magic/sync value, next link, count
-  std::uintptr_t b;                // kind-specific: prev link, draining
+  std::uintptr_t a;  // kind-specific: bad magic/sync value, next link, count
+  std::uintptr_t b;  // kind-specific: prev link, draining
 };
 
 // "cancel_task_sync called from its own routine my_tick (task 0x...): deadlock".
@@ -212,12 +212,12 @@ struct TqTaskInfo {
 
 // find_in_range: what lies inside [lo, hi).
 enum TqRangeWhat : unsigned {
-  kTqHitQueue = 1,    // the head of a BUSY queue (tasks pending or a drain running);
-                      // an idle, empty queue is no leftover and is not reported
-  kTqHitTask = 2,     // a pending task's memory
-  kTqHitRoutine = 4,  // a pending task's routine
-  kTqHitData = 8,     // a pending task's data pointer
-  kTqHitRunning = 16, // the routine running right now
+  kTqHitQueue = 1,     // the head of a BUSY queue (tasks pending or a drain running);
+                       // an idle, empty queue is no leftover and is not reported
+  kTqHitTask = 2,      // a pending task's memory
+  kTqHitRoutine = 4,   // a pending task's routine
+  kTqHitData = 8,      // a pending task's data pointer
+  kTqHitRunning = 16,  // the routine running right now
 };
 
 struct TqRangeHit {
@@ -225,7 +225,7 @@ struct TqRangeHit {
   const tq_struct* task;    // null for kTqHitQueue / kTqHitRunning
   void (*routine)(void*);
   void* data;
-  unsigned what;            // TqRangeWhat bits
+  unsigned what;  // TqRangeWhat bits
 };
 using TqRangeFn = void (*)(void* ctx, const TqRangeHit& hit);
 
@@ -269,12 +269,11 @@ unsigned long unlink_all(task_queue* queue);
 std::size_t unlink_in_range(task_queue* queue, std::uintptr_t lo, std::uintptr_t hi);
 std::size_t copy_tasks(const task_queue* queue, TqTaskInfo* out, std::size_t cap);
 TqStats read_stats(const task_queue* queue);
-std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_t hi,
-                       TqRangeFn fn, void* ctx);
+std::size_t scan_range(const task_queue* queue, std::uintptr_t lo, std::uintptr_t hi, TqRangeFn fn,
+                       void* ctx);
 // The lines of the listing (no guard needed: they format copies).
 int format_queue_line(const TqStats& stats, char* buf, std::size_t size);
-int format_task_line(const TqTaskInfo& info, const char* routine_name, char* buf,
-                     std::size_t size);
+int format_task_line(const TqTaskInfo& info, const char* routine_name, char* buf, std::size_t size);
 // "  ... and N more" (tasks) or "... and N more queues".
 int format_more_line(unsigned long more, bool queues, char* buf, std::size_t size);
 
@@ -374,7 +373,8 @@ class TaskQueue {
       auto guard = make_tq_guard<Guard>(TqSite::Takeover);
       if (!queue->draining && !queue->head) [[likely]] {
         ++queue->drains;
-        if (!queue->registered) [[unlikely]] register_lasting_locked(queue);
+        if (!queue->registered) [[unlikely]]
+          register_lasting_locked(queue);
         return;
       }
     }
@@ -401,7 +401,8 @@ class TaskQueue {
       } else {
         if (!queue->head) {  // emptied since run() looked (a cancel from an interrupt)
           ++queue->drains;
-          if (!queue->registered) [[unlikely]] register_lasting_locked(queue);
+          if (!queue->registered) [[unlikely]]
+            register_lasting_locked(queue);
           return;
         }
         register_locked(queue);
@@ -452,8 +453,13 @@ class TaskQueue {
         refused = true;
       } else if (task_queue* runner = running_queue_locked(task);
                  runner && runner->drain_ctx == Hooks::context()) {
-        fault = TqFault{TqFaultKind::OwnRoutine, "cancel_task_sync", task,
-                        runner->running_routine, runner, 0, 0};
+        fault = TqFault{TqFaultKind::OwnRoutine,
+                        "cancel_task_sync",
+                        task,
+                        runner->running_routine,
+                        runner,
+                        0,
+                        0};
         refused = true;
       } else {
         if (task->sync & TQ_SYNC_PENDING) {
@@ -500,16 +506,26 @@ class TaskQueue {
             Hooks::fault(fault);  // not safe to unlink; leave everything alone
             return true;
           }
-          fault = TqFault{TqFaultKind::FreeActive, "tq_debug_mark_freed", task, task->routine,
-                          task->tq_queue, 0, 0};
+          fault = TqFault{TqFaultKind::FreeActive,
+                          "tq_debug_mark_freed",
+                          task,
+                          task->routine,
+                          task->tq_queue,
+                          0,
+                          0};
           unlink_locked(task);
           report = active = true;
         } else if (task_queue* runner = running_queue_locked(task);
                    runner && runner->drain_ctx != Hooks::context()) {
           // Freed by another context while its routine runs. (A routine freeing its own
           // task is fine: the drain never touches a task after calling its routine.)
-          fault = TqFault{TqFaultKind::FreeRunning, "tq_debug_mark_freed", task,
-                          runner->running_routine, runner, 0, 0};
+          fault = TqFault{TqFaultKind::FreeRunning,
+                          "tq_debug_mark_freed",
+                          task,
+                          runner->running_routine,
+                          runner,
+                          0,
+                          0};
           report = active = true;
         }
         task->tq_next = task->tq_prev = nullptr;
@@ -536,9 +552,13 @@ class TaskQueue {
         task_queue* busy = registry();
         while (busy && !tq_detail::in_range(busy, lo, hi)) busy = busy->next_queue;
         if (!busy) return reported;
-        fault = TqFault{TqFaultKind::FreeActiveQueue, "kfree", nullptr,
-                        tq_detail::load_running(busy) ? busy->running_routine : nullptr, busy,
-                        busy->queued, static_cast<std::uintptr_t>(busy->draining != 0)};
+        fault = TqFault{TqFaultKind::FreeActiveQueue,
+                        "kfree",
+                        nullptr,
+                        tq_detail::load_running(busy) ? busy->running_routine : nullptr,
+                        busy,
+                        busy->queued,
+                        static_cast<std::uintptr_t>(busy->draining != 0)};
         tq_detail::unlink_all(busy);
         forget_locked(busy);
       }
@@ -562,7 +582,7 @@ class TaskQueue {
   static std::size_t cancel_in_range(std::uintptr_t lo, std::uintptr_t hi) {
     auto guard = make_tq_guard<Guard>(TqSite::Cancel);
     std::size_t n = 0;
-    for (task_queue* q = registry(), *next; q; q = next) {
+    for (task_queue *q = registry(), *next; q; q = next) {
       next = q->next_queue;  // q may be forgotten below
       n += tq_detail::unlink_in_range(q, lo, hi);
       forget_if_transient_locked(q);
@@ -579,7 +599,7 @@ class TaskQueue {
   static std::size_t abandon_drains(std::uintptr_t ctx, TqAbandoned* out, std::size_t cap) {
     auto guard = make_tq_guard<Guard>(TqSite::Recover);
     std::size_t n = 0;
-    for (task_queue* q = registry(), *next; q; q = next) {
+    for (task_queue *q = registry(), *next; q; q = next) {
       next = q->next_queue;
       if (!q->draining || q->drain_ctx != ctx) continue;
       TqAbandoned a{q, tq_detail::load_running(q) ? q->running_routine : nullptr, 0, false};
@@ -730,8 +750,8 @@ class TaskQueue {
         forget_locked(queue);
         return true;
       }
-      fault = TqFault{TqFaultKind::QueueBusy, "forget_queue", nullptr, nullptr, queue,
-                      queue->queued, 0};
+      fault = TqFault{
+          TqFaultKind::QueueBusy, "forget_queue", nullptr, nullptr, queue, queue->queued, 0};
     }
     Hooks::fault(fault);
     return false;
@@ -873,7 +893,7 @@ class TaskQueue {
   static std::size_t forget_idle_in_range_locked(std::uintptr_t lo, std::uintptr_t hi) {
     Hooks::assert_guard_held("forget_idle_in_range_locked");
     std::size_t n = 0;
-    for (task_queue* q = registry(), *next; q; q = next) {
+    for (task_queue *q = registry(), *next; q; q = next) {
       next = q->next_queue;
       if (tq_detail::in_range(q, lo, hi) && tq_detail::idle_and_empty(q)) {
         forget_locked(q);

@@ -13,25 +13,34 @@
 namespace quartz {
 
 enum class TraceType : uint16_t {
-  IrqEntry = 1,   // a = vector
-  IrqExit,        // a = vector
-  Tick,           // a = jiffies
-  QueueTask,      // a = task, b = routine
-  DrainStart,     // a = queue
-  DrainEnd,       // a = queue
-  RoutineStart,   // a = routine, b = task
-  RoutineEnd,     // a = routine
-  WakeUp,         // a = wait queue, b = threads woken
-  Sleep,          // a = wait queue, b = thread id
-  Switch,         // a = from thread id, b = to thread id
-  Module,         // a = module name pointer (copied at dump time), b = TraceModulePhase
-  Fault,          // a = vector, b = eip
-  Mark,           // a = static string, b = value (free-form, for demos)
+  IrqEntry = 1,  // a = vector
+  IrqExit,       // a = vector
+  Tick,          // a = jiffies
+  QueueTask,     // a = task, b = routine
+  DrainStart,    // a = queue
+  DrainEnd,      // a = queue
+  RoutineStart,  // a = routine, b = task
+  RoutineEnd,    // a = routine
+  WakeUp,        // a = wait queue, b = threads woken
+  Sleep,         // a = wait queue, b = thread id
+  Switch,        // a = from thread id, b = to thread id
+  Module,        // a = module name pointer (copied at dump time), b = TraceModulePhase
+  Fault,         // a = vector, b = eip
+  Mark,          // a = static string, b = value (free-form, for demos)
 };
 
 enum TraceModulePhase : uint32_t {
-  kModValidate, kModAllocate, kModResolve, kModRelocate, kModComing, kModInit, kModLive,
-  kModCleanup, kModGoing, kModFree, kModFailed,
+  kModValidate,
+  kModAllocate,
+  kModResolve,
+  kModRelocate,
+  kModComing,
+  kModInit,
+  kModLive,
+  kModCleanup,
+  kModGoing,
+  kModFree,
+  kModFailed,
 };
 
 struct TraceEvent {

@@ -59,9 +59,11 @@ void show_modules(ProcFile* out, void*) {
       for (module& u : loaded)
         for (int d = 0; d < u.ndeps; ++d)
           if (u.deps[d] == &m)
-            len += size_t(snformat(r.user_names + len, len < sizeof r.user_names ? sizeof r.user_names - len : 0,
+            len += size_t(snformat(r.user_names + len,
+                                   len < sizeof r.user_names ? sizeof r.user_names - len : 0,
                                    len ? ",%s" : "%s", u.name));
-      if (len >= sizeof r.user_names) __builtin_memcpy(r.user_names + sizeof r.user_names - 4, "...", 4);
+      if (len >= sizeof r.user_names)
+        __builtin_memcpy(r.user_names + sizeof r.user_names - 4, "...", 4);
     }
   }
   proc_printf(out, "%-16s %8s %5s  %-20s %s\n", "Module", "Size", "Used", "Users", "State");
@@ -89,7 +91,8 @@ int cmd_lsmod(int argc, char**) {
 int cmd_modules(int argc, char**) {
   if (argc != 1) return shell_usage("modules");
   const BootInfo& info = boot_info();
-  if (!info.module_count) kprintf("no boot modules (add them with qemu -initrd or GRUB 'module' lines)\n");
+  if (!info.module_count)
+    kprintf("no boot modules (add them with qemu -initrd or GRUB 'module' lines)\n");
   for (int i = 0; i < info.module_count; ++i) {
     char n[kNameMax + 1];
     boot_module_name(info.modules[i], n, sizeof n);
@@ -98,7 +101,8 @@ int cmd_modules(int argc, char**) {
       ModuleLockGuard lock;
       if (const module* m = find_loaded(n)) state = mod_state_name(state_of(m));
     }
-    kprintf("%-16s %8u bytes  %s\n", n, unsigned(info.modules[i].end - info.modules[i].start), state);
+    kprintf("%-16s %8u bytes  %s\n", n, unsigned(info.modules[i].end - info.modules[i].start),
+            state);
   }
   return 0;
 }

@@ -53,8 +53,10 @@ void on_fault(const InterruptFrame& f) {
   module* m = blame(f);
   if (!m || m->life.state == ModState::Failed) return;
   detach(m);
-  kprintf("module %s faulted: marked failed; its /proc files are removed and its code is never "
-          "run again (rmmod %s frees it once nothing points in)\n", m->name, m->name);
+  kprintf(
+      "module %s faulted: marked failed; its /proc files are removed and its code is never "
+      "run again (rmmod %s frees it once nothing points in)\n",
+      m->name, m->name);
 }
 }  // namespace mod
 }  // namespace quartz

@@ -36,9 +36,9 @@ namespace quartz {
 namespace mod {
 constexpr int kMaxDeps = 8;
 constexpr size_t kNameMax = 31;
-constexpr int kMaxSections = 24;       // remembered for debuggers
-constexpr int kMaxGhosts = 8;          // unloaded modules remembered for naming
-constexpr size_t kGhostSymbols = 2048; // bytes of symbols kept per unloaded module
+constexpr int kMaxSections = 24;        // remembered for debuggers
+constexpr int kMaxGhosts = 8;           // unloaded modules remembered for naming
+constexpr size_t kGhostSymbols = 2048;  // bytes of symbols kept per unloaded module
 constexpr unsigned kReaderWaitSeconds = 5;
 
 struct AtExit {
@@ -58,20 +58,23 @@ struct module {
   int (*init)();
   void (*cleanup)();
   module* deps[quartz::mod::kMaxDeps];  // modules whose exports we use (we hold a reference)
-  int ndeps;                       // module lock
-  const kernel_symbol* exports;    // our .quartz_ksymtab, in our (relocated) memory
+  int ndeps;                            // module lock
+  const kernel_symbol* exports;         // our .quartz_ksymtab, in our (relocated) memory
   uint32_t nexports;
-  uint32_t* ctors;                 // .init_array entries in call order, then
-  uint32_t nctors, ndtors;         // .fini_array entries in call order (one allocation)
-  quartz::mod::AtExit* atexit;          // __cxa_atexit registrations, newest first
-  uint8_t* symblob;                // our symbols, for naming addresses ("sched_tick+0x12")
+  uint32_t* ctors;              // .init_array entries in call order, then
+  uint32_t nctors, ndtors;      // .fini_array entries in call order (one allocation)
+  quartz::mod::AtExit* atexit;  // __cxa_atexit registrations, newest first
+  uint8_t* symblob;             // our symbols, for naming addresses ("sched_tick+0x12")
   size_t symblob_len;
   quartz::SymbolTable syms;
   quartz::IntrusiveListNode node;  // g_modules
   wait_queue_head_t unload_wq;     // rmmod waits here for the last reader to leave
   // Where each allocated section went, for debuggers (`add-symbol-file NAME.ko -s ...`).
   // Names point into the boot module's image, which stays in memory.
-  struct { const char* name; uint32_t addr; } sections[quartz::mod::kMaxSections];
+  struct {
+    const char* name;
+    uint32_t addr;
+  } sections[quartz::mod::kMaxSections];
   int nsections;
   uintptr_t end() const { return data_addr + data_size; }
   bool contains(uintptr_t a) const { return a >= text_addr && a < end(); }
@@ -113,9 +116,9 @@ class ModuleLockGuard {
 };
 
 // ---- names.cpp: finding modules and naming addresses ----
-module* module_at(uintptr_t addr);          // interrupts off or module lock
-module* find_loaded(const char* name);      // module lock
-ModState state_of(const module* m);         // any
+module* module_at(uintptr_t addr);                         // interrupts off or module lock
+module* find_loaded(const char* name);                     // module lock
+ModState state_of(const module* m);                        // any
 bool name_address(uintptr_t addr, char* buf, size_t len);  // any context
 void print_target(uintptr_t a);
 void remember_ghost(const module& m);
@@ -124,18 +127,18 @@ const BootModule* find_boot_module(const char* name);
 
 // ---- load.cpp ----
 int load(const char* name);
-void free_module(module* m);                // module lock; nothing may reach it
+void free_module(module* m);  // module lock; nothing may reach it
 void set_not_busy(module* m);
-void run_cleanup(void* module);             // for fault_call_recoverable
-void run_destructors(void* module);         // for fault_call_recoverable
+void run_cleanup(void* module);      // for fault_call_recoverable
+void run_destructors(void* module);  // for fault_call_recoverable
 
 // ---- unload.cpp ----
 int unload(const char* name);
-int check_leftovers(module* m);             // module lock; prints each, returns the count
-void undo_init(module* m);                  // takes away its tasks and /proc files
+int check_leftovers(module* m);  // module lock; prints each, returns the count
+void undo_init(module* m);       // takes away its tasks and /proc files
 
 // ---- failure.cpp ----
-void detach(module* m);                     // failed: tasks and /proc files taken away
-void on_fault(const InterruptFrame& f);     // the fault recovery hook
+void detach(module* m);                  // failed: tasks and /proc files taken away
+void on_fault(const InterruptFrame& f);  // the fault recovery hook
 }  // namespace mod
 }  // namespace quartz

@@ -98,8 +98,10 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
       bool known = false;
       for (int d = 0; d < ctx->ndeps; ++d) known |= ctx->deps[d] == &m;
       if (!known) {
-        if (ctx->ndeps == kMaxDeps) ctx->too_many_deps = true;
-        else ctx->deps[ctx->ndeps++] = &m;
+        if (ctx->ndeps == kMaxDeps)
+          ctx->too_many_deps = true;
+        else
+          ctx->deps[ctx->ndeps++] = &m;
       }
       return true;
     }
@@ -181,7 +183,8 @@ void collect_ctor(void* ctx, uint32_t fn) {
 }
 uint32_t count_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load, bool fini) {
   uint32_t n = 0;
-  elf_for_each_ctor(info, layout, load, fini, [](void* c, uint32_t) { ++*static_cast<uint32_t*>(c); }, &n);
+  elf_for_each_ctor(
+      info, layout, load, fini, [](void* c, uint32_t) { ++*static_cast<uint32_t*>(c); }, &n);
   return n;
 }
 
@@ -242,7 +245,8 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
     if (const uint32_t sec = elf_find_section(info, ".quartz_ksymtab")) {
       uint32_t addr, bytes = 0;
       const uint8_t* unused;
-      if (elf_section_address(layout, load, sec, &addr) && elf_section_data(info, sec, &unused, &bytes)) {
+      if (elf_section_address(layout, load, sec, &addr) &&
+          elf_section_data(info, sec, &unused, &bytes)) {
         m->exports = reinterpret_cast<const kernel_symbol*>(addr);
         m->nexports = bytes / sizeof(kernel_symbol);
       }
@@ -252,7 +256,8 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
       if (!m->contains(reinterpret_cast<uintptr_t>(m->exports[i].name))) {
         why = "an export's name lies outside the module";
       } else if (exported_elsewhere(m->exports[i].name, m, &where)) {
-        snformat(msg, sizeof msg, "exports %s, which %s already exports", m->exports[i].name, where);
+        snformat(msg, sizeof msg, "exports %s, which %s already exports", m->exports[i].name,
+                 where);
         why = msg;
       }
     }
@@ -336,9 +341,10 @@ int load(const char* name) {
     detach(m);  // if the fault path did not already (a fault outside the module's frames)
     undo_init(m);
     set_not_busy(m);
-    kprintf("insmod: %s: init_module faulted; the module is marked failed: its tasks and /proc "
-            "files were taken away, its memory is kept and never run again (rmmod %s frees it)\n",
-            name, name);
+    kprintf(
+        "insmod: %s: init_module faulted; the module is marked failed: its tasks and /proc "
+        "files were taken away, its memory is kept and never run again (rmmod %s frees it)\n",
+        name, name);
     return 1;
   }
   if (call.rc != 0) {

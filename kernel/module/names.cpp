@@ -75,8 +75,10 @@ bool name_address(uintptr_t addr, char* buf, size_t len) {
 
 void print_target(uintptr_t a) {
   char buf[96];
-  if (name_address(a, buf, sizeof buf)) kprintf("%s", buf);
-  else kprintf("%p", reinterpret_cast<void*>(a));
+  if (name_address(a, buf, sizeof buf))
+    kprintf("%s", buf);
+  else
+    kprintf("%p", reinterpret_cast<void*>(a));
 }
 
 // ---- finding modules ----

@@ -189,22 +189,25 @@ int unload(const char* name) {
   unsigned long took = 0;
   if (verdict == UnloadVerdict::Start) {
     // No new reader enters a Going module; wait for those inside (a /proc read).
-    const long left = wait_event_timeout(m->unload_wq, active_of(m) == 0,
-                                         kReaderWaitSeconds * timer_hz());
+    const long left =
+        wait_event_timeout(m->unload_wq, active_of(m) == 0, kReaderWaitSeconds * timer_hz());
     if (left == 0) {
       const int readers = active_of(m);
       {
         InterruptDisabler guard;
         mod_abort_unload(m->life);
       }
-      kprintf("rmmod: %s is in use: %d reader%s of its /proc files did not finish within %u s; "
-              "it stays live\n", name, readers, readers == 1 ? "" : "s", kReaderWaitSeconds);
+      kprintf(
+          "rmmod: %s is in use: %d reader%s of its /proc files did not finish within %u s; "
+          "it stays live\n",
+          name, readers, readers == 1 ? "" : "s", kReaderWaitSeconds);
       return 1;
     }
     trace(TraceType::Module, trace_ptr(tname), kModCleanup);
     const unsigned long start = jiffies;
     // Blocks this thread until the module's protocol says it is done.
-    const bool ok = fault_call_recoverable(run_cleanup, m) && fault_call_recoverable(run_destructors, m);
+    const bool ok =
+        fault_call_recoverable(run_cleanup, m) && fault_call_recoverable(run_destructors, m);
     took = jiffies - start;
     {
       InterruptDisabler guard;
@@ -213,8 +216,10 @@ int unload(const char* name) {
     if (!ok) {
       detach(m);
       set_not_busy(m);
-      kprintf("rmmod: %s: cleanup_module faulted; the module is marked failed (rmmod %s again "
-              "frees it once nothing points in)\n", name, name);
+      kprintf(
+          "rmmod: %s: cleanup_module faulted; the module is marked failed (rmmod %s again "
+          "frees it once nothing points in)\n",
+          name, name);
       return 1;
     }
     trace(TraceType::Module, trace_ptr(tname), kModGoing);
@@ -226,16 +231,19 @@ int unload(const char* name) {
   const int left = check_leftovers(m);
   if (left) {
     set_not_busy(m);
-    kprintf("rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays '%s' "
-            "(rmmod %s again to re-check)\n", name, left, left == 1 ? "" : "s",
-            left == 1 ? "s" : "", mod_state_name(state_of(m)), name);
+    kprintf(
+        "rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays '%s' "
+        "(rmmod %s again to re-check)\n",
+        name, left, left == 1 ? "" : "s", left == 1 ? "s" : "", mod_state_name(state_of(m)), name);
     return 1;
   }
   trace(TraceType::Module, trace_ptr(tname), kModFree);
   const bool failed = verdict == UnloadVerdict::FreeFailed;
   free_module(m);
-  if (failed) kprintf("%s: freed (it had failed; its cleanup_module was not run)\n", name);
-  else kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
+  if (failed)
+    kprintf("%s: freed (it had failed; its cleanup_module was not run)\n", name);
+  else
+    kprintf("%s: unloaded (cleanup_module took %lu tick%s)\n", name, took, took == 1 ? "" : "s");
   return 0;
 }
 }  // namespace mod

@@ -20,7 +20,6 @@
 namespace quartz {
 namespace {
 
-
 // ---- wake from a task routine, on the same tick ----
 struct RoutineWaker {
   tq_struct task;
@@ -123,7 +122,7 @@ struct Pair {
   wait_queue_head_t wq;
   wait_queue_head_t progress;  // the test sleeps here; each sleeper wakes it at each step
   volatile bool go;
-  int asleep, woken;           // atomic: two preemptible threads count
+  int asleep, woken;  // atomic: two preemptible threads count
 };
 Pair pair;
 void pair_sleeper(void*) {
@@ -181,7 +180,6 @@ SELFTEST(sched_preempts_busy_threads) {
   return true;
 }
 
-
 SELFTEST(sched_lost_wakeup_sleep_on_hangs_wait_event_returns) {
   const unsigned long saved = sched_watchdog();
   sched_set_watchdog(20);
@@ -196,7 +194,7 @@ SELFTEST(sched_lost_wakeup_sleep_on_hangs_wait_event_returns) {
   ST_EXPECT(legacy == WakeReason::Watchdog);  // only the watchdog got it out
   ST_EXPECT(sched_watchdog_releases() == releases + 1);
   ST_EXPECT(legacy_ticks >= 20);
-  ST_EXPECT(modern_ticks <= 4);               // wait_event returned at once
+  ST_EXPECT(modern_ticks <= 4);  // wait_event returned at once
   return true;
 }
 

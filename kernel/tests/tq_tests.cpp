@@ -19,7 +19,6 @@ extern "C" void bench_nop_routine(void*);
 namespace quartz {
 namespace {
 
-
 SELFTEST(tq_self_requeue_counts_every_tick) {
   static Counter c;
   const TqStats before = tq_stats(&tq_timer);
@@ -140,8 +139,10 @@ struct Bulk {
 };
 Bulk bulk;
 void bulk_routine(void*) {
-  if (bulk.runs == 0) bulk.first_jiffies = jiffies;
-  else if (jiffies != bulk.first_jiffies) bulk.all_same_tick = false;
+  if (bulk.runs == 0)
+    bulk.first_jiffies = jiffies;
+  else if (jiffies != bulk.first_jiffies)
+    bulk.all_same_tick = false;
   bulk.runs = bulk.runs + 1;
 }
 
@@ -175,7 +176,8 @@ DECLARE_TASK_QUEUE(selftest_queue);
 
 SELFTEST(tq_freed_or_corrupt_task_is_refused) {
   static tq_struct poisoned;
-  __builtin_memset(static_cast<void*>(&poisoned), 0x6b, sizeof poisoned);  // what kfree leaves behind
+  __builtin_memset(static_cast<void*>(&poisoned), 0x6b,
+                   sizeof poisoned);  // what kfree leaves behind
   poisoned.routine = bench_nop_routine;
   const unsigned long queued = tq_stats(&tq_timer).queued;
   ST_EXPECT(queue_task(&poisoned, &tq_timer) == 0);

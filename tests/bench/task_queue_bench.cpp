@@ -35,9 +35,9 @@ void BM_QueueTaskAndDrain(benchmark::State& state) {
   benchmark::DoNotOptimize(runs);
   if (runs != n * state.iterations()) state.SkipWithError("not every task ran");
   state.SetItemsProcessed(static_cast<std::int64_t>(n * state.iterations()));
-  state.counters["ns_per_task"] = benchmark::Counter(
-      static_cast<double>(n * state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_task"] =
+      benchmark::Counter(static_cast<double>(n * state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   Tq::forget_queue(&q);
 }
 BENCHMARK(BM_QueueTaskAndDrain)->Arg(1)->Arg(16)->Arg(1024);

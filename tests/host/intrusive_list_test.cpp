@@ -16,7 +16,7 @@ using quartz::IntrusiveSListNode;
 struct Item {
   explicit Item(int v) : value(v) {}
   int value;
-  IntrusiveListNode run_node;   // deliberately not the first member
+  IntrusiveListNode run_node;  // deliberately not the first member
   IntrusiveListNode wait_node;
   IntrusiveSListNode snode;
 };

@@ -159,8 +159,8 @@ TEST_F(MutexTest, UnlockOfAFreeMutexIsReportedAndChangesNothing) {
 
 TEST_F(MutexTest, UnlockByANonHolderIsReportedAndChangesNothing) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b runs
-  EXPECT_FALSE(step());                                          // b waits; c runs
+  core.schedule();                                              // b runs
+  EXPECT_FALSE(step());                                         // b waits; c runs
   ASSERT_EQ(core.current(), &c);
   SchedThread* holder = nullptr;
   EXPECT_EQ(quartz::mutex_unlock_on(core, &m, &holder), MutexResult::NotOwner);
@@ -176,13 +176,13 @@ TEST_F(MutexTest, UnlockByANonHolderIsReportedAndChangesNothing) {
 // mutex by unlock: it owns it before it runs again.
 TEST_F(MutexTest, AWaiterSleepsOnTheMutexAndIsHandedIt) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b runs
-  EXPECT_FALSE(step());                                          // b sleeps; c runs
+  core.schedule();                                              // b runs
+  EXPECT_FALSE(step());                                         // b sleeps; c runs
   EXPECT_EQ(b.state, ThreadState::Blocked);
   EXPECT_EQ(b.waiting_on, &m.wait);
   EXPECT_STREQ(b.waiting_on->name, "m");
   EXPECT_FALSE(b.timer_node.is_linked());  // no timeout: it waits as long as it takes
-  core.schedule();  // c yields; a runs
+  core.schedule();                         // c yields; a runs
   ASSERT_EQ(core.current(), &a);
   EXPECT_EQ(quartz::mutex_unlock_on(core, &m), MutexResult::Ok);
   EXPECT_EQ(owner(), &b);  // handed over, not merely woken
@@ -203,9 +203,9 @@ TEST_F(MutexTest, AWaiterSleepsOnTheMutexAndIsHandedIt) {
 
 TEST_F(MutexTest, WaitersGetTheMutexInTheOrderTheyCame) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b
-  EXPECT_FALSE(step());                                          // b waits; c
-  EXPECT_FALSE(step());                                          // c waits; a
+  core.schedule();                                              // b
+  EXPECT_FALSE(step());                                         // b waits; c
+  EXPECT_FALSE(step());                                         // c waits; a
   ASSERT_EQ(core.current(), &a);
   EXPECT_EQ(waiters(&m), (std::vector<SchedThread*>{&b, &c}));
   EXPECT_EQ(quartz::mutex_unlock_on(core, &m), MutexResult::Ok);
@@ -230,9 +230,9 @@ TEST_F(MutexTest, WaitersGetTheMutexInTheOrderTheyCame) {
 // it) does not let a waiter in: it queues again and sleeps.
 TEST_F(MutexTest, ASpuriousWakeDoesNotLetAWaiterIn) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b
-  EXPECT_FALSE(step());                                          // b waits; c
-  EXPECT_EQ(core.wake_up(&m.wait), 1);                           // c pokes the queue
+  core.schedule();                                              // b
+  EXPECT_FALSE(step());                                         // b waits; c
+  EXPECT_EQ(core.wake_up(&m.wait), 1);                          // c pokes the queue
   while (core.current() != &b) core.schedule();
   EXPECT_FALSE(step());  // still held by a: b sleeps again
   EXPECT_EQ(owner(), &a);
@@ -245,7 +245,7 @@ TEST_F(MutexTest, ASpuriousWakeDoesNotLetAWaiterIn) {
 // when the waiter goes on; its step takes it instead of sleeping forever.
 TEST_F(MutexTest, AnUnlockBeforeTheWaiterQueuesIsNotLost) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b runs, sees it taken...
+  core.schedule();                                              // b runs, sees it taken...
   ASSERT_EQ(core.current(), &b);
   core.schedule();  // ... and is preempted: c, then a
   while (core.current() != &a) core.schedule();
@@ -260,10 +260,10 @@ TEST_F(MutexTest, AnUnlockBeforeTheWaiterQueuesIsNotLost) {
 // unlocks and switches back; b's mutex_lock_on returns holding the mutex.
 TEST_F(MutexTest, MutexLockOnSleepsUntilHandedTheMutex) {
   ASSERT_EQ(quartz::mutex_lock_on(core, &m), MutexResult::Ok);  // a holds
-  core.schedule();                                               // b
-  core.schedule();                                               // c
-  core.schedule();                                               // a
-  core.schedule();                                               // b again; queue: c, a
+  core.schedule();                                              // b
+  core.schedule();                                              // c
+  core.schedule();                                              // a
+  core.schedule();                                              // b again; queue: c, a
   ASSERT_EQ(core.current(), &b);
   bool ran = false;
   Env::on_switch = [&](SchedThread* from, SchedThread*) {

@@ -46,8 +46,8 @@ struct ThreadExited {};  // thrown by the fake switch when it leaves a Dead thre
 
 // The hooks are static, so the fake CPU's state is too; every test resets it.
 struct Env {
-  static inline int depth = 0;           // FakeGuard nesting (0: "interrupts on")
-  static inline long guard_entries = 0;  // guards ever taken
+  static inline int depth = 0;              // FakeGuard nesting (0: "interrupts on")
+  static inline long guard_entries = 0;     // guards ever taken
   static inline std::function<void()> irq;  // a simulated interrupt, see FakeGuard
   static inline int irq_countdown = 0;
   static inline std::vector<std::pair<SchedThread*, SchedThread*>> switches;
@@ -400,9 +400,9 @@ TEST_F(SchedTest, WakeBetweenPrepareAndScheduleLeavesTheThreadRunning) {
   EXPECT_EQ(a.state, ThreadState::Running);
   EXPECT_EQ(a.wake_reason, WakeReason::WakeUp);
   EXPECT_EQ(a.waiting_on, nullptr);
-  EXPECT_FALSE(a.run_node.is_linked());  // it is on the CPU, not on the run queue
-  EXPECT_FALSE(core.need_resched());     // nobody else to run
-  core.schedule();  // the wait loop's schedule(): does not block it
+  EXPECT_FALSE(a.run_node.is_linked());     // it is on the CPU, not on the run queue
+  EXPECT_FALSE(core.need_resched());        // nobody else to run
+  core.schedule();                          // the wait loop's schedule(): does not block it
   EXPECT_TRUE(Env::switches.size() == 1u);  // only idle->a from run_first
   EXPECT_EQ(core.current(), &a);
   EXPECT_EQ(a.state, ThreadState::Running);
@@ -930,7 +930,7 @@ TEST_F(SchedTest, AThreadThatUsedUpItsSliceAloneIsPreemptedOnceAnotherArrives) {
   core.set_slice(3);
   run_first({&a});
   for (int i = 0; i < 5; ++i) EXPECT_FALSE(tick());  // slice long gone, nobody else
-  core.start(&b);  // e.g. a creates a thread and keeps busy
+  core.start(&b);                                    // e.g. a creates a thread and keeps busy
   EXPECT_TRUE(tick()) << "b would starve behind a busy a";
   core.preempt();
   EXPECT_EQ(core.current(), &b);
@@ -939,9 +939,9 @@ TEST_F(SchedTest, AThreadThatUsedUpItsSliceAloneIsPreemptedOnceAnotherArrives) {
 TEST_F(SchedTest, AWakeupFromAnInterruptAsksToPreemptBeforeTheSliceEnds) {
   core.set_slice(100);
   run_first({&a, &b});
-  block(&wq);  // a sleeps, b runs
+  block(&wq);                       // a sleeps, b runs
   EXPECT_EQ(core.wake_up(&wq), 1);  // an interrupt handler wakes a
-  EXPECT_TRUE(tick());  // so the tick (or any interrupt exit) switches
+  EXPECT_TRUE(tick());              // so the tick (or any interrupt exit) switches
   core.preempt();
   EXPECT_EQ(core.current(), &a);
 }
@@ -1386,8 +1386,8 @@ struct RandomRun {
         if (std::count(on.begin(), on.end(), &t) != 1)
           err << "Blocked " << i << " not on its wait queue exactly once; ";
       } else if (t.waiting_on || t.wait_link.next) {
-        err << "thread " << i << " on a wait queue while "
-            << quartz::thread_state_name(t.state) << "; ";
+        err << "thread " << i << " on a wait queue while " << quartz::thread_state_name(t.state)
+            << "; ";
       }
       if (t.timer_node.is_linked() && t.state != ThreadState::Blocked)
         err << "timer armed on a thread that is not Blocked: " << i << "; ";
@@ -1406,8 +1406,8 @@ struct RandomRun {
     }
     if (running > 1 || (running == 0 && cur->state != ThreadState::Blocked))
       err << running << " Running threads; ";
-    if (core.runnable_count() != runnable) err << "runnable_count " << core.runnable_count()
-                                               << " but " << runnable << " Runnable; ";
+    if (core.runnable_count() != runnable)
+      err << "runnable_count " << core.runnable_count() << " but " << runnable << " Runnable; ";
     if (core.runnable_count() != m.runq.size()) err << "run queue length vs model; ";
     if (core.need_resched() != m.need_resched) err << "need_resched; ";
     for (int q = 0; q < kQueues; ++q) {
@@ -1421,8 +1421,8 @@ struct RandomRun {
     if (Env::switches.size() != m.switches.size()) {
       err << "switch count " << Env::switches.size() << " model " << m.switches.size() << "; ";
     } else if (!Env::switches.empty() &&
-               std::make_pair(idx(Env::switches.back().first),
-                              idx(Env::switches.back().second)) != m.switches.back()) {
+               std::make_pair(idx(Env::switches.back().first), idx(Env::switches.back().second)) !=
+                   m.switches.back()) {
       err << "switched to the wrong thread; ";
     }
     for (int d : Env::depth_at_switch)
@@ -1578,9 +1578,7 @@ void run_random(unsigned seed, unsigned long start_jiffies) {
 }
 
 TEST(SchedRandom, AgreesWithTheModelSeed1) { run_random(1, 0); }
-TEST(SchedRandom, AgreesWithTheModelSeed2AcrossTheJiffiesWrap) {
-  run_random(2, ULONG_MAX - 5000);
-}
+TEST(SchedRandom, AgreesWithTheModelSeed2AcrossTheJiffiesWrap) { run_random(2, ULONG_MAX - 5000); }
 TEST(SchedRandom, AgreesWithTheModelSeed3) { run_random(0xC0FFEE, 123456789); }
 
 }  // namespace

@@ -50,9 +50,9 @@ class Model;
 Model* g_model = nullptr;
 
 // Builds the message only on failure: check_all runs after every one of ~10^5 operations.
-#define MODEL_CHECK(cond, msg)    \
-  do {                            \
-    if (!(cond)) fail_with(msg);  \
+#define MODEL_CHECK(cond, msg)   \
+  do {                           \
+    if (!(cond)) fail_with(msg); \
   } while (0)
 
 struct ModelHooks : quartz::TaskQueueHooksBase {
@@ -146,7 +146,7 @@ class Model {
       case TqStep::AfterRoutine:
         MODEL_CHECK(running_[qi] == ti, "AfterRoutine for a task that was not running");
         MODEL_CHECK(std::count(running_, running_ + kQueues, ti) > 1 || in_flight_[ti] == 0,
-              "routine was claimed but not called");
+                    "routine was claimed but not called");
         running_[qi] = -1;
         break;
       case TqStep::AfterFinish:
@@ -283,19 +283,20 @@ class Model {
       MODEL_CHECK(st.drains == drains_[qi], "drain count differs");
       MODEL_CHECK(st.tasks_run == tasks_run_[qi], "tasks_run differs");
       const int r = running_[qi];
-      MODEL_CHECK(st.running_routine == (r >= 0 ? t_[r].routine : nullptr), "running routine differs");
+      MODEL_CHECK(st.running_routine == (r >= 0 ? t_[r].routine : nullptr),
+                  "running routine differs");
     }
     for (int ti = 0; ti < kTasks; ++ti) {
       MODEL_CHECK(Tq::is_pending(&t_[ti]) == (where_[ti] != -1), "pending bit differs");
       MODEL_CHECK(actual_runs_[ti] + in_flight_[ti] == expected_runs_[ti],
-            "run count of task " + std::to_string(ti) + " differs: ran " +
-                std::to_string(actual_runs_[ti]) + ", in flight " +
-                std::to_string(in_flight_[ti]) + ", expected " +
-                std::to_string(expected_runs_[ti]));
+                  "run count of task " + std::to_string(ti) + " differs: ran " +
+                      std::to_string(actual_runs_[ti]) + ", in flight " +
+                      std::to_string(in_flight_[ti]) + ", expected " +
+                      std::to_string(expected_runs_[ti]));
       const unsigned long magic = t_[ti].tq_magic;
       MODEL_CHECK(where_[ti] != -1 ? magic == TQ_MAGIC_PENDING
-                             : (magic == TQ_MAGIC_NONE || magic == TQ_MAGIC_IDLE),
-            "debug state differs");
+                                   : (magic == TQ_MAGIC_NONE || magic == TQ_MAGIC_IDLE),
+                  "debug state differs");
     }
     MODEL_CHECK(Irq::depth == 0, "guard leaked");
   }
@@ -311,10 +312,10 @@ class Model {
   int running_[kQueues];
   unsigned long drains_[kQueues]{}, delayed_[kQueues]{}, tasks_run_[kQueues]{};
   unsigned long ran_this_drain_[kQueues]{};
-  int where_[kTasks];        // queue a task is pending on, or -1
-  int cancelling_[kTasks]{}; // cancel_task_sync calls in progress
+  int where_[kTasks];         // queue a task is pending on, or -1
+  int cancelling_[kTasks]{};  // cancel_task_sync calls in progress
   long expected_runs_[kTasks]{}, actual_runs_[kTasks]{};
-  long in_flight_[kTasks]{}; // claimed, routine not yet called
+  long in_flight_[kTasks]{};  // claimed, routine not yet called
   int depth_ = 0;
   bool quiet_ = false;
   long ops_ = 0;
@@ -344,11 +345,12 @@ TEST_P(TaskQueueModel, HundredThousandOperationsMatchTheReferenceModel) {
   EXPECT_GE(model->operations(), 100000);
   EXPECT_GT(model->runs(), 5000);
   EXPECT_GT(model->delayed(), 100);
-  EXPECT_GT(model->faults(), 10);  // cancel of a running task from its own context
+  EXPECT_GT(model->faults(), 10);     // cancel of a running task from its own context
   EXPECT_GT(ModelHooks::asserts, 0);  // the locked helpers checked the guard
-  std::printf("seed %u: %ld operations, %ld routine runs, %ld delayed drains, %ld refused "
-              "cancels\n",
-              GetParam(), model->operations(), model->runs(), model->delayed(), model->faults());
+  std::printf(
+      "seed %u: %ld operations, %ld routine runs, %ld delayed drains, %ld refused "
+      "cancels\n",
+      GetParam(), model->operations(), model->runs(), model->delayed(), model->faults());
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, TaskQueueModel, ::testing::Values(1u, 2u, 3u, 42u, 20240601u));

@@ -32,9 +32,9 @@ using quartz::TqStep;
 // ---- fakes --------------------------------------------------------------------------
 
 struct Irq {
-  static inline bool enabled = true;       // the fake CPU's interrupt flag
-  static inline int depth = 0;             // guards currently held
-  static inline std::vector<TqSite> sites; // every guard taken, in order
+  static inline bool enabled = true;        // the fake CPU's interrupt flag
+  static inline int depth = 0;              // guards currently held
+  static inline std::vector<TqSite> sites;  // every guard taken, in order
 };
 
 class FakeGuard {
@@ -464,12 +464,15 @@ TEST_F(TaskQueueTest, ARoutineMayFreeItsOwnTask) {
   };
   int count = 0;
   auto* o = new Owned{{}, &count};
-  INIT_TQUEUE(&o->task, [](void* d) {
-    auto* self = static_cast<Owned*>(d);
-    ++*self->counter;
-    Tq::poison(&self->task);  // same context: not a fault
-    delete self;
-  }, o);
+  INIT_TQUEUE(
+      &o->task,
+      [](void* d) {
+        auto* self = static_cast<Owned*>(d);
+        ++*self->counter;
+        Tq::poison(&self->task);  // same context: not a fault
+        delete self;
+      },
+      o);
   Probe after;
   init_probe(after);
   Tq::queue_task(&o->task, &q1);
@@ -545,8 +548,7 @@ struct CancelAt {
   int task;  // index of the task at that step (-1 for AfterTakeover / AfterFinish)
 };
 
-class CancelFromInterrupt : public TaskQueueTest,
-                            public ::testing::WithParamInterface<CancelAt> {};
+class CancelFromInterrupt : public TaskQueueTest, public ::testing::WithParamInterface<CancelAt> {};
 
 TEST_P(CancelFromInterrupt, TaskIsNeitherPendingNorRunningAfterwards) {
   const CancelAt at = GetParam();
@@ -686,7 +688,7 @@ TEST_F(TaskQueueTest, CancelFromItsOwnRoutineIsADeadlockAndPanics) {
   char expected[128];
   quartz::snformat(expected, sizeof expected,
                    "cancel_task_sync called from its own routine my_tick (task %p): deadlock",
-                static_cast<void*>(&t));
+                   static_cast<void*>(&t));
   EXPECT_EQ(Hooks::messages[0], expected);
   EXPECT_EQ(Hooks::waits, 0);
   // Refused means unchanged: not cancelling, usable.
@@ -739,14 +741,17 @@ TEST(TaskQueueThreads, CancelWaitsForARoutineRunningInAnotherContext) {
   q.name = "threaded";
   ThreadProbe p;
   p.queue = &q;
-  INIT_TQUEUE(&p.task, [](void* d) {
-    auto* self = static_cast<ThreadProbe*>(d);
-    ++self->runs;
-    self->started = true;
-    while (!ThreadHooks::cancel_waiting) std::this_thread::yield();
-    // Requeueing itself while being cancelled is refused.
-    self->requeue_result = ThreadTq::queue_task(&self->task, self->queue);
-  }, &p);
+  INIT_TQUEUE(
+      &p.task,
+      [](void* d) {
+        auto* self = static_cast<ThreadProbe*>(d);
+        ++self->runs;
+        self->started = true;
+        while (!ThreadHooks::cancel_waiting) std::this_thread::yield();
+        // Requeueing itself while being cancelled is refused.
+        self->requeue_result = ThreadTq::queue_task(&self->task, self->queue);
+      },
+      &p);
   ASSERT_EQ(ThreadTq::queue_task(&p.task, &q), 1);
   std::thread drainer([&] { ThreadTq::run(&q); });
   while (!p.started) std::this_thread::yield();
@@ -771,11 +776,15 @@ TEST(TaskQueueThreads, RunWaitsForAnotherThreadsDrainThenRunsItsOwnTasks) {
   static std::atomic<bool> release{false}, first_running{false};
   static std::atomic<int> second_runs{0};
   tq_struct slow{}, mine{};
-  INIT_TQUEUE(&slow, [](void*) {
-    first_running = true;
-    while (!release) std::this_thread::yield();
-  }, nullptr);
-  INIT_TQUEUE(&mine, [](void*) { ++second_runs; }, nullptr);
+  INIT_TQUEUE(
+      &slow,
+      [](void*) {
+        first_running = true;
+        while (!release) std::this_thread::yield();
+      },
+      nullptr);
+  INIT_TQUEUE(
+      &mine, [](void*) { ++second_runs; }, nullptr);
   ASSERT_EQ(ThreadTq::queue_task(&slow, &q), 1);
   std::thread first([&] { ThreadTq::run(&q); });
   while (!first_running) std::this_thread::yield();
@@ -785,7 +794,7 @@ TEST(TaskQueueThreads, RunWaitsForAnotherThreadsDrainThenRunsItsOwnTasks) {
   while (ThreadHooks::drain_waits == waits_before) std::this_thread::yield();
   EXPECT_EQ(second_runs, 0);  // still waiting: the first drain is not over
   release = true;
-  second.join();              // returns only after its own task ran
+  second.join();  // returns only after its own task ran
   EXPECT_EQ(second_runs, 1);
   EXPECT_FALSE(ThreadTq::is_pending(&mine));
   EXPECT_EQ(ThreadTq::stats(&q).delayed, 0u);
@@ -874,7 +883,7 @@ TEST_F(DebugChecks, FreedTaskIsReported) {
   quartz::snformat(expected, sizeof expected,
                    "queue_task: task %p (routine probe_routine) was freed (debug state %#lx): use "
                    "after free",
-                static_cast<void*>(&bad.task), TQ_MAGIC_FREED);
+                   static_cast<void*>(&bad.task), TQ_MAGIC_FREED);
   EXPECT_EQ(Hooks::messages[0], expected);
   EXPECT_EQ(Tq::cancel_sync(&bad.task), 0);
   Tq::poison(&bad.task);  // double free
@@ -1391,7 +1400,7 @@ TEST_F(TaskQueueTest, AbandonDrainsPutsTheRestOfTheBatchBackAtTheFront) {
   EXPECT_EQ(st.queued, 3u);
   EXPECT_EQ(Tq::current_routine(), nullptr);  // a sleep now is no routine's fault
   EXPECT_FALSE(Tq::is_running(&b.task));
-  EXPECT_EQ(Tq::cancel_sync(&b.task), 0);     // and cancel does not wait for it
+  EXPECT_EQ(Tq::cancel_sync(&b.task), 0);  // and cancel does not wait for it
   // The innocent tasks run at the next drain, in order, before what came meanwhile.
   g_ran.clear();
   Tq::run(&q1);
@@ -1452,10 +1461,11 @@ TEST_F(TaskQueueTest, APendingTaskReinitialisedIsDroppedAloneAndTheRestRuns) {
   EXPECT_EQ(Hooks::faults[0].kind, TqFaultKind::Reinitialised);
   EXPECT_EQ(Hooks::faults[0].task, &a.task);
   char expected[200];
-  quartz::snformat(expected, sizeof expected,
-                   "run_task_queue: task %p (routine probe_routine) was re-initialised or overwritten while "
-                   "pending (debug state 0); dropped from the drain of q1",
-                   static_cast<void*>(&a.task));
+  quartz::snformat(
+      expected, sizeof expected,
+      "run_task_queue: task %p (routine probe_routine) was re-initialised or overwritten while "
+      "pending (debug state 0); dropped from the drain of q1",
+      static_cast<void*>(&a.task));
   EXPECT_EQ(Hooks::messages[0], expected);
   const quartz::TqStats st = Tq::stats(&q1);
   EXPECT_EQ(st.queued, 0u);
@@ -1642,10 +1652,10 @@ TEST_F(TaskQueueTest, EveryLockedHelperRunsUnderTheGuard) {
   Tq::register_queue(&q2);
   Tq::free_queues_in_range(lo, lo + sizeof q2);
   Tq::forget_queues_in_range(lo, lo + sizeof q2);
-  for (const char* helper : {"queue_locked", "register_locked", "finish_drain_locked",
-                             "unlink_locked", "forget_if_transient_locked", "forget_locked",
-                             "running_queue_locked", "forget_idle_in_range_locked",
-                             "register_lasting_locked"}) {
+  for (const char* helper :
+       {"queue_locked", "register_locked", "finish_drain_locked", "unlink_locked",
+        "forget_if_transient_locked", "forget_locked", "running_queue_locked",
+        "forget_idle_in_range_locked", "register_lasting_locked"}) {
     EXPECT_GT(Hooks::asserted[helper], 0) << helper << " never asserted the guard";
   }
 }
@@ -1679,7 +1689,8 @@ TEST(TaskQueueApi, NamespaceScopeTaskAndQueueNeedNoConstructorInCpp) {
     const char* cxx;
     const char* flags;
   };
-  const Compiler compilers[] = {{"i686-linux-gnu-g++", ""}, {"clang++", "-m32 --target=i686-linux-gnu"}};
+  const Compiler compilers[] = {{"i686-linux-gnu-g++", ""},
+                                {"clang++", "-m32 --target=i686-linux-gnu"}};
   int compiled = 0;
   for (const Compiler& c : compilers) {
     const std::string probe = std::string("command -v ") + c.cxx + " >/dev/null 2>&1";
@@ -1692,11 +1703,11 @@ TEST(TaskQueueApi, NamespaceScopeTaskAndQueueNeedNoConstructorInCpp) {
       const std::string obj = dir + "/tq_constinit" + opt + ".o";
       const std::string cmd = std::string("timeout 60 ") + c.cxx + " " + c.flags + " " + opt +
                               " -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall "
-                              "-Wextra -Werror -I" QUARTZ_SOURCE_DIR "/modules/include -c " + src +
-                              " -o " + obj;
+                              "-Wextra -Werror -I" QUARTZ_SOURCE_DIR "/modules/include -c " +
+                              src + " -o " + obj;
       ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-      const std::string check = "timeout 60 readelf -SW " + obj +
-                                " | grep -E '\\.(init_array|ctors)' >/dev/null";
+      const std::string check =
+          "timeout 60 readelf -SW " + obj + " | grep -E '\\.(init_array|ctors)' >/dev/null";
       EXPECT_NE(std::system(check.c_str()), 0)
           << c.cxx << " " << opt << " emitted a constructor section for " << src;
       ++compiled;

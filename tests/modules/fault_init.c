@@ -5,15 +5,19 @@
 
 static int ticks;
 static void tick(void *data);
-static struct tq_struct task = { .routine = tick, .data = NULL };
+static struct tq_struct task = {.routine = tick, .data = NULL};
 static void tick(void *data)
 {
     (void)data;
     ticks++;
-    queue_task(&task, &tq_timer);  /* requeues itself: it would run forever */
+    queue_task(&task, &tq_timer); /* requeues itself: it would run forever */
 }
 
-static void show(struct ProcFile *out, void *data) { (void)data; proc_printf(out, "%d\n", ticks); }
+static void show(struct ProcFile *out, void *data)
+{
+    (void)data;
+    proc_printf(out, "%d\n", ticks);
+}
 
 int init_module(void)
 {

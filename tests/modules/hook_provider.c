@@ -16,7 +16,8 @@ static void show(struct ProcFile *out, void *data)
         the_hook();
         calls++;
     }
-    proc_printf(out, "hook_provider: hook %s, called %d times\n", the_hook ? "set" : "unset", calls);
+    proc_printf(out, "hook_provider: hook %s, called %d times\n", the_hook ? "set" : "unset",
+                calls);
 }
 
 int init_module(void) { return proc_create("hook_provider", show, NULL, THIS_MODULE) ? -EBUSY : 0; }

@@ -21,5 +21,5 @@ int init_module(void)
 
 void cleanup_module(void)
 {
-    register_hook(NULL);  /* no new call starts; one may still be running */
+    register_hook(NULL); /* no new call starts; one may still be running */
 }

@@ -74,24 +74,24 @@ static void irq_routine(void *data)
     irq_result = mutex_trylock(&mutex_hold_lock);
     wake_up(&irq_done);
 }
-static struct tq_struct irq_task = { .routine = irq_routine, .data = NULL };
+static struct tq_struct irq_task = {.routine = irq_routine, .data = NULL};
 static void irq_show(struct ProcFile *out, void *data)
 {
     (void)data;
     irq_result = -1;
     queue_task(&irq_task, &tq_timer);
     wait_event(irq_done, irq_result != -1);
-    proc_printf(out, "mutex_hold: trylock from a task routine returned %d, locked=%d\n",
-                irq_result, mutex_is_locked(&mutex_hold_lock));
+    proc_printf(out, "mutex_hold: trylock from a task routine returned %d, locked=%d\n", irq_result,
+                mutex_is_locked(&mutex_hold_lock));
 }
 
 static const struct {
     const char *name;
     proc_show_fn show;
 } files[] = {
-    { "mutex_hold", hold_show },         { "mutex_hold_stats", stats_show },
-    { "mutex_hold_unlock", unlock_show }, { "mutex_hold_twice", twice_show },
-    { "mutex_hold_leak", leak_show },     { "mutex_hold_irq", irq_show },
+    {"mutex_hold", hold_show},          {"mutex_hold_stats", stats_show},
+    {"mutex_hold_unlock", unlock_show}, {"mutex_hold_twice", twice_show},
+    {"mutex_hold_leak", leak_show},     {"mutex_hold_irq", irq_show},
 };
 #define NFILES ((int)(sizeof files / sizeof files[0]))
 

@@ -8,7 +8,7 @@ static void napping_routine(void *data)
     msleep(10);
 }
 
-static struct tq_struct task = { .routine = napping_routine, .data = NULL };
+static struct tq_struct task = {.routine = napping_routine, .data = NULL};
 
 int init_module(void)
 {

@@ -9,6 +9,4 @@ int init_module(void)
     return 0;
 }
 
-void cleanup_module(void)
-{
-}
+void cleanup_module(void) {}

@@ -10,12 +10,6 @@ static void show(struct ProcFile *out, void *data)
     proc_printf(out, "sleepy_reader: woke up\n");
 }
 
-int init_module(void)
-{
-    return proc_create("sleepy_reader", show, NULL, THIS_MODULE) ? -EBUSY : 0;
-}
+int init_module(void) { return proc_create("sleepy_reader", show, NULL, THIS_MODULE) ? -EBUSY : 0; }
 
-void cleanup_module(void)
-{
-    proc_remove("sleepy_reader");
-}
+void cleanup_module(void) { proc_remove("sleepy_reader"); }

@@ -12,10 +12,7 @@ static void show(struct ProcFile *out, void *data)
     proc_printf(out, "slow_reader: done after %lu ticks\n", jiffies - start);
 }
 
-int init_module(void)
-{
-    return proc_create("slow_reader", show, NULL, THIS_MODULE) ? -EBUSY : 0;
-}
+int init_module(void) { return proc_create("slow_reader", show, NULL, THIS_MODULE) ? -EBUSY : 0; }
 
 void cleanup_module(void)
 {

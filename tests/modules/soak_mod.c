@@ -8,7 +8,7 @@ static int drained, ticks;
 
 static void private_work(void *data) { (*(int *)data)++; }
 static void tick(void *data);
-static struct tq_struct tick_task = { .routine = tick, .data = NULL };
+static struct tq_struct tick_task = {.routine = tick, .data = NULL};
 static void tick(void *data)
 {
     (void)data;
@@ -22,7 +22,7 @@ static void show(struct ProcFile *out, void *data)
     (void)data;
     INIT_TQUEUE(&work, private_work, &drained);
     queue_task(&work, &soak_queue);
-    run_task_queue(&soak_queue);  /* in this thread: the queue is empty again after */
+    run_task_queue(&soak_queue); /* in this thread: the queue is empty again after */
     proc_printf(out, "soak_mod: %d drained, %d ticks\n", drained, ticks);
 }
 

@@ -23,16 +23,36 @@ static void note(const char *what)
     ran[ran_len] = 0;
 }
 
-static void tqc_victim(void *data) { (void)data; note("victim"); }
-static void tqc_good1(void *data) { (void)data; note("good1"); }
-static void tqc_good2(void *data) { (void)data; note("good2"); }
-static void tqc_stack_routine(void *data) { (void)data; note("stack"); }
-static void tqc_good_timer(void *data) { (void)data; good_timer_runs++; }
+static void tqc_victim(void *data)
+{
+    (void)data;
+    note("victim");
+}
+static void tqc_good1(void *data)
+{
+    (void)data;
+    note("good1");
+}
+static void tqc_good2(void *data)
+{
+    (void)data;
+    note("good2");
+}
+static void tqc_stack_routine(void *data)
+{
+    (void)data;
+    note("stack");
+}
+static void tqc_good_timer(void *data)
+{
+    (void)data;
+    good_timer_runs++;
+}
 
-static struct tq_struct victim = { .routine = tqc_victim, .data = NULL };
-static struct tq_struct good1 = { .routine = tqc_good1, .data = NULL };
-static struct tq_struct good2 = { .routine = tqc_good2, .data = NULL };
-static struct tq_struct good_timer = { .routine = tqc_good_timer, .data = NULL };
+static struct tq_struct victim = {.routine = tqc_victim, .data = NULL};
+static struct tq_struct good1 = {.routine = tqc_good1, .data = NULL};
+static struct tq_struct good2 = {.routine = tqc_good2, .data = NULL};
+static struct tq_struct good_timer = {.routine = tqc_good_timer, .data = NULL};
 
 /* Queues a task that lives in this function's frame, and returns: the bug. */
 static __attribute__((noinline)) void queue_from_a_frame(task_queue *q)

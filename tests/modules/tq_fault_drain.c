@@ -19,9 +19,21 @@ static void note(const char *what)
     ran[ran_len] = 0;
 }
 
-static void tqf_first(void *data) { (void)data; note("first"); }
-static void tqf_second(void *data) { (void)data; note("second"); }
-static void tqf_third(void *data) { (void)data; note("third"); }
+static void tqf_first(void *data)
+{
+    (void)data;
+    note("first");
+}
+static void tqf_second(void *data)
+{
+    (void)data;
+    note("second");
+}
+static void tqf_third(void *data)
+{
+    (void)data;
+    note("third");
+}
 
 static void tqf_bad(void *data)
 {
@@ -30,10 +42,10 @@ static void tqf_bad(void *data)
 }
 
 static struct tq_struct tasks[] = {
-    { .routine = tqf_first, .data = NULL },
-    { .routine = tqf_bad, .data = NULL },
-    { .routine = tqf_second, .data = NULL },
-    { .routine = tqf_third, .data = NULL },
+    {.routine = tqf_first, .data = NULL},
+    {.routine = tqf_bad, .data = NULL},
+    {.routine = tqf_second, .data = NULL},
+    {.routine = tqf_third, .data = NULL},
 };
 
 static void drain_show(struct ProcFile *out, void *data)

@@ -17,7 +17,7 @@ static void tqh_routine(void *data)
     runs++;
 }
 
-static struct tq_struct tqh_task = { .routine = tqh_routine, .data = NULL };
+static struct tq_struct tqh_task = {.routine = tqh_routine, .data = NULL};
 
 static task_queue *new_queue(const char *name)
 {

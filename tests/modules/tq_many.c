@@ -3,7 +3,7 @@
 #include <quartz/module.h>
 
 #define QUEUES 20
-#define TASKS 40
+#define TASKS  40
 
 static task_queue queues[QUEUES];
 static DECLARE_TASK_QUEUE(tqm_queue);

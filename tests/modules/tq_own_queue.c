@@ -13,7 +13,7 @@ static void tqo_routine(void *data)
     runs++;
 }
 
-static struct tq_struct tqo_task = { .routine = tqo_routine, .data = NULL };
+static struct tq_struct tqo_task = {.routine = tqo_routine, .data = NULL};
 
 int init_module(void)
 {
@@ -23,6 +23,4 @@ int init_module(void)
     return 0;
 }
 
-void cleanup_module(void)
-{
-}
+void cleanup_module(void) {}

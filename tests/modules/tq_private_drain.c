@@ -28,7 +28,7 @@ static void tqp_slow(void *data)
     finished = 1;
 }
 
-static struct tq_struct tqp_task = { .routine = tqp_slow, .data = NULL };
+static struct tq_struct tqp_task = {.routine = tqp_slow, .data = NULL};
 
 static void drain_show(struct ProcFile *out, void *data)
 {
@@ -60,8 +60,10 @@ static void cancel_show(struct ProcFile *out, void *data)
     }
     running = !finished;
     r = cancel_task_sync(&tqp_task);
-    proc_printf(out, "tq_private_cancel: tqp_slow running %d; cancel returned %d, "
-                "tqp_slow finished %d\n", running, r, finished);
+    proc_printf(out,
+                "tq_private_cancel: tqp_slow running %d; cancel returned %d, "
+                "tqp_slow finished %d\n",
+                running, r, finished);
 }
 
 int init_module(void)

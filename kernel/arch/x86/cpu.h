@@ -50,21 +50,61 @@ inline void hlt() { asm volatile("hlt" ::: "memory"); }
   for (;;) asm volatile("cli; hlt" ::: "memory");
 }
 
-inline uint32_t read_cr0() { uint32_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-inline uint32_t read_cr2() { uint32_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-inline uint32_t read_cr3() { uint32_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-inline uint32_t read_cr4() { uint32_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+inline uint32_t read_cr0() {
+  uint32_t v;
+  asm volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
+}
+inline uint32_t read_cr2() {
+  uint32_t v;
+  asm volatile("mov %%cr2, %0" : "=r"(v));
+  return v;
+}
+inline uint32_t read_cr3() {
+  uint32_t v;
+  asm volatile("mov %%cr3, %0" : "=r"(v));
+  return v;
+}
+inline uint32_t read_cr4() {
+  uint32_t v;
+  asm volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
 inline void write_cr0(uint32_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 inline void write_cr3(uint32_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 inline void write_cr4(uint32_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 inline void invlpg(uintptr_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
-inline uint16_t read_cs() { uint16_t v; asm volatile("mov %%cs, %0" : "=r"(v)); return v; }
-inline uint16_t read_ds() { uint16_t v; asm volatile("mov %%ds, %0" : "=r"(v)); return v; }
-inline uint16_t read_es() { uint16_t v; asm volatile("mov %%es, %0" : "=r"(v)); return v; }
-inline uint16_t read_fs() { uint16_t v; asm volatile("mov %%fs, %0" : "=r"(v)); return v; }
-inline uint16_t read_gs() { uint16_t v; asm volatile("mov %%gs, %0" : "=r"(v)); return v; }
-inline uint16_t read_ss() { uint16_t v; asm volatile("mov %%ss, %0" : "=r"(v)); return v; }
+inline uint16_t read_cs() {
+  uint16_t v;
+  asm volatile("mov %%cs, %0" : "=r"(v));
+  return v;
+}
+inline uint16_t read_ds() {
+  uint16_t v;
+  asm volatile("mov %%ds, %0" : "=r"(v));
+  return v;
+}
+inline uint16_t read_es() {
+  uint16_t v;
+  asm volatile("mov %%es, %0" : "=r"(v));
+  return v;
+}
+inline uint16_t read_fs() {
+  uint16_t v;
+  asm volatile("mov %%fs, %0" : "=r"(v));
+  return v;
+}
+inline uint16_t read_gs() {
+  uint16_t v;
+  asm volatile("mov %%gs, %0" : "=r"(v));
+  return v;
+}
+inline uint16_t read_ss() {
+  uint16_t v;
+  asm volatile("mov %%ss, %0" : "=r"(v));
+  return v;
+}
 
 // CPUID leaf 1, EDX: the feature flags (Intel SDM Vol. 2A, CPUID, Table 3-11).
 inline uint32_t cpuid_features_edx() {

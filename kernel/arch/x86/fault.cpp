@@ -24,16 +24,38 @@ FaultRecoveryHook recovery_hooks[kMaxFaultRecoveryHooks];  // boot only
 int recovery_hook_count = 0;
 alignas(16) uint8_t double_fault_stack[8192];
 
-constexpr const char* kNames[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range exceeded", "#UD invalid opcode", "#NM device not available",
-    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-    "#NP segment not present", "#SS stack-segment fault", "#GP general protection",
-    "#PF page fault", "reserved (15)", "#MF x87 floating-point error", "#AC alignment check",
-    "#MC machine check", "#XM SIMD floating-point", "#VE virtualization",
-    "#CP control protection", "reserved (22)", "reserved (23)", "reserved (24)",
-    "reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
-    "#VC VMM communication", "#SX security", "reserved (31)"};
+constexpr const char* kNames[32] = {"#DE divide error",
+                                    "#DB debug",
+                                    "NMI",
+                                    "#BP breakpoint",
+                                    "#OF overflow",
+                                    "#BR bound range exceeded",
+                                    "#UD invalid opcode",
+                                    "#NM device not available",
+                                    "#DF double fault",
+                                    "coprocessor segment overrun",
+                                    "#TS invalid TSS",
+                                    "#NP segment not present",
+                                    "#SS stack-segment fault",
+                                    "#GP general protection",
+                                    "#PF page fault",
+                                    "reserved (15)",
+                                    "#MF x87 floating-point error",
+                                    "#AC alignment check",
+                                    "#MC machine check",
+                                    "#XM SIMD floating-point",
+                                    "#VE virtualization",
+                                    "#CP control protection",
+                                    "reserved (22)",
+                                    "reserved (23)",
+                                    "reserved (24)",
+                                    "reserved (25)",
+                                    "reserved (26)",
+                                    "reserved (27)",
+                                    "#HV hypervisor injection",
+                                    "#VC VMM communication",
+                                    "#SX security",
+                                    "reserved (31)"};
 
 constexpr bool has_error_code(uint32_t v) {
   // LAB(2) BEGIN: true for the vectors whose exception pushes an error code (Intel SDM Vol. 3A Table 6-1)
@@ -64,7 +86,9 @@ void explain_page_fault(uint32_t error, uint32_t cr2) {
   // LAB(2) BEGIN: decode the page-fault error code (P, W/R, RSVD, I/D bits) and CR2; flag an address in page 0 as a NULL dereference
   // Intel SDM Vol. 3A §4.7, Figure 4-12: P, W/R, U/S, RSVD, I/D bits.
   kprintf("CR2=%08x: %s %s%s", cr2, (error & 1) ? "protection violation on" : "not-present page,",
-          (error & 16) ? "instruction fetch" : (error & 2) ? "write" : "read",
+          (error & 16)  ? "instruction fetch"
+          : (error & 2) ? "write"
+                        : "read",
           (error & 8) ? " (reserved bit set)" : "");
   if (cr2 < kPageSize) kprintf(" -- a NULL pointer dereference?");
   // LAB(2) STUB: (void)error;
@@ -92,7 +116,8 @@ void double_fault_task() {
   const char* owner = stack_owner(t.esp);
   if (!owner) owner = stack_owner(t.esp - 4);
   if (owner)
-    kprintf("kernel panic: kernel stack overflow in %s (ESP=%08x hit the guard page)\n", owner, t.esp);
+    kprintf("kernel panic: kernel stack overflow in %s (ESP=%08x hit the guard page)\n", owner,
+            t.esp);
   else
     kprintf("kernel panic: double fault\n");
   print_backtrace(t.ebp, 0);
@@ -131,8 +156,9 @@ bool fault_call_recoverable(void (*fn)(void* arg), void* arg) {
 }
 
 void fault_init_double_fault() {
-  gdt_init_double_fault_task(paging_cr3(), double_fault_task,
-                             reinterpret_cast<uintptr_t>(double_fault_stack + sizeof(double_fault_stack)));
+  gdt_init_double_fault_task(
+      paging_cr3(), double_fault_task,
+      reinterpret_cast<uintptr_t>(double_fault_stack + sizeof(double_fault_stack)));
   idt_set_double_fault_task(kDoubleFaultTssSelector);
 }
 
@@ -206,8 +232,9 @@ void fault_handle(InterruptFrame& f) {
     arch_longjmp(r, 1);
   }
   panic("unrecoverable %s at %08x%s", kNames[v], f.eip,
-        !in_thread ? " in interrupt context" : !interrupts_were_on ? " with interrupts off" : "");
+        !in_thread            ? " in interrupt context"
+        : !interrupts_were_on ? " with interrupts off"
+                              : "");
 }
-
 
 }  // namespace quartz

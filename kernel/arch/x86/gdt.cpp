@@ -14,9 +14,9 @@ struct [[gnu::packed]] GdtPointer {
 
 // Intel SDM Vol. 3A §3.4.5 (segment descriptor) and §8.2.2 (TSS descriptor).
 constexpr uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags) {
-  return (uint64_t(limit & 0xFFFF)) | (uint64_t(base & 0xFFFFFF) << 16) |
-         (uint64_t(access) << 40) | (uint64_t((limit >> 16) & 0xF) << 48) |
-         (uint64_t(flags & 0xF) << 52) | (uint64_t((base >> 24) & 0xFF) << 56);
+  return (uint64_t(limit & 0xFFFF)) | (uint64_t(base & 0xFFFFFF) << 16) | (uint64_t(access) << 40) |
+         (uint64_t((limit >> 16) & 0xF) << 48) | (uint64_t(flags & 0xF) << 52) |
+         (uint64_t((base >> 24) & 0xFF) << 56);
 }
 constexpr uint8_t kAccessCode = 0x9A;  // present, ring 0, code, readable
 constexpr uint8_t kAccessData = 0x92;  // present, ring 0, data, writable
@@ -35,8 +35,8 @@ void gdt_init() {
   gdt[2] = descriptor(0, 0xFFFFF, kAccessData, kFlags4K32);
   tss_main.iomap_base = sizeof(Tss);  // no I/O permission bitmap
   gdt[3] = descriptor(reinterpret_cast<uint32_t>(&tss_main), sizeof(Tss) - 1, kAccessTss, 0);
-  gdt[4] = descriptor(reinterpret_cast<uint32_t>(&tss_double_fault), sizeof(Tss) - 1,
-                      kAccessTss, 0);
+  gdt[4] =
+      descriptor(reinterpret_cast<uint32_t>(&tss_double_fault), sizeof(Tss) - 1, kAccessTss, 0);
   static GdtPointer gdtr;
   gdtr = {sizeof(gdt) - 1, reinterpret_cast<uint32_t>(&gdt)};
   gdt_load(&gdtr, kKernelCodeSelector, kKernelDataSelector);

@@ -46,16 +46,15 @@ void set_gate(int vector, uint32_t handler, uint16_t selector, uint8_t type) {
 }  // namespace
 
 void idt_init() {
-  for (int v = 0; v < 48; ++v) set_gate(v, isr_stub_table[v], kKernelCodeSelector, kInterruptGate32);
+  for (int v = 0; v < 48; ++v)
+    set_gate(v, isr_stub_table[v], kKernelCodeSelector, kInterruptGate32);
   g_pic.remap(kIrqBase, kIrqBase + 8);
   static IdtPointer idtr;
   idtr = {sizeof(idt) - 1, reinterpret_cast<uint32_t>(&idt)};
   asm volatile("lidt %0" ::"m"(idtr));
 }
 
-void idt_set_double_fault_task(uint16_t tss_selector) {
-  set_gate(8, 0, tss_selector, kTaskGate);
-}
+void idt_set_double_fault_task(uint16_t tss_selector) { set_gate(8, 0, tss_selector, kTaskGate); }
 
 void irq_register(int irq, IrqHandler handler) {
   if (irq < 0 || irq >= kIrqCount) return;
@@ -66,18 +65,17 @@ void irq_register(int irq, IrqHandler handler) {
   if (was_on) cpu::raw_sti();
 }
 
-
 const IrqStats& irq_stats() { return stats; }
 
 namespace {
-constexpr const char* kIrqNames[kIrqCount] = {"timer (PIT)", "keyboard", "cascade", "COM2", "COM1",
-                                              "-", "-", "LPT1 / spurious", "RTC", "-", "-", "-",
-                                              "PS/2 mouse", "FPU", "ATA 1", "ATA 2 / spurious"};
+constexpr const char* kIrqNames[kIrqCount] = {
+    "timer (PIT)", "keyboard", "cascade", "COM2", "COM1",       "-",   "-",     "LPT1 / spurious",
+    "RTC",         "-",        "-",       "-",    "PS/2 mouse", "FPU", "ATA 1", "ATA 2 / spurious"};
 void show_interrupts(ProcFile* out, void*) {
   proc_printf(out, "IRQ vector %10s %9s  device\n", "count", "spurious");
   for (int i = 0; i < kIrqCount; ++i)
-    proc_printf(out, "%3d   0x%02x %10u %9u  %s\n", i, kIrqBase + i, stats.count[i], stats.spurious[i],
-                kIrqNames[i]);
+    proc_printf(out, "%3d   0x%02x %10u %9u  %s\n", i, kIrqBase + i, stats.count[i],
+                stats.spurious[i], kIrqNames[i]);
 }
 }  // namespace
 
@@ -134,7 +132,8 @@ template <bool Traced>
 }  // namespace
 
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
-  if (g_idle_halted) [[unlikely]] sched_account_idle();
+  if (g_idle_halted) [[unlikely]]
+    sched_account_idle();
   if (g_trace_enabled) [[unlikely]] {
     dispatch_traced(frame);
     return;

@@ -15,7 +15,8 @@ namespace quartz {
 [[noreturn, gnu::cold, gnu::noinline]] void irqs_on_bug(const char* where);
 
 inline void assert_irqs_off(const char* where) {
-  if (cpu::read_eflags() & cpu::kEflagsIf) [[unlikely]] irqs_on_bug(where);
+  if (cpu::read_eflags() & cpu::kEflagsIf) [[unlikely]]
+    irqs_on_bug(where);
 }
 
 class InterruptDisabler {

@@ -12,8 +12,8 @@ namespace quartz {
 namespace {
 alignas(4096) uint32_t page_directory[1024];
 constexpr uint32_t kCr0Paging = 1u << 31, kCr0WriteProtect = 1u << 16;
-constexpr uint32_t kCr4PageSizeExtensions = 1u << 4;  // SDM Vol. 3A §2.5: CR4.PSE
-constexpr uint32_t kCpuidPse = 1u << 3;               // CPUID.01H:EDX bit 3
+constexpr uint32_t kCr4PageSizeExtensions = 1u << 4;    // SDM Vol. 3A §2.5: CR4.PSE
+constexpr uint32_t kCpuidPse = 1u << 3;                 // CPUID.01H:EDX bit 3
 constexpr uintptr_t kLargePageSize = 1024 * kPageSize;  // what one directory entry covers
 bool enabled = false;
 uintptr_t identity_top = 0;  // the identity map ends here (for the self-tests)
@@ -48,9 +48,8 @@ void identity_map_with_table(size_t chunk, uintptr_t ram_top) {
   if (!frame) panic("paging: out of memory for the identity map's page tables");
   auto* table = reinterpret_cast<uint32_t*>(frame);  // frames are reachable as they are
   const uintptr_t base = chunk * kLargePageSize;
-  const size_t mapped = ram_top - base >= kLargePageSize
-                            ? 1024
-                            : (ram_top - base + kPageSize - 1) / kPageSize;
+  const size_t mapped =
+      ram_top - base >= kLargePageSize ? 1024 : (ram_top - base + kPageSize - 1) / kPageSize;
   // Every entry is written, so the table needs no clearing first; then the few pages
   // that differ from their neighbours are fixed up.
   for (size_t i = 0; i < mapped; ++i)
@@ -124,10 +123,11 @@ bool paging_translate(uintptr_t va, uintptr_t* pa_out, uint32_t* flags_out) {
   const uint32_t pde = page_directory[va >> 22];
   if (!(pde & pte::kPresent)) return false;
   // A 4 MiB page answers as the 4 KiB entry that would map the same page.
-  const uint32_t e = (pde & pte::kLargePage)
-      ? (pde & ~(kLargePageSize - 1)) | (va & (kLargePageSize - 1) & pte::kFrameMask) |
-            (pde & 0xFFF & ~pte::kLargePage)
-      : reinterpret_cast<const uint32_t*>(pde & pte::kFrameMask)[(va >> 12) & 0x3FF];
+  const uint32_t e =
+      (pde & pte::kLargePage)
+          ? (pde & ~(kLargePageSize - 1)) | (va & (kLargePageSize - 1) & pte::kFrameMask) |
+                (pde & 0xFFF & ~pte::kLargePage)
+          : reinterpret_cast<const uint32_t*>(pde & pte::kFrameMask)[(va >> 12) & 0x3FF];
   if (!(e & pte::kPresent)) return false;
   if (pa_out) *pa_out = (e & pte::kFrameMask) | (va & 0xFFF);
   if (flags_out) *flags_out = e & 0xFFF;

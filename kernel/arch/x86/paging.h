@@ -35,7 +35,7 @@ void paging_init(uintptr_t ram_top);
 // The identity map's 4 MiB pages are never split: map refuses an address inside one (it
 // is mapped), unmap and protect leave it alone and return false.
 bool paging_map(uintptr_t va, uintptr_t pa, uint32_t flags);  // false: no memory, or mapped
-bool paging_unmap(uintptr_t va, uintptr_t* pa_out);          // false: not mapped, or 4 MiB
+bool paging_unmap(uintptr_t va, uintptr_t* pa_out);           // false: not mapped, or 4 MiB
 // flags_out: the entry's low 12 bits; a 4 MiB page reports them as a 4 KiB entry would
 // (no kLargePage), so callers need not know which kind maps the address.
 bool paging_translate(uintptr_t va, uintptr_t* pa_out, uint32_t* flags_out = nullptr);

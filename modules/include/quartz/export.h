@@ -26,10 +26,10 @@ struct kernel_symbol {
 #define QUARTZ_KSYMTAB_SECTION(sym) ".quartz_ksymtab"
 #endif
 
-#define EXPORT_SYMBOL(sym)                                                             \
-    static const char __kstrtab_##sym[] __attribute__((used)) = #sym;                  \
-    static const struct kernel_symbol __ksymtab_##sym                                  \
-        __attribute__((used, aligned(4), section(QUARTZ_KSYMTAB_SECTION(sym)))) = {    \
+#define EXPORT_SYMBOL(sym)                                                          \
+    static const char __kstrtab_##sym[] __attribute__((used)) = #sym;               \
+    static const struct kernel_symbol __ksymtab_##sym                               \
+        __attribute__((used, aligned(4), section(QUARTZ_KSYMTAB_SECTION(sym)))) = { \
             __kstrtab_##sym, (const void *)&sym}
 
 #endif /* QUARTZ_EXPORT_API_H */

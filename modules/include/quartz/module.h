@@ -30,7 +30,7 @@
 #ifndef QUARTZ_MODULE_H
 #define QUARTZ_MODULE_H
 
-#include <stddef.h>  /* size_t, NULL: from the freestanding compiler, not a C library */
+#include <stddef.h> /* size_t, NULL: from the freestanding compiler, not a C library */
 
 #include <quartz/export.h> /* EXPORT_SYMBOL(sym): publish sym to later modules            */
 #include <quartz/tqueue.h> /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
@@ -54,7 +54,7 @@ void cleanup_module(void);
 
 /* Error numbers for init_module's return value (return -EINVAL etc.), Linux's values. */
 #define ENOMEM 12
-#define EBUSY 16
+#define EBUSY  16
 #define EINVAL 22
 
 /* ---- Printing -------------------------------------------------------------------------

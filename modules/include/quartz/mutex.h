@@ -37,7 +37,10 @@ struct mutex {
     void *owner;            /* private: the holding thread, NULL when free (IRQs off)    */
 };
 
-#define __MUTEX_INITIALIZER(n) { { { &(n).wait.sleepers, &(n).wait.sleepers }, #n }, 0 }
+#define __MUTEX_INITIALIZER(n)                            \
+    {                                                     \
+        {{&(n).wait.sleepers, &(n).wait.sleepers}, #n}, 0 \
+    }
 #define DEFINE_MUTEX(n) struct mutex n = __MUTEX_INITIALIZER(n)
 
 void __mutex_init(struct mutex *m, const char *name);

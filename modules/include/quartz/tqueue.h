@@ -91,39 +91,39 @@ struct tq_struct {
 
 /* Values of tq_magic. 0 is a valid never-used task (static initialiser). */
 #define TQ_MAGIC_NONE    0x00000000UL
-#define TQ_MAGIC_IDLE    0x7451d1e0UL   /* used before, not pending                   */
-#define TQ_MAGIC_PENDING 0x7451b5e1UL   /* on a queue or in a drain's batch           */
-#define TQ_MAGIC_FREED   0x6b6b7451UL   /* stamped by tq_debug_mark_freed (kfree)     */
+#define TQ_MAGIC_IDLE    0x7451d1e0UL /* used before, not pending                   */
+#define TQ_MAGIC_PENDING 0x7451b5e1UL /* on a queue or in a drain's batch           */
+#define TQ_MAGIC_FREED   0x6b6b7451UL /* stamped by tq_debug_mark_freed (kfree)     */
 
 #define TQ_SYNC_PENDING     0x1UL
-#define TQ_SYNC_CANCEL_ONE  0x100UL     /* one cancel_task_sync in progress           */
+#define TQ_SYNC_CANCEL_ONE  0x100UL /* one cancel_task_sync in progress           */
 #define TQ_SYNC_CANCEL_MASK (~0xffUL)
 
 /* Initialise (or re-initialise) a task that is not queued. */
-#define INIT_TQUEUE(_tq, _routine, _data)                                        \
-    do {                                                                         \
-        (_tq)->routine = (_routine);                                             \
-        (_tq)->data = (_data);                                                   \
-        (_tq)->tq_next = 0;                                                      \
-        (_tq)->tq_prev = 0;                                                      \
-        (_tq)->tq_queue = 0;                                                     \
-        (_tq)->sync = 0;                                                         \
-        (_tq)->tq_magic = TQ_MAGIC_NONE;                                         \
+#define INIT_TQUEUE(_tq, _routine, _data) \
+    do {                                  \
+        (_tq)->routine = (_routine);      \
+        (_tq)->data = (_data);            \
+        (_tq)->tq_next = 0;               \
+        (_tq)->tq_prev = 0;               \
+        (_tq)->tq_queue = 0;              \
+        (_tq)->sync = 0;                  \
+        (_tq)->tq_magic = TQ_MAGIC_NONE;  \
     } while (0)
 
 /* A queue head. All-zero is a valid empty queue; the name is only for /proc/tq. */
 struct task_queue_head {
-    const char *name TQ_ZERO_INIT;                 /* constant; for the tq command     */
-    struct tq_struct *head TQ_ZERO_INIT;           /* FIFO of pending tasks; IRQs off  */
-    struct tq_struct *tail TQ_ZERO_INIT;           /* IRQs off                         */
-    struct tq_struct *batch TQ_ZERO_INIT;          /* rest of the batch being drained  */
-    struct tq_struct *batch_tail TQ_ZERO_INIT;     /* its last task (valid if batch)   */
-    struct tq_struct *running TQ_ZERO_INIT;        /* task whose routine runs now      */
-    void (*running_routine)(void *) TQ_ZERO_INIT;  /* ...and its routine               */
-    unsigned long drain_ctx TQ_ZERO_INIT;          /* drainer's (thread, irq level)    */
-    unsigned long queued TQ_ZERO_INIT;             /* pending: head list + batch       */
-    int draining TQ_ZERO_INIT;                     /* a drain is in progress           */
-    int registered TQ_ZERO_INIT;                   /* on the registry of queues        */
+    const char *name TQ_ZERO_INIT;                   /* constant; for the tq command     */
+    struct tq_struct *head TQ_ZERO_INIT;             /* FIFO of pending tasks; IRQs off  */
+    struct tq_struct *tail TQ_ZERO_INIT;             /* IRQs off                         */
+    struct tq_struct *batch TQ_ZERO_INIT;            /* rest of the batch being drained  */
+    struct tq_struct *batch_tail TQ_ZERO_INIT;       /* its last task (valid if batch)   */
+    struct tq_struct *running TQ_ZERO_INIT;          /* task whose routine runs now      */
+    void (*running_routine)(void *) TQ_ZERO_INIT;    /* ...and its routine               */
+    unsigned long drain_ctx TQ_ZERO_INIT;            /* drainer's (thread, irq level)    */
+    unsigned long queued TQ_ZERO_INIT;               /* pending: head list + batch       */
+    int draining TQ_ZERO_INIT;                       /* a drain is in progress           */
+    int registered TQ_ZERO_INIT;                     /* on the registry of queues        */
     struct task_queue_head *next_queue TQ_ZERO_INIT; /* registry link                  */
     /* statistics */
     unsigned long drains TQ_ZERO_INIT;             /* drains run to completion         */
@@ -140,11 +140,14 @@ struct task_queue_head {
 typedef struct task_queue_head task_queue;
 
 /* `DECLARE_TASK_QUEUE(my_queue);` defines an empty queue named "my_queue". */
-#define TASK_QUEUE_INIT(_name) { .name = #_name }
+#define TASK_QUEUE_INIT(_name) \
+    {                          \
+        .name = #_name         \
+    }
 #define DECLARE_TASK_QUEUE(_name) task_queue _name = TASK_QUEUE_INIT(_name)
 
 /* Defined by the kernel. */
-extern task_queue tq_timer;             /* drained after every timer tick (IRQ0) */
+extern task_queue tq_timer; /* drained after every timer tick (IRQ0) */
 int queue_task(struct tq_struct *task, task_queue *queue);
 void run_task_queue(task_queue *queue);
 int cancel_task_sync(struct tq_struct *task);

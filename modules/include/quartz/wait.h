@@ -29,12 +29,15 @@ struct wq_link {
 };
 
 struct wait_queue_head {
-    struct wq_link sleepers;  /* private: circular list of waiting threads (IRQs off) */
-    const char *name;         /* shown by ps and /proc/threads */
+    struct wq_link sleepers; /* private: circular list of waiting threads (IRQs off) */
+    const char *name;        /* shown by ps and /proc/threads */
 };
 typedef struct wait_queue_head wait_queue_head_t;
 
-#define __WAIT_QUEUE_HEAD_INITIALIZER(n) { { &(n).sleepers, &(n).sleepers }, #n }
+#define __WAIT_QUEUE_HEAD_INITIALIZER(n)   \
+    {                                      \
+        {&(n).sleepers, &(n).sleepers}, #n \
+    }
 #define DECLARE_WAIT_QUEUE_HEAD(n) wait_queue_head_t n = __WAIT_QUEUE_HEAD_INITIALIZER(n)
 
 /* For wait queues in kmalloc'd memory: `init_waitqueue_head(&wq)` names it "wq". */
@@ -68,49 +71,52 @@ static inline long __wait_timeout_left(unsigned long long left, unsigned long ch
 {
     const long in_chunk = (long)(end - jiffies);
     unsigned long long total = left - chunk + (in_chunk > 0 ? (unsigned long)in_chunk : 0);
-    if (total < 1) total = 1;
-    if (total > QUARTZ_TIMEOUT_HORIZON) total = QUARTZ_TIMEOUT_HORIZON;
+    if (total < 1)
+        total = 1;
+    if (total > QUARTZ_TIMEOUT_HORIZON)
+        total = QUARTZ_TIMEOUT_HORIZON;
     return (long)total;
 }
 
 // LAB(4) BEGIN: wait_event: loop { prepare_to_wait (queue first), test the condition, schedule() }, then finish_wait
-#define wait_event(wq, condition)                 \
-    do {                                          \
-        for (;;) {                                \
-            prepare_to_wait(&(wq));               \
-            if (condition) break;                 \
-            schedule();                           \
-        }                                         \
-        finish_wait(&(wq));                       \
+#define wait_event(wq, condition)   \
+    do {                            \
+        for (;;) {                  \
+            prepare_to_wait(&(wq)); \
+            if (condition)          \
+                break;              \
+            schedule();             \
+        }                           \
+        finish_wait(&(wq));         \
     } while (0)
 // LAB(4) STUB: #define wait_event(wq, condition) do { while (!(condition)) { prepare_to_wait(&(wq)); schedule(); } finish_wait(&(wq)); } while (0)
 // LAB(4) END
 
-#define wait_event_timeout(wq, condition, timeout)                                   \
-    ({                                                                               \
-        unsigned long long __we_left = (unsigned long long)(timeout);                \
-        unsigned long __we_start = jiffies;                                          \
-        long __we_ret;                                                               \
-        for (;;) {                                                                   \
-            const unsigned long __we_chunk = __wait_timeout_chunk(__we_left);        \
-            const unsigned long __we_end = __we_start + __we_chunk;                  \
-            prepare_to_wait_timeout(&(wq), __we_end);                                \
-            if (condition) {                                                         \
-                __we_ret = __wait_timeout_left(__we_left, __we_chunk, __we_end);     \
-                break;                                                               \
-            }                                                                        \
-            if ((long)(jiffies - __we_end) < 0) {                                    \
-                schedule();                                                          \
-            } else if (__we_chunk == __we_left) {                                    \
-                __we_ret = 0;                                                        \
-                break;                                                               \
-            } else { /* past the horizon: the next chunk, from this one's end */     \
-                __we_left -= __we_chunk;                                             \
-                __we_start = __we_end;                                               \
-            }                                                                        \
-        }                                                                            \
-        finish_wait(&(wq));                                                          \
-        __we_ret;                                                                    \
+#define wait_event_timeout(wq, condition, timeout)                               \
+    ({                                                                           \
+        unsigned long long __we_left = (unsigned long long)(timeout);            \
+        unsigned long __we_start = jiffies;                                      \
+        long __we_ret;                                                           \
+        for (;;) {                                                               \
+            const unsigned long __we_chunk = __wait_timeout_chunk(__we_left);    \
+            const unsigned long __we_end = __we_start + __we_chunk;              \
+            prepare_to_wait_timeout(&(wq), __we_end);                            \
+            if (condition) {                                                     \
+                __we_ret = __wait_timeout_left(__we_left, __we_chunk, __we_end); \
+                break;                                                           \
+            }                                                                    \
+            if ((long)(jiffies - __we_end) < 0) {                                \
+                schedule();                                                      \
+            } else if (__we_chunk == __we_left) {                                \
+                __we_ret = 0;                                                    \
+                break;                                                           \
+            } else { /* past the horizon: the next chunk, from this one's end */ \
+                __we_left -= __we_chunk;                                         \
+                __we_start = __we_end;                                           \
+            }                                                                    \
+        }                                                                        \
+        finish_wait(&(wq));                                                      \
+        __we_ret;                                                                \
     })
 
 #ifdef __cplusplus
