@@ -3,7 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/fault.h"
 #include "console.h"
-#include "power.h"
+#include "arch/x86/power.h"
 
 namespace quartz {
 namespace {

@@ -1,5 +1,6 @@
-// poweroff and reboot: the isa-debug-exit port, ACPI shutdown, and the 8042 reset line.
-#include "power.h"
+// poweroff and reboot on the PC: the isa-debug-exit port, ACPI shutdown, and the 8042 reset
+// line (port I/O: it lives with the CPU code, not in the generic kernel).
+#include "arch/x86/power.h"
 #include "arch/x86/cpu.h"
 #include "cmdline.h"
 #include "console.h"
