@@ -4,7 +4,7 @@
 #include "sched.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/irq_guard.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "format.h"
 #include <quartz/wait.h>
 #include "ring_buffer.h"

@@ -2,7 +2,7 @@
 // resolve to (EXPORT_SYMBOL, modules/include/quartz/export.h), and quartz_hz().
 #include <cstddef>
 #include "console.h"
-#include "context.h"
+#include "might_sleep.h"
 #include <quartz/export.h>
 #include "kheap.h"
 #include "procfs.h"

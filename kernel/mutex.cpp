@@ -5,7 +5,7 @@
 #include "arch/x86/fault.h"
 #include "arch/x86/idt.h"
 #include "console.h"
-#include "context.h"
+#include "might_sleep.h"
 #include <quartz/export.h>
 #include "format.h"
 #include "kallsyms.h"

@@ -12,7 +12,7 @@
 #include "arch/x86/paging.h"
 #include "cmdline.h"
 #include "console.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "kheap.h"
 #include "panic.h"
 #include "pmm.h"

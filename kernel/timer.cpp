@@ -6,7 +6,7 @@
 #include "arch/x86/irq_guard.h"
 #include "cmdline.h"
 #include "console.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "pit8253.h"
 #include "sched.h"
 #include "selftest.h"

@@ -8,7 +8,7 @@
 #include "arch/x86/irq_guard.h"
 #include "arch/x86/paging.h"
 #include "console.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "kallsyms.h"
 #include "panic.h"
 #include "procfs.h"

@@ -5,7 +5,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "kallsyms.h"
 #include "sched.h"
 #include "selftest.h"

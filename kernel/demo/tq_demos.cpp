@@ -3,7 +3,7 @@
 // `bench tick` (exact instruction counts of the tick under -icount). Not the mechanism.
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "kallsyms.h"
 #include "kheap.h"
 #include "sched.h"

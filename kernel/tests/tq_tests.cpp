@@ -3,7 +3,7 @@
 // contexts and names. Tests only: the demos are in kernel/demo/tq_demos.cpp.
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
-#include "context.h"
+#include "might_sleep.h"
 #include "kallsyms.h"
 #include "kheap.h"
 #include "sched.h"

@@ -1,5 +1,5 @@
 // might_sleep(): the check every blocking function makes first, and msleep().
-#include "context.h"
+#include "might_sleep.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"
 #include "kallsyms.h"
