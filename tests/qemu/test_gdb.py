@@ -6,7 +6,7 @@ and the Python commands tq, threads, btthread, waitq and modules.
 GDB reads its commands from a pipe; after each one the test sends `echo MARKER` and waits
 for the marker, so every step waits for output and none sleeps a fixed time. QEMU starts
 paused (-S) with its stub on a free port; the serial console is driven through the
-harness (tests/qemu/quartz_qemu.py) at the same time."""
+harness (tools/quartz_qemu.py) at the same time."""
 import glob
 import os
 import re
