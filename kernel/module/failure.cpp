@@ -30,19 +30,17 @@ void detach(module* m) {
 // The fault path: if the faulting code is a module's, or a module's code is among the
 // callers (a module passed a bad pointer to the kernel), that module is marked failed.
 // Interrupts off; must not sleep.
-bool frame_ok(uintptr_t ebp, uintptr_t prev) {
-  return ebp && !(ebp & 3) && ebp > prev && paging_is_mapped(ebp) && paging_is_mapped(ebp + 4);
-}
 module* blame(const InterruptFrame& f) {
-  if (module* m = module_at(f.eip)) return m;
-  uintptr_t ebp = f.ebp, prev = 0;
-  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
-    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
-    if (module* m = module_at(frame[1])) return m;
-    prev = ebp;
-    ebp = frame[0];
-  }
-  return nullptr;
+  module* found = module_at(f.eip);
+  if (!found)
+    walk_frames(
+        f.ebp,
+        [](void* ctx, uintptr_t ret) {
+          *static_cast<module**>(ctx) = module_at(ret);
+          return *static_cast<module**>(ctx) == nullptr;  // stop at the first module
+        },
+        &found);
+  return found;
 }
 void on_fault(const InterruptFrame& f) {
   if (module_mutex_owner == current_thread()) {

@@ -181,6 +181,17 @@ void print_symbol(uintptr_t addr, bool is_return_address) {
   kprintf("%08x", unsigned(addr));
 }
 
+void walk_frames(uintptr_t ebp, FrameFn fn, void* ctx) {
+  uintptr_t prev = 0;
+  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
+    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
+    const uint32_t ret = frame[1];
+    if (!ret || !fn(ctx, ret)) break;
+    prev = ebp;
+    ebp = frame[0];
+  }
+}
+
 void print_backtrace(uintptr_t ebp, uintptr_t first_pc) {
   kprintf("Backtrace:\n");
   if (first_pc) {
@@ -188,17 +199,15 @@ void print_backtrace(uintptr_t ebp, uintptr_t first_pc) {
     print_symbol(first_pc);
     kprintf("\n");
   }
-  uintptr_t prev = 0;
-  for (int depth = 0; depth < 16 && frame_ok(ebp, prev); ++depth) {
-    const auto* frame = reinterpret_cast<const uint32_t*>(ebp);
-    const uint32_t ret = frame[1];
-    if (!ret) break;
-    kprintf("  ");
-    print_symbol(ret, true);
-    kprintf("\n");
-    prev = ebp;
-    ebp = frame[0];
-  }
+  walk_frames(
+      ebp,
+      [](void*, uintptr_t ret) {
+        kprintf("  ");
+        print_symbol(ret, true);
+        kprintf("\n");
+        return true;
+      },
+      nullptr);
 }
 
 void fault_handle(InterruptFrame& f) {

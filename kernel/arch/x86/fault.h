@@ -22,6 +22,11 @@ void fault_init_double_fault();
 // Prints "Backtrace:", `first_pc` (if not 0), then up to 16 callers found by following
 // the saved EBPs from `ebp` (the kernel keeps frame pointers for this).
 void print_backtrace(uintptr_t ebp, uintptr_t first_pc = 0);
+// Calls fn(ctx, return_address) for up to 16 callers found by following the saved EBPs
+// from `ebp`, only through frames that are mapped, aligned and moving up the stack, until
+// fn returns false or a zero return address ends the chain. Any context; never faults.
+using FrameFn = bool (*)(void* ctx, uintptr_t return_address);
+void walk_frames(uintptr_t ebp, FrameFn fn, void* ctx);
 // Prints "0x00101234 <name+0x12>" (or just the address) for a code address.
 void print_symbol(uintptr_t addr, bool is_return_address = false);
 const char* exception_name(uint32_t vector);
