@@ -474,6 +474,17 @@ MutexResult sched_mutex_unlock(mutex* m, Thread** holder) {
   return r;
 }
 
+bool mutex_held_by_current(const mutex* m) {
+  InterruptDisabler guard;
+  return m->owner == core.current();
+}
+
+bool mutex_release_after_fault(mutex* m) {
+  if (!mutex_held_by_current(m)) return false;
+  Thread* holder = nullptr;
+  return sched_mutex_unlock(m, &holder) == MutexResult::Ok;
+}
+
 WakeReason sleep_on_reason(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
   if (g_trace_enabled)

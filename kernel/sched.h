@@ -99,4 +99,10 @@ MutexResult sched_mutex_lock(mutex* m);
 bool sched_mutex_trylock(mutex* m);
 // *holder: the thread that held m (null if none), for the report of a bad unlock.
 MutexResult sched_mutex_unlock(mutex* m, Thread** holder);
+// Whether the current thread holds m. Any context.
+bool mutex_held_by_current(const mutex* m);
+// For fault recovery hooks (kernel/arch/x86/fault.h), which run in the fault path on
+// behalf of the faulting thread, where mutex_unlock refuses to act: releases m if that
+// thread holds it, handing it to the next waiter. Returns whether it did.
+bool mutex_release_after_fault(mutex* m);
 }  // namespace quartz

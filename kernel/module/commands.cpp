@@ -20,7 +20,6 @@ IntrusiveList<module, &module::node> g_modules;
 
 namespace mod {
 DEFINE_MUTEX(module_mutex);
-Thread* module_mutex_owner = nullptr;  // interrupts off
 
 // ---- lsmod and /proc/modules: copied under the guard, printed after ----
 struct ModRow {

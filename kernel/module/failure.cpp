@@ -43,11 +43,8 @@ module* blame(const InterruptFrame& f) {
   return found;
 }
 void on_fault(const InterruptFrame& f) {
-  if (module_mutex_owner == current_thread()) {
-    module_mutex_owner = nullptr;
-    mutex_unlock(&module_mutex);
+  if (mutex_release_after_fault(&module_mutex))
     kprintf("modules: the module lock was released after a fault under it\n");
-  }
   module* m = blame(f);
   if (!m || m->life.state == ModState::Failed) return;
   detach(m);

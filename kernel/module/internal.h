@@ -91,25 +91,15 @@ inline IntrusiveList<module, &module::node>& loaded = g_modules;
 
 // ---- the module lock (commands.cpp) ----
 // A mutex (modules/include/quartz/mutex.h): the holder may sleep (allocate, print), a
-// contender sleeps on its wait queue. The owner is remembered so that a fault in kernel
-// code under the lock (never in module code: the lock is not held there) does not leave
-// it held for good.
+// contender sleeps on its wait queue. A fault in kernel code under the lock (never in
+// module code: the lock is not held there) makes the fault path release it
+// (failure.cpp), so it is not left held for good.
 extern struct mutex module_mutex;
-extern Thread* module_mutex_owner;  // interrupts off
 class ModuleLockGuard {
  public:
-  ModuleLockGuard() {
-    mutex_lock(&module_mutex);
-    InterruptDisabler guard;
-    module_mutex_owner = current_thread();
-  }
+  ModuleLockGuard() { mutex_lock(&module_mutex); }
   ~ModuleLockGuard() {
-    {
-      InterruptDisabler guard;
-      if (module_mutex_owner != current_thread()) return;  // the fault path let it go
-      module_mutex_owner = nullptr;
-    }
-    mutex_unlock(&module_mutex);
+    if (mutex_held_by_current(&module_mutex)) mutex_unlock(&module_mutex);
   }
   ModuleLockGuard(const ModuleLockGuard&) = delete;
   ModuleLockGuard& operator=(const ModuleLockGuard&) = delete;

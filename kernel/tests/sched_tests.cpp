@@ -258,6 +258,18 @@ size_t scan_function(const void* fn, ScanSeen* seen) {
 // A function nobody runs: the scan must find no thread in it.
 [[gnu::noinline]] void never_running() { asm volatile("" ::: "memory"); }
 
+// What a fault recovery hook uses to give back a lock the faulting thread held.
+SELFTEST(sched_mutex_release_after_fault_only_the_holders) {
+  static DEFINE_MUTEX(fault_test_lock);
+  ST_EXPECT(!mutex_release_after_fault(&fault_test_lock));  // not held: nothing to do
+  mutex_lock(&fault_test_lock);
+  ST_EXPECT(mutex_held_by_current(&fault_test_lock));
+  ST_EXPECT(mutex_release_after_fault(&fault_test_lock));
+  ST_EXPECT(!mutex_is_locked(&fault_test_lock));
+  ST_EXPECT(!mutex_held_by_current(&fault_test_lock));
+  return true;
+}
+
 SELFTEST(sched_threads_executing_in_range) {
   sp = ScanProbe{};
   init_waitqueue_head(&sp.wq);
