@@ -141,11 +141,6 @@ void bh_enable() {
 void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine(); }
 
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx) {
-  // Whoever asks is about to free [lo, hi) (the module loader's leftover check, kfree):
-  // an idle, empty queue there is no leftover, and it must not outlive that memory on
-  // the registry. Forgetting it is harmless even if the memory stays: its next use
-  // registers it again.
-  KernelTaskQueue::forget_queues_in_range(lo, hi);
   return KernelTaskQueue::find_in_range(lo, hi, fn, ctx);
 }
 size_t tq_forget_queues_in_range(uintptr_t lo, uintptr_t hi) {

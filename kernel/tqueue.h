@@ -40,10 +40,9 @@ void bh_enable();
 void (*tq_current_routine())(void*);
 // What in the task queues lies in [lo, hi) (see TaskQueue::find_in_range): pending tasks
 // whose memory, routine or data is there, the running routine, and the head of a BUSY
-// queue (kTqHitQueue; hit.queue->queued and ->draining say why). For callers about to
-// free [lo, hi): an idle, empty queue there is no leftover; it is not reported, and it is
-// forgotten on the way (as by tq_forget_queues_in_range), so it cannot outlive the
-// memory on the registry. (If the memory stays, the queue's next use registers it again.)
+// queue (kTqHitQueue; hit.queue->queued and ->draining say why). An idle, empty queue
+// there is no leftover and is not reported. A pure view: whoever frees [lo, hi) takes
+// such queues off the registry itself (tq_forget_queues_in_range, tq_free_queues_in_range).
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx);
 // Unregisters every idle, empty queue whose head lies in [lo, hi); busy ones stay.
 // The module loader calls it before freeing a module's memory. Returns how many.
