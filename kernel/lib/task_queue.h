@@ -372,9 +372,7 @@ class TaskQueue {
       // takes the guard again out of line (once per drain, not per task).
       auto guard = make_tq_guard<Guard>(TqSite::Takeover);
       if (!queue->draining && !queue->head) [[likely]] {
-        ++queue->drains;
-        if (!queue->registered) [[unlikely]]
-          register_lasting_locked(queue);
+        count_empty_drain_locked(queue);
         return;
       }
     }
@@ -400,9 +398,7 @@ class TaskQueue {
         wait = true;
       } else {
         if (!queue->head) {  // emptied since run() looked (a cancel from an interrupt)
-          ++queue->drains;
-          if (!queue->registered) [[unlikely]]
-            register_lasting_locked(queue);
+          count_empty_drain_locked(queue);
           return;
         }
         register_locked(queue);
@@ -758,6 +754,14 @@ class TaskQueue {
   }
 
  private:
+  // A drain that found nothing to run: counted; a queue drained (not only queued on) for
+  // the first time joins the registry for good. Guard held.
+  static void count_empty_drain_locked(task_queue* queue) {
+    ++queue->drains;
+    if (!queue->registered) [[unlikely]]
+      register_lasting_locked(queue);
+  }
+
   // queue_task's work under the guard: 1 queued, 0 refused quietly, -1 report *fault.
   static int queue_locked(tq_struct* task, task_queue* queue, TqFault* fault) {
     Hooks::assert_guard_held("queue_locked");
