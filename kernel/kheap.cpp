@@ -109,27 +109,15 @@ namespace {
 // the next `sleep` or `tq` would walk freed memory): silently when it is empty and idle,
 // reported as "free of an active queue" otherwise. Then poison the block so a later use
 // of anything in it is recognisable.
-struct PendingTasks {
-  static constexpr int kMax = 8;
-  tq_struct* task[kMax];
-  int count = 0;
-};
-void collect_pending_task(void* ctx, const TqRangeHit& hit) {
-  auto* found = static_cast<PendingTasks*>(ctx);
-  if ((hit.what & kTqHitTask) && hit.task && found->count < PendingTasks::kMax)
-    found->task[found->count++] = const_cast<tq_struct*>(hit.task);
-}
 void take_pending_tasks_out(uintptr_t lo, uintptr_t hi) {
   // Bounded: a task too corrupt to unlink is reported each round and left in place.
   for (int round = 0; round < 1024; ++round) {
-    // Collect under the queues' guard, act after it: unlinking while the scan walks a
-    // list would cut the walk short.
-    PendingTasks found;
-    tq_find_in_range(lo, hi, collect_pending_task, &found);
-    if (found.count == 0) return;
-    for (int i = 0; i < found.count; ++i) {
+    tq_struct* found[8];
+    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask, found, 8);
+    if (n == 0) return;
+    for (size_t i = 0; i < n; ++i) {
       kprintf("kfree(%p): the block holds a pending task\n", reinterpret_cast<void*>(lo));
-      tq_debug_mark_freed(found.task[i]);  // reports "free of an active task", unlinks
+      tq_debug_mark_freed(found[i]);  // reports "free of an active task", unlinks
     }
   }
 }

@@ -143,6 +143,22 @@ void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine();
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx) {
   return KernelTaskQueue::find_in_range(lo, hi, fn, ctx);
 }
+size_t tq_collect_in_range(uintptr_t lo, uintptr_t hi, unsigned what, tq_struct** out, size_t cap) {
+  struct Collect {
+    unsigned what;
+    tq_struct** out;
+    size_t cap, n;
+  } c{what, out, cap, 0};
+  KernelTaskQueue::find_in_range(
+      lo, hi,
+      [](void* ctx, const TqRangeHit& hit) {
+        auto* c = static_cast<Collect*>(ctx);
+        if ((hit.what & c->what) && hit.task && c->n < c->cap)
+          c->out[c->n++] = const_cast<tq_struct*>(hit.task);
+      },
+      &c);
+  return c.n;
+}
 size_t tq_forget_queues_in_range(uintptr_t lo, uintptr_t hi) {
   return KernelTaskQueue::forget_queues_in_range(lo, hi);
 }

@@ -44,6 +44,10 @@ void (*tq_current_routine())(void*);
 // there is no leftover and is not reported. A pure view: whoever frees [lo, hi) takes
 // such queues off the registry itself (tq_forget_queues_in_range, tq_free_queues_in_range).
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx);
+// Copies into out (at most cap) the tasks tq_find_in_range reports with any of the
+// `what` bits (TqRangeWhat), for a caller that acts on them after the guard (cancel,
+// mark freed): acting during the scan would cut its walk short. Returns how many.
+size_t tq_collect_in_range(uintptr_t lo, uintptr_t hi, unsigned what, tq_struct** out, size_t cap);
 // Unregisters every idle, empty queue whose head lies in [lo, hi); busy ones stay.
 // The module loader calls it before freeing a module's memory. Returns how many.
 size_t tq_forget_queues_in_range(uintptr_t lo, uintptr_t hi);

@@ -52,28 +52,17 @@ struct LeftoverCtx {
   kprintf("  %s: /proc/%s is still registered\n", ctx->m->name, name);
 }
 
-// Tasks a failed init left queued: taken off their queues (collected first, then
-// cancelled, because the scan holds the queues' guard).
-struct Collected {
-  tq_struct* tasks[16];
-  int n = 0;
-};
-void collect_task(void* vctx, const TqRangeHit& hit) {
-  auto* c = static_cast<Collected*>(vctx);
-  if ((hit.what & kTqHitTask) || (hit.what & kTqHitRoutine))
-    if (hit.task && c->n < 16) c->tasks[c->n++] = const_cast<tq_struct*>(hit.task);
-}
-
-// What init_module left behind is taken away: its queued tasks, its /proc files.
+// What init_module left behind is taken away: its queued tasks (collected, then
+// cancelled: a routine running elsewhere is waited for), its /proc files.
 void undo_init(module* m) {
   const uintptr_t lo = m->text_addr, hi = m->end();
   for (int round = 0; round < 8; ++round) {
-    Collected c;
-    tq_find_in_range(lo, hi, collect_task, &c);
-    if (!c.n) break;
-    for (int i = 0; i < c.n; ++i) {
+    tq_struct* tasks[16];
+    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask | kTqHitRoutine, tasks, 16);
+    if (!n) break;
+    for (size_t i = 0; i < n; ++i) {
       kprintf("  %s: undoing a task its init_module left queued\n", m->name);
-      cancel_task_sync(c.tasks[i]);
+      cancel_task_sync(tasks[i]);
     }
   }
   if (const int n = proc_remove_matching(m, lo, hi))
