@@ -24,10 +24,6 @@ struct [[gnu::packed]] MbMmapEntry {
 constexpr uint32_t kFlagMem = 1u << 0, kFlagCmdline = 1u << 2, kFlagMods = 1u << 3,
                    kFlagMmap = 1u << 6;
 
-void copy_string(char* dst, uint32_t cap, const char* src, bool* truncated) {
-  const bool fit = str_copy(dst, src, cap);
-  if (truncated) *truncated = !fit;
-}
 }  // namespace
 
 bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
@@ -42,8 +38,8 @@ bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
     info.mem_upper_kib = mb->mem_upper;
   }
   if ((mb->flags & kFlagCmdline) && mb->cmdline)
-    copy_string(info.cmdline, sizeof(info.cmdline), reinterpret_cast<const char*>(mb->cmdline),
-                &info.cmdline_truncated);
+    info.cmdline_truncated =
+        !str_copy(info.cmdline, reinterpret_cast<const char*>(mb->cmdline), sizeof(info.cmdline));
   if (mb->flags & kFlagMmap) {
     uint32_t off = 0;
     while (off + sizeof(uint32_t) <= mb->mmap_length && info.mmap_count < 64) {
@@ -59,8 +55,7 @@ bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
       m.start = mods[i].mod_start;
       m.end = mods[i].mod_end;
       if (mods[i].cmdline)
-        copy_string(m.name, sizeof(m.name), reinterpret_cast<const char*>(mods[i].cmdline),
-                    nullptr);
+        str_copy(m.name, reinterpret_cast<const char*>(mods[i].cmdline), sizeof(m.name));
     }
   }
   return true;

@@ -63,8 +63,6 @@ constexpr int kMaxThreads = 256;
 constexpr uintptr_t kSlotSize = kThreadStackSize + kPageSize;
 bool slot_used[kMaxThreads];  // interrupts off
 
-void copy_name(char* dst, const char* src) { str_copy(dst, src, sizeof(Thread::name)); }
-
 void free_stack(Thread* t) {
   // A task or queue left on the exited thread's stack must not be reached after the
   // pages go: take them off their queues and out of the registry first.
@@ -191,7 +189,7 @@ SHELL_COMMAND(ps, "", "threads: id, name, state, wait queue, ticks run", cmd_ps)
 SHELL_COMMAND(slice, "[TICKS 1..1000]", "show or set the round-robin time slice", cmd_slice);
 
 void sched_init() {
-  copy_name(idle_thread.name, "idle");
+  str_copy(idle_thread.name, "idle", sizeof idle_thread.name);
   idle_thread.stack_slot = -1;
   idle_thread.stack_low = reinterpret_cast<uintptr_t>(boot_stack_bottom);
   idle_thread.stack_high = reinterpret_cast<uintptr_t>(boot_stack_top);
@@ -209,7 +207,7 @@ void sched_init() {
 Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
   thread_reap();
   Thread* t = new Thread;  // operator new panics on exhaustion; stacks may still fail
-  copy_name(t->name, name);
+  str_copy(t->name, name, sizeof t->name);
   t->entry = entry;
   t->arg = arg;
   if (!alloc_stack(t)) {
