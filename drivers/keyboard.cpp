@@ -1,10 +1,10 @@
 // Driver for the PS/2 keyboard on the 8042 controller: reads scancodes on IRQ 1 and
 // decodes them (set 1, US layout, kernel/lib/keymap) into console input.
-#include "keyboard.h"
-#include "../kernel/arch/x86/cpu.h"
-#include "../kernel/arch/x86/idt.h"
-#include "../kernel/console.h"
-#include "keymap.h"
+#include "drivers/keyboard.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
+#include "kernel/lib/keymap.h"
 
 namespace quartz {
 namespace {

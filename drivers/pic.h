@@ -1,8 +1,8 @@
 // The PC's 8259A PIC pair, instantiated with real port I/O that checks the contract.
 #pragma once
-#include "pic8259.h"
-#include "../kernel/arch/x86/cpu.h"
-#include "../kernel/arch/x86/irq_guard.h"
+#include "kernel/lib/pic8259.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
 
 namespace quartz {
 

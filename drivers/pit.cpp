@@ -1,8 +1,8 @@
 // Programs PIT channel 0 (logic in kernel/lib/pit8253.h) with interrupts off.
-#include "pit.h"
-#include "pit8253.h"
-#include "../kernel/arch/x86/cpu.h"
-#include "../kernel/arch/x86/irq_guard.h"
+#include "drivers/pit.h"
+#include "kernel/lib/pit8253.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
 
 namespace quartz {
 void pit_set_hz(uint32_t hz) {

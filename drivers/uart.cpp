@@ -1,9 +1,9 @@
 // Driver for the 16550 UART on COM1 (registers: National Semiconductor PC16550D
 // datasheet, Table II): polled transmit, receive interrupt feeding the console input.
-#include "uart.h"
-#include "../kernel/arch/x86/cpu.h"
-#include "../kernel/arch/x86/idt.h"
-#include "../kernel/console.h"
+#include "drivers/uart.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
 
 namespace quartz {
 namespace {

@@ -1,10 +1,10 @@
 // Driver for the VGA text-mode console at 0xB8000 (80x25, attribute bytes) with
 // scrolling and a hardware cursor (CRTC registers 0x0E/0x0F via ports 0x3D4/0x3D5).
-#include "vga.h"
-#include "../kernel/arch/x86/cpu.h"
-#include "../kernel/arch/x86/irq_guard.h"
-#include "../kernel/console.h"
-#include "../kernel/selftest.h"
+#include "drivers/vga.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/console.h"
+#include "kernel/selftest.h"
 
 namespace quartz {
 namespace {

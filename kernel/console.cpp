@@ -1,15 +1,15 @@
 // Console fan-out (UART + VGA), printk, and the shared input queue fed by the UART and
 // keyboard interrupt handlers.
-#include "console.h"
-#include "sched.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/irq_guard.h"
-#include "might_sleep.h"
-#include "format.h"
+#include "kernel/console.h"
+#include "kernel/sched.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/might_sleep.h"
+#include "kernel/lib/format.h"
 #include <quartz/wait.h>
-#include "ring_buffer.h"
-#include "../drivers/uart.h"
-#include "../drivers/vga.h"
+#include "kernel/lib/ring_buffer.h"
+#include "drivers/uart.h"
+#include "drivers/vga.h"
 
 namespace quartz {
 namespace {

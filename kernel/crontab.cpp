@@ -5,16 +5,16 @@
 // command may be `every ...` too); the job table is under jobs_lock. A job sleeps on its
 // own wait queue between runs, so `every stop` wakes it at once and then sleeps until the
 // job thread says it is done: no polling.
-#include "arch/x86/cpu.h"
-#include "cmdline.h"
-#include "console.h"
-#include "kheap.h"
-#include "crontab.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/kheap.h"
+#include "kernel/crontab.h"
 #include <quartz/mutex.h>
-#include "sched.h"
-#include "shell.h"
-#include "time_conv.h"
-#include "timer.h"
+#include "kernel/sched.h"
+#include "kernel/shell.h"
+#include "kernel/lib/time_conv.h"
+#include "kernel/timer.h"
 
 namespace quartz {
 struct CronJob {

@@ -2,9 +2,9 @@
 // constructors, operator new/delete on the kernel heap, and the pure-virtual trap.
 #include <cstddef>
 #include <quartz/export.h>
-#include "kheap.h"
-#include "module/module.h"
-#include "panic.h"
+#include "kernel/kheap.h"
+#include "kernel/module/module.h"
+#include "kernel/panic.h"
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();

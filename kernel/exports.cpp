@@ -1,12 +1,12 @@
 // The kernel's exports: the only kernel symbols a module's undefined references may
 // resolve to (EXPORT_SYMBOL, modules/include/quartz/export.h), and quartz_hz().
 #include <cstddef>
-#include "console.h"
-#include "might_sleep.h"
+#include "kernel/console.h"
+#include "kernel/might_sleep.h"
 #include <quartz/export.h>
-#include "kheap.h"
-#include "procfs.h"
-#include "timer.h"
+#include "kernel/kheap.h"
+#include "kernel/procfs.h"
+#include "kernel/timer.h"
 #include <quartz/tqueue.h>
 #include <quartz/wait.h>
 

@@ -1,15 +1,15 @@
 // kmalloc/kfree (allocator logic in kernel/lib/heap) and the `mem` shell command.
-#include "kheap.h"
-#include "kstring.h"
-#include "arch/x86/irq_guard.h"
-#include "arch/x86/paging.h"
-#include "console.h"
-#include "panic.h"
-#include "pmm.h"
-#include "procfs.h"
-#include "selftest.h"
-#include "shell.h"
-#include "tqueue.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/pmm.h"
+#include "kernel/procfs.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/tq_kernel.h"
 
 namespace quartz {
 namespace {

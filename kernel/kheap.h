@@ -5,7 +5,7 @@
 // panics with the reason rather than corrupting the heap.
 #pragma once
 #include <cstddef>
-#include "heap.h"
+#include "kernel/lib/heap.h"
 
 namespace quartz {
 void kheap_init();

@@ -1,13 +1,13 @@
 // might_sleep(): the check every blocking function makes first, and msleep().
-#include "might_sleep.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/idt.h"
-#include "kallsyms.h"
-#include "panic.h"
-#include "sched.h"
-#include "time_conv.h"
-#include "timer.h"
-#include "tqueue.h"
+#include "kernel/might_sleep.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/kallsyms.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/lib/time_conv.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
 
 namespace quartz {
 

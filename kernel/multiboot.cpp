@@ -1,7 +1,7 @@
 // Copies the Multiboot 1 information structure into kernel storage before the
 // allocators can hand out the memory it sits in.
-#include "multiboot.h"
-#include "kstring.h"
+#include "kernel/multiboot.h"
+#include "kernel/lib/kstring.h"
 
 namespace quartz {
 namespace {

@@ -2,17 +2,17 @@
 // scheduler's core, plus what only the kernel can do: might_sleep in mutex_lock, the
 // "deadlock" panic, the one-line BUG reports of a bad unlock naming the caller, and the
 // exports that let modules use them.
-#include "arch/x86/fault.h"
-#include "arch/x86/idt.h"
-#include "console.h"
-#include "might_sleep.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
+#include "kernel/might_sleep.h"
 #include <quartz/export.h>
-#include "format.h"
-#include "kallsyms.h"
+#include "kernel/lib/format.h"
+#include "kernel/kallsyms.h"
 #include <quartz/mutex.h>
-#include "panic.h"
-#include "sched.h"
-#include "tqueue.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/tq_kernel.h"
 
 namespace quartz {
 namespace {

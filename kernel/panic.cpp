@@ -1,9 +1,9 @@
 // panic(): report, backtrace, and stop the machine (halt, or exit QEMU for tests).
-#include "panic.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "console.h"
-#include "arch/x86/power.h"
+#include "kernel/panic.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/console.h"
+#include "kernel/arch/x86/power.h"
 
 namespace quartz {
 namespace {

@@ -1,14 +1,14 @@
 // Physical frame allocator over a bitmap (logic in kernel/lib/page_bitmap; which frames
 // are RAM in kernel/lib/ram_map).
-#include "pmm.h"
-#include "arch/x86/irq_guard.h"
-#include "arch/x86/paging.h"
-#include "console.h"
-#include "multiboot.h"
-#include "page_bitmap.h"
-#include "panic.h"
-#include "ram_map.h"
-#include "selftest.h"
+#include "kernel/pmm.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/console.h"
+#include "kernel/multiboot.h"
+#include "kernel/lib/page_bitmap.h"
+#include "kernel/panic.h"
+#include "kernel/lib/ram_map.h"
+#include "kernel/selftest.h"
 
 extern "C" char _kernel_start[], _kernel_end[];
 

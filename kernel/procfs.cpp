@@ -1,12 +1,12 @@
 // The /proc table (fixed size, no allocation) and the `cat` and `ls` commands.
-#include "procfs.h"
-#include "kstring.h"
-#include "arch/x86/irq_guard.h"
-#include "console.h"
-#include "format.h"
-#include "module/module.h"
-#include "shell.h"
-#include "arch/x86/fault.h"
+#include "kernel/procfs.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/console.h"
+#include "kernel/lib/format.h"
+#include "kernel/module/module.h"
+#include "kernel/shell.h"
+#include "kernel/arch/x86/fault.h"
 
 struct ProcFile {
   int bytes;     // written so far

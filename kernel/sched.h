@@ -7,8 +7,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include "mutex_core.h"
-#include "sched_core.h"
+#include "kernel/lib/mutex_core.h"
+#include "kernel/lib/sched_core.h"
 #include <quartz/wait.h>
 
 namespace quartz {

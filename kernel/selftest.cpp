@@ -1,8 +1,8 @@
 // The `selftest` command: runs the registered in-kernel tests and reports
 // "N passed, N failed"; with --exit it then ends QEMU with status 0 (all passed) or 1.
-#include "selftest.h"
-#include "arch/x86/power.h"
-#include "shell.h"
+#include "kernel/selftest.h"
+#include "kernel/arch/x86/power.h"
+#include "kernel/shell.h"
 
 extern "C" const quartz::SelfTest __selftests_start[], __selftests_end[];
 

@@ -4,7 +4,7 @@
 // Contract: tests run in the shell's thread context with interrupts on, one at a time,
 // and must leave the kernel as they found it (memory freed, handlers restored).
 #pragma once
-#include "console.h"
+#include "kernel/console.h"
 
 namespace quartz {
 struct SelfTest {

@@ -1,15 +1,15 @@
 // The shell loop: reads lines through the line editor, splits them into arguments, and
 // runs commands from the linker-built table with a recovery point for faults.
-#include "shell.h"
-#include "kstring.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "cmdline.h"
-#include "console.h"
-#include "kheap.h"
-#include "line_editor.h"
-#include "multiboot.h"
-#include "sched.h"
+#include "kernel/shell.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/line_editor.h"
+#include "kernel/multiboot.h"
+#include "kernel/sched.h"
 
 extern "C" const quartz::ShellCommand __shell_cmds_start[], __shell_cmds_end[];
 extern "C" uint64_t boot_tsc;

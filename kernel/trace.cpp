@@ -1,17 +1,17 @@
 // The trace ring instance, the `trace start|stop|clear|dump` command, and the dump as
 // Chrome trace-event JSON between marker lines on the console.
-#include "trace.h"
-#include "kstring.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "arch/x86/irq_guard.h"
-#include "console.h"
-#include "format.h"
-#include "kallsyms.h"
-#include "sched.h"
-#include "shell.h"
-#include "timer.h"
-#include "tqueue.h"
+#include "kernel/trace.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/console.h"
+#include "kernel/lib/format.h"
+#include "kernel/kallsyms.h"
+#include "kernel/sched.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
 
 namespace quartz {
 

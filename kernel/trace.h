@@ -7,7 +7,7 @@
 // points at all.
 #pragma once
 #include <cstdint>
-#include "trace_ring.h"
+#include "kernel/lib/trace_ring.h"
 
 namespace quartz {
 extern volatile bool g_trace_enabled;

@@ -156,7 +156,7 @@ if [ -z "$modcheck" ]; then
     hostcxx=$(command -v c++ || command -v g++ || command -v clang++) ||
       die "no host C++ compiler to build the module checker: install g++"
     mkdir -p "$cache" || die "cannot create $cache"
-    run "$hostcxx" -std=c++20 -O1 -DQUARTZ_HOST=1 -I "$root/kernel/lib" "${srcs_mc[@]}" \
+    run "$hostcxx" -std=c++20 -O1 -DQUARTZ_HOST=1 -I "$root" "${srcs_mc[@]}" \
         -o "$modcheck.tmp.$$" || die "building the module checker failed"
     mv -f "$modcheck.tmp.$$" "$modcheck"
   fi

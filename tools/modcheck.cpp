@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "elf_module.h"
+#include "kernel/lib/elf_module.h"
 
 namespace {
 

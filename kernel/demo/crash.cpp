@@ -1,9 +1,9 @@
 // `crash KIND`: raises a CPU exception on purpose, for demos and the fault tests (the
 // dump, the return to the shell, the stack-overflow report). Not part of the mechanism.
-#include "arch/x86/cpu.h"
-#include "console.h"
-#include "kstring.h"
-#include "shell.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/console.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/shell.h"
 
 namespace quartz {
 namespace {

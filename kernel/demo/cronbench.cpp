@@ -1,13 +1,13 @@
 // `cronbench`: puts numbers on the guide's two ways of running a module periodically: a
 // crontab job reading its /proc file (the first way), or a tq_timer task (the second).
 // A benchmark, not part of the mechanism.
-#include "arch/x86/cpu.h"
-#include "cmdline.h"
-#include "console.h"
-#include "crontab.h"
-#include "module/module.h"
-#include "sched.h"
-#include "shell.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/crontab.h"
+#include "kernel/module/module.h"
+#include "kernel/sched.h"
+#include "kernel/shell.h"
 
 namespace quartz {
 namespace {

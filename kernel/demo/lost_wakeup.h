@@ -2,7 +2,7 @@
 // tick placed exactly between "flag set" and "asleep on the queue". Used by the
 // `lostwakeup` demo and by the scheduler self-tests.
 #pragma once
-#include "sched_core.h"
+#include "kernel/lib/sched_core.h"
 
 namespace quartz {
 // Runs the protocol once, with sleep_on (use_wait_event false: only the watchdog gets it

@@ -1,14 +1,14 @@
 // Module demos and benchmarks for the tests: modstress (load/unload cycles at varied
 // tick phases), modcall (a call into a module, again after rmmod: a stray call) and
 // modbench (one cycle's instructions). Not part of the mechanism.
-#include "arch/x86/cpu.h"
-#include "cmdline.h"
-#include "console.h"
-#include "kheap.h"
-#include "kstring.h"
-#include "module/module.h"
-#include "sched.h"
-#include "shell.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/module/module.h"
+#include "kernel/sched.h"
+#include "kernel/shell.h"
 namespace quartz {
 namespace {
 // modstress NAME COUNT [SPIN]: COUNT insmod/rmmod cycles, each unload at a different

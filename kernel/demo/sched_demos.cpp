@@ -3,17 +3,17 @@
 // `schedbench` (yield round trip and wake latency, exact under -icount). Not the mechanism.
 #include <climits>
 
-#include "arch/x86/cpu.h"
-#include "arch/x86/idt.h"
-#include "might_sleep.h"
-#include "kallsyms.h"
-#include "sched.h"
-#include "selftest.h"
-#include "shell.h"
-#include "timer.h"
-#include "tqueue.h"
-#include "../drivers/pic.h"
-#include "demo/lost_wakeup.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/might_sleep.h"
+#include "kernel/kallsyms.h"
+#include "kernel/sched.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
+#include "drivers/pic.h"
+#include "kernel/demo/lost_wakeup.h"
 
 namespace quartz {
 namespace {

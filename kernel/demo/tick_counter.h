@@ -2,8 +2,8 @@
 // routine, in the kernel), and a wait for a number of ticks: shared by the `tqdemo`
 // demo and the task-queue self-tests.
 #pragma once
-#include "arch/x86/cpu.h"
-#include "timer.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/timer.h"
 #include <quartz/tqueue.h>
 
 namespace quartz {

@@ -1,20 +1,20 @@
 // Task-queue demos and benchmarks: `tqdemo` (a kernel task counting ticks, for `tq` and
 // /proc/tq to show), `tqcrash` (the misuses that must panic, with the routine named) and
 // `bench tick` (exact instruction counts of the tick under -icount). Not the mechanism.
-#include "arch/x86/cpu.h"
-#include "arch/x86/idt.h"
-#include "might_sleep.h"
-#include "kallsyms.h"
-#include "kheap.h"
-#include "sched.h"
-#include "selftest.h"
-#include "shell.h"
-#include "timer.h"
-#include "tqueue.h"
-#include "../drivers/pic.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/might_sleep.h"
+#include "kernel/kallsyms.h"
+#include "kernel/kheap.h"
+#include "kernel/sched.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
+#include "drivers/pic.h"
 
 extern "C" void bench_nop_routine(void*);
-#include "demo/tick_counter.h"
+#include "kernel/demo/tick_counter.h"
 
 namespace quartz {
 namespace {

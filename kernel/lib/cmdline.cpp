@@ -1,9 +1,9 @@
 // Kernel command-line parsing, shell argument splitting, boot-script splitting and strict
 // integer parsing.
-#include "cmdline.h"
-#include "kstring.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/lib/kstring.h"
 
-#include "format.h"
+#include "kernel/lib/format.h"
 
 #include <climits>
 

@@ -1,9 +1,9 @@
 // Loadable-module ELF logic: validation, layout, symbol resolution and relocation.
-#include "elf_module.h"
+#include "kernel/lib/elf_module.h"
 
 #include <cstdarg>
 
-#include "format.h"
+#include "kernel/lib/format.h"
 
 namespace quartz {
 namespace {

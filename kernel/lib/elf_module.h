@@ -32,7 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "elf32.h"
+#include "kernel/lib/elf32.h"
 
 namespace quartz {
 

@@ -1,5 +1,5 @@
 // printf-style formatting engine: parses conversion specs and emits characters to a sink.
-#include "format.h"
+#include "kernel/lib/format.h"
 
 #include <cstdint>
 #include <type_traits>

@@ -1,5 +1,5 @@
 // Kernel heap allocator logic: block headers, first-fit placement, coalescing, growth.
-#include "heap.h"
+#include "kernel/lib/heap.h"
 
 namespace quartz {
 namespace {

@@ -1,5 +1,5 @@
 // PS/2 scancode set 1 to ASCII decoding for a US keyboard layout.
-#include "keymap.h"
+#include "kernel/lib/keymap.h"
 
 namespace quartz {
 namespace {

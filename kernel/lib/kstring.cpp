@@ -1,5 +1,5 @@
 // String helpers of kstring.h (bounded copy, equality, prefix), for kernel and host.
-#include "kstring.h"
+#include "kernel/lib/kstring.h"
 
 namespace quartz {
 

@@ -1,6 +1,6 @@
 // Lookup in the kernel's built-in symbol table blob.
-#include "ksyms.h"
-#include "kstring.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/lib/kstring.h"
 
 namespace quartz {
 namespace {

@@ -1,5 +1,5 @@
 // Shell line editing: the byte-by-byte state machine behind the shell prompt.
-#include "line_editor.h"
+#include "kernel/lib/line_editor.h"
 
 namespace quartz {
 namespace {

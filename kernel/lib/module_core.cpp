@@ -1,6 +1,6 @@
 // Module lifetime decisions, placement in the module area and pointer scans: the pure
 // half of kernel/module/ (see module_core.h for the states and the contract).
-#include "module_core.h"
+#include "kernel/lib/module_core.h"
 
 namespace quartz {
 

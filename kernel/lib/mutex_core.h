@@ -20,7 +20,7 @@
 #include <cstdint>
 
 #include <quartz/mutex.h>
-#include "sched_core.h"
+#include "kernel/lib/sched_core.h"
 
 namespace quartz {
 

@@ -1,5 +1,5 @@
 // Bookkeeping for physical page frames: one bit per frame, set = used.
-#include "page_bitmap.h"
+#include "kernel/lib/page_bitmap.h"
 
 namespace quartz {
 

@@ -1,5 +1,5 @@
 // Which page frames are RAM: memory map regions to page spans, and a first fit among them.
-#include "ram_map.h"
+#include "kernel/lib/ram_map.h"
 
 namespace quartz {
 

@@ -1,5 +1,5 @@
 // Names of the thread states, for ps and /proc/threads.
-#include "sched_core.h"
+#include "kernel/lib/sched_core.h"
 
 namespace quartz {
 const char* thread_state_name(ThreadState s) {

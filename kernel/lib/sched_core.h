@@ -27,7 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "intrusive_list.h"
+#include "kernel/lib/intrusive_list.h"
 #include <quartz/wait.h>
 
 namespace quartz {

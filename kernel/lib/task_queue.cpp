@@ -1,9 +1,9 @@
 // Task queues: the guard-free list surgery, debug-objects checks, views and fault messages
 // shared by every TaskQueue<Guard, Hooks> instantiation. Every function here runs with the
 // caller's guard held (interrupts off in the kernel); see task_queue.h for the contract.
-#include "task_queue.h"
+#include "kernel/lib/task_queue.h"
 
-#include "format.h"
+#include "kernel/lib/format.h"
 
 namespace quartz {
 namespace tq_detail {

@@ -68,7 +68,7 @@
 // A routine may free its own task: after calling the routine the drain never touches it.
 // Its "running" state therefore lives in the queue head (`running`), not in the task.
 //
-// Kernel glue (kernel/tqueue.cpp; in short):
+// Kernel glue (kernel/tq_kernel.cpp; in short):
 //   struct KernelTqHooks : quartz::TaskQueueHooksBase {
 //     static uint64_t now() { return cpu::rdtsc(); }
 //     static uintptr_t context() { return (uintptr_t)current_thread() + g_interrupt_depth; }

@@ -1,19 +1,19 @@
 // The module subsystem's face: insmod, rmmod, lsmod, modules and /proc/modules, the
 // module lock, and the kernel API of module/module.h (load, unload, use counts).
-#include "module/internal.h"
+#include "kernel/module/internal.h"
 #include <new>
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "arch/x86/paging.h"
-#include "cmdline.h"
-#include "console.h"
-#include "format.h"
-#include "kheap.h"
-#include "kstring.h"
-#include "pmm.h"
-#include "shell.h"
-#include "timer.h"
-#include "trace.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/lib/format.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/pmm.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/trace.h"
 
 namespace quartz {
 IntrusiveList<module, &module::node> g_modules;

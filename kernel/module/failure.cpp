@@ -1,19 +1,19 @@
 // A module whose code faulted: marked failed, detached from the kernel (its tasks and
 // /proc files taken away) from the fault path, never run again.
-#include "module/internal.h"
+#include "kernel/module/internal.h"
 #include <new>
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "arch/x86/paging.h"
-#include "cmdline.h"
-#include "console.h"
-#include "format.h"
-#include "kheap.h"
-#include "kstring.h"
-#include "pmm.h"
-#include "shell.h"
-#include "timer.h"
-#include "trace.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/lib/format.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/pmm.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/trace.h"
 
 namespace quartz {
 namespace mod {

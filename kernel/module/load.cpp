@@ -1,20 +1,20 @@
 // insmod's phases: place the module in the module area, validate, link against the
 // exports, relocate, publish it `coming`, run its constructors and init_module, and the
 // one way out on failure; freeing a module.
-#include "module/internal.h"
+#include "kernel/module/internal.h"
 #include <new>
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "arch/x86/paging.h"
-#include "cmdline.h"
-#include "console.h"
-#include "format.h"
-#include "kheap.h"
-#include "kstring.h"
-#include "pmm.h"
-#include "shell.h"
-#include "timer.h"
-#include "trace.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/lib/format.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/pmm.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/trace.h"
 
 extern "C" {
 // Called after a module's sections are in place (loaded=1) and before its memory is

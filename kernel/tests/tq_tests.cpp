@@ -1,20 +1,20 @@
 // In-kernel self-tests of tq_timer under real ticks: counting, requeueing, cancelling,
 // held-off drains, interrupt state, nesting, debug checks, queues that are not globals,
 // contexts and names. Tests only: the demos are in kernel/demo/tq_demos.cpp.
-#include "arch/x86/cpu.h"
-#include "arch/x86/idt.h"
-#include "might_sleep.h"
-#include "kallsyms.h"
-#include "kheap.h"
-#include "sched.h"
-#include "selftest.h"
-#include "shell.h"
-#include "timer.h"
-#include "tqueue.h"
-#include "../drivers/pic.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/might_sleep.h"
+#include "kernel/kallsyms.h"
+#include "kernel/kheap.h"
+#include "kernel/sched.h"
+#include "kernel/selftest.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
+#include "drivers/pic.h"
 
 extern "C" void bench_nop_routine(void*);
-#include "demo/tick_counter.h"
+#include "kernel/demo/tick_counter.h"
 
 namespace quartz {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "task_queue.h"
+#include "kernel/lib/task_queue.h"
 
 namespace {
 

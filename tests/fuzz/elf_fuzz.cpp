@@ -4,7 +4,7 @@
 // Accepted images are relocated into buffers sized exactly per layout (capped at
 // kMaxRegion each); ASan catches any write past them. A resolver knows a few kernel names
 // so both resolved and "unknown symbol" paths run.
-#include "elf_module.h"
+#include "kernel/lib/elf_module.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <vector>
 
-#include "ksyms.h"
+#include "kernel/lib/ksyms.h"
 
 using namespace quartz;
 

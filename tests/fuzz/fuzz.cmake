@@ -23,7 +23,7 @@ add_custom_command(OUTPUT ${QUARTZ_ELF_FUZZER}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${QUARTZ_FUZZ_DIR}/elf_corpus
   COMMAND ${QUARTZ_CLANGXX} -std=c++20 -g -O1 -Wall -Wextra
           -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-          -DQUARTZ_HOST=1 -I${CMAKE_SOURCE_DIR}/kernel/lib ${_fuzz_sources} -o ${QUARTZ_ELF_FUZZER}
+          -DQUARTZ_HOST=1 -I${CMAKE_SOURCE_DIR} ${_fuzz_sources} -o ${QUARTZ_ELF_FUZZER}
   DEPENDS ${_fuzz_sources}
           ${CMAKE_SOURCE_DIR}/kernel/lib/elf_module.h ${CMAKE_SOURCE_DIR}/kernel/lib/elf32.h
           ${CMAKE_SOURCE_DIR}/kernel/lib/format.h ${CMAKE_SOURCE_DIR}/kernel/lib/ksyms.h

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/cmdline: kernel command line, shell splitting, scripts, integers.
-#include "cmdline.h"
+#include "kernel/lib/cmdline.h"
 
 #include <gtest/gtest.h>
 

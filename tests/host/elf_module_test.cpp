@@ -1,7 +1,7 @@
 // Host tests for kernel/lib/elf_module: real i386 objects built by the cross compiler
 // (tests/host/fixtures, see tests/host/elf_fixtures.cmake), a golden comparison against
 // GNU ld, the malformed-image matrix made by mutating a real object, symbol resolution.
-#include "elf_module.h"
+#include "kernel/lib/elf_module.h"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "ksyms.h"
+#include "kernel/lib/ksyms.h"
 
 using namespace quartz;
 

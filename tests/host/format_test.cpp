@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/format: compared against the C library's snprintf.
-#include "format.h"
+#include "kernel/lib/format.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/heap: placement, alignment, growth, error detection, stats.
-#include "heap.h"
+#include "kernel/lib/heap.h"
 
 #include <gtest/gtest.h>
 

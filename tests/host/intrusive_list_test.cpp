@@ -1,6 +1,6 @@
 // Host tests of kernel/lib/intrusive_list.h: order, removal from anywhere, splice,
 // membership in two lists at once, static storage, and the traps on misuse.
-#include "intrusive_list.h"
+#include "kernel/lib/intrusive_list.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/keymap: scancode set 1, US layout.
-#include "keymap.h"
+#include "kernel/lib/keymap.h"
 
 #include <gtest/gtest.h>
 

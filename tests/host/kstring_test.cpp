@@ -1,5 +1,5 @@
 // Host tests of kernel/lib/kstring: the bounded copies, equality and the prefix test.
-#include "kstring.h"
+#include "kernel/lib/kstring.h"
 
 #include <gtest/gtest.h>
 

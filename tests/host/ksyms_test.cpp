@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/ksyms and tools/gen_ksyms.py: blob validation, lookup, generator.
-#include "ksyms.h"
+#include "kernel/lib/ksyms.h"
 
 #include <gtest/gtest.h>
 

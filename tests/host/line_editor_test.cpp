@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/line_editor: editing keys, line ends, escapes, overflow, floods.
-#include "line_editor.h"
+#include "kernel/lib/line_editor.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Host tests of kernel/lib/module_core: module states and counts, rmmod's verdicts,
 // placement in the module area, and the pointer scan.
-#include "module_core.h"
+#include "kernel/lib/module_core.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // returns, after which the test continues "as" the thread switched to. Contended cases
 // are played one lock step per thread (mutex_lock_step), the way the threads would
 // interleave; one case runs the whole mutex_lock_on across a real (nested) switch.
-#include "mutex_core.h"
+#include "kernel/lib/mutex_core.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/page_bitmap: page-frame bookkeeping against a simple model.
-#include "page_bitmap.h"
+#include "kernel/lib/page_bitmap.h"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "pic8259.h"
-#include "pit8253.h"
+#include "kernel/lib/pic8259.h"
+#include "kernel/lib/pit8253.h"
 
 namespace quartz {
 namespace {

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/ram_map: memory map regions to page spans, and first fit.
-#include "ram_map.h"
+#include "kernel/lib/ram_map.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Host tests for kernel/lib/ring_buffer: FIFO order, full/empty, drops, index wrap.
-#include "ring_buffer.h"
+#include "kernel/lib/ring_buffer.h"
 
 #include <gtest/gtest.h>
 

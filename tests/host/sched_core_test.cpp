@@ -16,7 +16,7 @@
 //  - A switch away from a Dead thread throws ThreadExited: its stack is never resumed.
 //  - jiffies (the clock FakeHooks::now() reads) and the C functions the macros call
 //    (prepare_to_wait, schedule, ...) are defined here, bound to the test's core.
-#include "sched_core.h"
+#include "kernel/lib/sched_core.h"
 #include <quartz/wait.h>
 
 #include <gtest/gtest-spi.h>

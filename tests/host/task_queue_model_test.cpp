@@ -4,7 +4,7 @@
 // drain other queues) and from simulated interrupts injected at every point of a drain
 // where a real one could arrive (the core's step hook). The whole observable state is
 // compared with the model after every operation. Fixed seeds.
-#include "task_queue.h"
+#include "kernel/lib/task_queue.h"
 
 #include <gtest/gtest.h>
 

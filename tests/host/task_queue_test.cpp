@@ -2,9 +2,9 @@
 // docs/history.md §1, cancel_task_sync, the debug-objects checks and the read-only views. Interrupt
 // masking is a recording fake guard; a "simulated interrupt" is code run from the core's
 // step hook, which is called exactly where a real interrupt could arrive.
-#include "task_queue.h"
+#include "kernel/lib/task_queue.h"
 
-#include "format.h"
+#include "kernel/lib/format.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Host tests of kernel/lib/time_conv.h: milliseconds to ticks, rounded up, including the
 // products that overflowed 32 bits (the constants are computed by hand in the comments).
-#include "time_conv.h"
+#include "kernel/lib/time_conv.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "trace_ring.h"
+#include "kernel/lib/trace_ring.h"
 
 namespace quartz {
 namespace {

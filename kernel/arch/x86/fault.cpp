@@ -1,17 +1,17 @@
 // Exception reporting: names, error codes, registers and a symbolized backtrace; the
 // return to the shell when a command faulted; the double-fault task.
-#include "fault.h"
-#include "kstring.h"
-#include "cpu.h"
-#include "gdt.h"
-#include "idt.h"
-#include "paging.h"
-#include "../../console.h"
-#include "../../kallsyms.h"
-#include "../../panic.h"
-#include "../../sched.h"
-#include "../../trace.h"
-#include "../../shell.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/lib/kstring.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/gdt.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/console.h"
+#include "kernel/kallsyms.h"
+#include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/trace.h"
+#include "kernel/shell.h"
 
 extern "C" char boot_stack_guard[], boot_stack_bottom[];
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include "interrupt_frame.h"
+#include "kernel/arch/x86/interrupt_frame.h"
 
 namespace quartz {
 

@@ -1,5 +1,5 @@
 // The GDT (flat 4 GiB code and data segments for ring 0) and the task-state segments.
-#include "gdt.h"
+#include "kernel/arch/x86/gdt.h"
 
 extern "C" void gdt_load(const void* gdtr, uint32_t code_sel, uint32_t data_sel);
 extern "C" void tss_load(uint32_t selector);

@@ -1,16 +1,16 @@
 // The IDT and interrupt_dispatch: routes vectors 0-31 to the fault handler and 32-47 to
 // the registered IRQ handlers, filters spurious IRQs 7/15, sends the EOI, and runs the
 // tick's bottom half after IRQ 0 with interrupts enabled.
-#include "idt.h"
-#include "cpu.h"
-#include "fault.h"
-#include "gdt.h"
-#include "../../procfs.h"
-#include "../../sched.h"
-#include "../../timer.h"
-#include "../../tqueue.h"
-#include "../../trace.h"
-#include "../../../drivers/pic.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/gdt.h"
+#include "kernel/procfs.h"
+#include "kernel/sched.h"
+#include "kernel/timer.h"
+#include "kernel/tq_kernel.h"
+#include "kernel/trace.h"
+#include "drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
 

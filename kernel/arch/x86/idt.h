@@ -3,7 +3,7 @@
 // whatever was interrupted, and must not sleep.
 #pragma once
 #include <cstdint>
-#include "interrupt_frame.h"
+#include "kernel/arch/x86/interrupt_frame.h"
 
 namespace quartz {
 

@@ -7,7 +7,7 @@
 // "BUG: WHERE called with interrupts on" if EFLAGS.IF is set, and costs four
 // instructions (pushf, pop, test, a branch not taken) when it holds.
 #pragma once
-#include "cpu.h"
+#include "kernel/arch/x86/cpu.h"
 
 namespace quartz {
 

@@ -1,10 +1,10 @@
 // The kernel page directory and the map/unmap/translate operations on it.
-#include "paging.h"
-#include "cpu.h"
-#include "irq_guard.h"
-#include "../../panic.h"
-#include "../../pmm.h"
-#include "../../selftest.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/panic.h"
+#include "kernel/pmm.h"
+#include "kernel/selftest.h"
 
 extern "C" char _kernel_start[], _text_end[], __ro_end[], boot_stack_guard[];
 

@@ -1,10 +1,10 @@
 // poweroff and reboot on the PC: the isa-debug-exit port, ACPI shutdown, and the 8042 reset
 // line (port I/O: it lives with the CPU code, not in the generic kernel).
-#include "arch/x86/power.h"
-#include "arch/x86/cpu.h"
-#include "cmdline.h"
-#include "console.h"
-#include "shell.h"
+#include "kernel/arch/x86/power.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/shell.h"
 
 namespace quartz {
 namespace {

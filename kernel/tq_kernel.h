@@ -15,7 +15,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include "task_queue.h"
+#include "kernel/lib/task_queue.h"
 
 extern "C" {
 // Debug-objects: stamp a task as freed (kfree). A task that is still pending is reported

@@ -1,21 +1,21 @@
 // The kernel's task queues: tq_timer and the C API (queue_task, run_task_queue,
 // cancel_task_sync) instantiated from kernel/lib/task_queue.h with the real interrupt
 // guard; the tick's bottom half; the fault-recovery hook for drains; `tq` and /proc/tq.
-#include "tqueue.h"
-#include "arch/x86/cpu.h"
-#include "arch/x86/fault.h"
-#include "arch/x86/idt.h"
-#include "arch/x86/irq_guard.h"
-#include "arch/x86/paging.h"
-#include "console.h"
-#include "might_sleep.h"
-#include "kallsyms.h"
-#include "panic.h"
-#include "procfs.h"
-#include "sched.h"
-#include "shell.h"
-#include "timer.h"
-#include "trace.h"
+#include "kernel/tq_kernel.h"
+#include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/idt.h"
+#include "kernel/arch/x86/irq_guard.h"
+#include "kernel/arch/x86/paging.h"
+#include "kernel/console.h"
+#include "kernel/might_sleep.h"
+#include "kernel/kallsyms.h"
+#include "kernel/panic.h"
+#include "kernel/procfs.h"
+#include "kernel/sched.h"
+#include "kernel/shell.h"
+#include "kernel/timer.h"
+#include "kernel/trace.h"
 
 extern "C" char boot_stack_bottom[], boot_stack_top[];
 
