@@ -15,20 +15,9 @@ namespace quartz {
 namespace {
 Heap heap;  // interrupts off around every call
 
+// A failed growth changes nothing: paging_map_fresh gives back what it mapped.
 bool commit_pages(void*, uintptr_t addr, size_t bytes) {
-  for (uintptr_t va = addr; va < addr + bytes; va += kPageSize) {
-    const uintptr_t frame = pmm_alloc();
-    if (!frame || !paging_map(va, frame, pte::kWritable)) {
-      if (frame) pmm_free(frame);
-      // Give back what this call mapped so a failed growth changes nothing.
-      for (uintptr_t undo = addr; undo < va; undo += kPageSize) {
-        uintptr_t pa;
-        if (paging_unmap(undo, &pa)) pmm_free(pa);
-      }
-      return false;
-    }
-  }
-  return true;
+  return paging_map_fresh(addr, bytes, pte::kWritable, false);
 }
 
 const char* free_result_text(Heap::FreeResult r) {

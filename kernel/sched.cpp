@@ -15,7 +15,6 @@
 #include "kernel/might_sleep.h"
 #include "kernel/kheap.h"
 #include "kernel/panic.h"
-#include "kernel/pmm.h"
 #include "kernel/procfs.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
@@ -70,10 +69,7 @@ void free_stack(Thread* t) {
     kprintf("thread %s exited with %u task%s queued on its stack: taken off\n", t->name,
             unsigned(n), n == 1 ? "" : "s");
   tq_forget_queues_in_range(t->stack_low, t->stack_high);
-  for (uintptr_t va = t->stack_low; va < t->stack_high; va += kPageSize) {
-    uintptr_t pa;
-    if (paging_unmap(va, &pa)) pmm_free(pa);
-  }
+  paging_unmap_free(t->stack_low, t->stack_high);
   InterruptDisabler guard;
   slot_used[t->stack_slot] = false;
 }
@@ -88,17 +84,11 @@ bool alloc_stack(Thread* t) {
   if (slot < 0) return false;
   t->stack_slot = slot;
   t->stack_low = kStackAreaBase + uintptr_t(slot) * kSlotSize + kPageSize;
-  t->stack_high = t->stack_low;
-  while (t->stack_high < t->stack_low + kThreadStackSize) {
-    const uintptr_t frame = pmm_alloc();
-    if (!frame || !paging_map(t->stack_high, frame, pte::kWritable)) {
-      if (frame) pmm_free(frame);
-      free_stack(t);
-      return false;
-    }
-    t->stack_high += kPageSize;
-  }
-  return true;
+  t->stack_high = t->stack_low + kThreadStackSize;
+  if (paging_map_fresh(t->stack_low, kThreadStackSize, pte::kWritable, false)) return true;
+  InterruptDisabler guard;
+  slot_used[slot] = false;
+  return false;
 }
 
 // The double-fault path asks whose guard page an address is in.

@@ -11,7 +11,6 @@
 #include "kernel/lib/format.h"
 #include "kernel/kheap.h"
 #include "kernel/lib/kstring.h"
-#include "kernel/pmm.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
@@ -49,25 +48,7 @@ uintptr_t alloc_va(uint32_t size) {  // module lock
   return mod_place(&va_cursor, kModuleBase, kModuleSize, size, kPageSize, used_range, &c);
 }
 
-void unmap_range(uintptr_t lo, uintptr_t hi) {
-  for (uintptr_t va = lo; va < hi; va += kPageSize) {
-    uintptr_t pa;
-    if (paging_unmap(va, &pa)) pmm_free(pa);
-  }
-}
 
-bool map_range(uintptr_t lo, uintptr_t hi) {
-  for (uintptr_t va = lo; va < hi; va += kPageSize) {
-    const uintptr_t frame = pmm_alloc();
-    if (!frame || !paging_map(va, frame, pte::kWritable)) {
-      if (frame) pmm_free(frame);
-      unmap_range(lo, va);
-      return false;
-    }
-    __builtin_memset(reinterpret_cast<void*>(va), 0, kPageSize);
-  }
-  return true;
-}
 
 // ---- symbol resolution (module lock) ----
 struct ResolveCtx {
@@ -147,7 +128,7 @@ void run_destructors(void* arg) {
 
 // ---- load ----
 void discard(module* m, uintptr_t base, uint32_t total) {  // module lock; never published
-  unmap_range(base, base + total);
+  paging_unmap_free(base, base + total);
   kfree(m->symblob);
   kfree(m->ctors);
   m->~module();
@@ -166,7 +147,7 @@ void free_module(module* m) {  // module lock; no reader can reach it any more
     IntrusiveList<module, &module::node>::remove(*m);
   }
   tq_forget_queues_in_range(m->text_addr, m->end());  // its own queues, empty and idle
-  unmap_range(m->text_addr, m->end());
+  paging_unmap_free(m->text_addr, m->end());
   while (AtExit* a = m->atexit) {  // registered but never run (a failed module)
     m->atexit = a->next;
     kfree(a);
@@ -206,13 +187,13 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
   phase(kModAllocate);
   const uint32_t total = layout.text_size + layout.data_size;
   const uintptr_t base = alloc_va(total);
-  if (!base || !map_range(base, base + total)) {
+  if (!base || !paging_map_fresh(base, total, pte::kWritable, true)) {
     kprintf("insmod: %s: out of memory for %u bytes\n", name, unsigned(total));
     return false;
   }
   auto* m = static_cast<module*>(kzalloc(sizeof(module)));
   if (!m) {
-    unmap_range(base, base + total);
+    paging_unmap_free(base, base + total);
     kprintf("insmod: %s: out of memory\n", name);
     return false;
   }

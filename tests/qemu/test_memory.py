@@ -1,11 +1,11 @@
-"""Memory at every size: RAM up to 3 GiB is found, counted and handed out (the identity
-map covers it in 4 MiB pages), RAM beyond is reported and left unused, and the
-self-tests pass at each size (docs/memory.md)."""
+"""Memory at every size: RAM up to 1 GiB is found, counted and handed out (the identity
+map covers it in 4 MiB pages), RAM beyond (user memory's addresses) is reported and left
+unused, and the self-tests pass at each size (docs/memory.md)."""
 import re
 
 from quartz_qemu import Qemu, exit_status
 
-LIMIT_MIB = 3072  # kernel/arch/x86/paging.h kIdentityLimit
+LIMIT_MIB = 1024  # kernel/arch/x86/paging.h kIdentityLimit
 
 
 def boot(build, memory, extra=()):
@@ -28,25 +28,28 @@ def bitmap_pages(total_pages_about):
     return -(-total_pages_about // (8 * 4096))
 
 
-def memory_every_mib_up_to_2gib_is_counted(build):
-    small, big = boot(build, 8), boot(build, 2048)
+def memory_every_mib_up_to_1gib_is_counted(build):
+    small, big = boot(build, 8), boot(build, 1024)
     # Everything but the RAM itself is the same at both sizes (first MiB, kernel image,
-    # the firmware's reserved top): 2040 MiB more is 2040 MiB more pages, less the
+    # the firmware's reserved top): 1016 MiB more is 1016 MiB more pages, less the
     # bitmap's growth.
-    assert big["total"] - small["total"] == (2040 * 256 - (bitmap_pages(2048 * 256) -
+    assert big["total"] - small["total"] == (1016 * 256 - (bitmap_pages(1024 * 256) -
                                                             bitmap_pages(8 * 256))), (small, big)
     assert small["unused_mib"] == big["unused_mib"] == 0
-    # The identity map takes no page table per 4 MiB (2 GiB in 4 KiB tables would take
-    # 512 frames): only a few frames are in use after boot and the self-tests.
+    # The identity map takes no page table per 4 MiB (1 GiB in 4 KiB tables would take
+    # 256 frames): only a few frames are in use after boot and the self-tests.
     assert big["total"] - big["free"] < 64, big
 
 
-def memory_above_3gib_is_left_unused(build):
-    # QEMU puts 3 GiB below 4 GiB either way; with 3584 MiB the other 512 MiB lie
-    # above 4 GiB, out of reach of 32-bit paging without PAE.
-    low, high = boot(build, 3072), boot(build, 3584)
-    assert low["unused_mib"] == 0 and high["unused_mib"] == 512, (low, high)
-    assert high["total"] == low["total"], (low, high)
+def memory_above_1gib_is_left_unused(build):
+    # 1 GiB and up are user addresses. With 3584 MiB QEMU puts 3 GiB below 4 GiB and
+    # 512 MiB above (out of reach of 32-bit paging without PAE anyway).
+    low, mid, high = boot(build, 1024), boot(build, 2048), boot(build, 3584)
+    assert low["unused_mib"] == 0, low
+    # All of it but what the firmware keeps at the top of the low RAM (under 1 MiB).
+    assert 1023 <= mid["unused_mib"] <= 1024, mid
+    assert high["unused_mib"] - mid["unused_mib"] == 3584 - 2048, (mid, high)
+    assert mid["total"] == low["total"] == high["total"], (low, mid, high)
     assert low["total"] * 4 > (LIMIT_MIB - 8) * 1024, low  # all but the first MiBs
 
 
