@@ -6,6 +6,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/fault.h"
+#include "kernel/arch/x86/gdt.h"
 #include "kernel/arch/x86/idt.h"
 #include "kernel/arch/x86/interrupt_frame.h"
 #include "kernel/arch/x86/irq_guard.h"
@@ -16,6 +17,7 @@
 #include "kernel/kheap.h"
 #include "kernel/panic.h"
 #include "kernel/procfs.h"
+#include "kernel/process/process.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
@@ -35,8 +37,13 @@ unsigned long watchdog_releases = 0;
 
 struct KernelSchedHooks : SchedHooksBase {
   static void switch_to(SchedThread* from, SchedThread* to) {
-    trace(TraceType::Switch, thread_of(from)->id, thread_of(to)->id);
-    switch_context(&thread_of(from)->saved_esp, thread_of(to)->saved_esp);
+    Thread* next = thread_of(to);
+    trace(TraceType::Switch, thread_of(from)->id, next->id);
+    // An interrupt or system call from user mode lands on the next thread's kernel
+    // stack, in the next thread's address space (the kernel's own for kernel threads).
+    gdt_set_kernel_stack(next->stack_high);
+    as_activate(process_address_space(next->process));
+    switch_context(&thread_of(from)->saved_esp, next->saved_esp);
   }
   static unsigned long now() { return jiffies; }
   static void watchdog_fired(SchedThread* s, unsigned long asleep) {
@@ -231,6 +238,8 @@ Thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
 }
 
 void thread_yield() { core.schedule(); }
+
+bool sched_wake_thread(Thread* t) { return core.wake(&t->sched); }
 
 Thread* current_thread() { return thread_of(core.current()); }
 

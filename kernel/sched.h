@@ -13,6 +13,7 @@
 
 namespace quartz {
 struct JmpBuf;
+struct Process;
 
 struct Thread {
   SchedThread sched;  // first: Thread* and SchedThread* convert by static_cast
@@ -27,6 +28,8 @@ struct Thread {
   void* arg = nullptr;
   JmpBuf* fault_recovery = nullptr;  // the shell arms it around each command
   uint32_t preempt_off = 0;          // preempt_disable depth: not preempted while > 0
+  Process* process = nullptr;        // the user process this thread runs (null: kernel)
+  bool interruptible = false;        // its sleep may be ended by a signal (sched_wake_thread)
 };
 
 constexpr size_t kThreadStackSize = 16 * 1024;
@@ -90,6 +93,9 @@ size_t threads_executing_in_range(uintptr_t lo, uintptr_t hi,
                                   void* ctx);
 // Calls fn(ctx, id, name) for every thread (for the trace dump's row names).
 void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name), void* ctx);
+// Wakes `t` if it is sleeping (on any queue, or in a timed sleep): what a signal does to
+// a process in an interruptible sleep. Any context. Returns whether it woke it.
+bool sched_wake_thread(Thread* t);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
 

@@ -1,6 +1,7 @@
 // The trace ring instance, the `trace start|stop|clear|dump` command, and the dump as
 // Chrome trace-event JSON between marker lines on the console.
 #include "kernel/trace.h"
+#include "kernel/process/syscall.h"
 #include "kernel/lib/kstring.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/fault.h"
@@ -157,6 +158,22 @@ void emit(const TraceEvent& e, bool& first) {
       begin("i", e.thread, "mark");
       json_string(reinterpret_cast<const char*>(e.a));
       kprintf(",\"s\":\"t\",\"args\":{\"value\":%u}", e.b);
+      break;
+    case TraceType::Syscall:
+      begin("i", e.thread, "syscall");
+      snformat(name, sizeof name, "syscall %s = %d", syscall_name(e.a), int(e.b));
+      json_string(name);
+      kprintf(",\"s\":\"t\"");
+      break;
+    case TraceType::Fork:
+    case TraceType::Exec:
+    case TraceType::Exit:
+      begin("i", e.thread, "process");
+      if (e.type == TraceType::Fork) snformat(name, sizeof name, "fork %u -> %u", e.a, e.b);
+      if (e.type == TraceType::Exec) snformat(name, sizeof name, "exec pid %u", e.a);
+      if (e.type == TraceType::Exit) snformat(name, sizeof name, "exit pid %u status 0x%x", e.a, e.b);
+      json_string(name);
+      kprintf(",\"s\":\"t\"");
       break;
   }
   kprintf("}");

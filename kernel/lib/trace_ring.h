@@ -27,6 +27,10 @@ enum class TraceType : uint16_t {
   Module,        // a = module name pointer (copied at dump time), b = TraceModulePhase
   Fault,         // a = vector, b = eip
   Mark,          // a = static string, b = value (free-form, for demos)
+  Syscall,       // a = number, b = result (recorded on the way out)
+  Fork,          // a = parent pid, b = child pid
+  Exec,          // a = pid
+  Exit,          // a = pid, b = wait status
 };
 
 enum TraceModulePhase : uint32_t {

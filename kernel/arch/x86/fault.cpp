@@ -6,6 +6,7 @@
 #include "kernel/arch/x86/gdt.h"
 #include "kernel/arch/x86/idt.h"
 #include "kernel/arch/x86/paging.h"
+#include "kernel/arch/x86/uaccess.h"
 #include "kernel/console.h"
 #include "kernel/kallsyms.h"
 #include "kernel/panic.h"
@@ -20,6 +21,7 @@ namespace {
 
 StackOwnerFn stack_owner_lookup = nullptr;
 AddressNameFn address_namer = nullptr;
+UserFaultFn user_fault_handler = nullptr;
 FaultRecoveryHook recovery_hooks[kMaxFaultRecoveryHooks];  // boot only
 int recovery_hook_count = 0;
 alignas(16) uint8_t double_fault_stack[8192];
@@ -131,6 +133,7 @@ const char* exception_name(uint32_t vector) { return vector < 32 ? kNames[vector
 void fault_set_recovery(JmpBuf* buf) { current_thread()->fault_recovery = buf; }
 void fault_set_stack_owner_lookup(StackOwnerFn fn) { stack_owner_lookup = fn; }
 void fault_set_address_namer(AddressNameFn fn) { address_namer = fn; }
+void fault_set_user_handler(UserFaultFn fn) { user_fault_handler = fn; }
 void fault_add_recovery_hook(FaultRecoveryHook hook) {
   if (recovery_hook_count == kMaxFaultRecoveryHooks) panic("fault_add_recovery_hook: table full");
   recovery_hooks[recovery_hook_count++] = hook;
@@ -216,6 +219,11 @@ void fault_handle(InterruptFrame& f) {
     kprintf("NMI received (ignored)\n");
     return;
   }
+  if (f.from_user() && user_fault_handler) {
+    user_fault_handler(f);
+    return;
+  }
+  if (v == 14 && uaccess_fixup(f)) return;
   trace(TraceType::Fault, v, f.eip);
   kprintf("\n*** EXCEPTION %u: %s", v, kNames[v]);
   if (has_error_code(v)) kprintf(", error code 0x%x", f.error_code);

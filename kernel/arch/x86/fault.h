@@ -13,8 +13,14 @@ struct JmpBuf {
 extern "C" int arch_setjmp(JmpBuf* buf);
 extern "C" [[noreturn]] void arch_longjmp(JmpBuf* buf, int value);
 
-// Called by interrupt_dispatch for vectors 0-31, interrupts off.
+// Called by interrupt_dispatch for vectors 0-31, interrupts off. A fault in user mode
+// goes to the user-fault handler; a page fault in a user-memory copy resumes at the
+// copy's fixup (uaccess.h); everything else is the kernel's own fault.
 void fault_handle(InterruptFrame& frame);
+// Who handles faults of user code (the process subsystem: it reports the fault and ends
+// the process on its way back to user mode). Boot only.
+using UserFaultFn = void (*)(InterruptFrame& frame);
+void fault_set_user_handler(UserFaultFn fn);
 // The shell arms a recovery point around each command; nullptr disarms it.
 void fault_set_recovery(JmpBuf* buf);
 // Boot only, after paging: installs the double-fault task gate and its stack.

@@ -1,4 +1,4 @@
-// The GDT (flat 4 GiB code and data segments for ring 0) and the task-state segments.
+// The GDT (flat 4 GiB code and data segments for rings 0 and 3) and the task-state segments.
 #include "kernel/arch/x86/gdt.h"
 
 extern "C" void gdt_load(const void* gdtr, uint32_t code_sel, uint32_t data_sel);
@@ -20,10 +20,12 @@ constexpr uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uin
 }
 constexpr uint8_t kAccessCode = 0x9A;  // present, ring 0, code, readable
 constexpr uint8_t kAccessData = 0x92;  // present, ring 0, data, writable
+constexpr uint8_t kAccessUserCode = 0xFA;  // present, ring 3, code, readable
+constexpr uint8_t kAccessUserData = 0xF2;  // present, ring 3, data, writable
 constexpr uint8_t kAccessTss = 0x89;   // present, ring 0, 32-bit available TSS
 constexpr uint8_t kFlags4K32 = 0xC;    // 4 KiB granularity, 32-bit
 
-alignas(8) uint64_t gdt[5];
+alignas(8) uint64_t gdt[7];
 Tss tss_main;
 Tss tss_double_fault;
 
@@ -37,6 +39,9 @@ void gdt_init() {
   gdt[3] = descriptor(reinterpret_cast<uint32_t>(&tss_main), sizeof(Tss) - 1, kAccessTss, 0);
   gdt[4] =
       descriptor(reinterpret_cast<uint32_t>(&tss_double_fault), sizeof(Tss) - 1, kAccessTss, 0);
+  gdt[5] = descriptor(0, 0xFFFFF, kAccessUserCode, kFlags4K32);
+  gdt[6] = descriptor(0, 0xFFFFF, kAccessUserData, kFlags4K32);
+  tss_main.ss0 = kKernelDataSelector;
   static GdtPointer gdtr;
   gdtr = {sizeof(gdt) - 1, reinterpret_cast<uint32_t>(&gdt)};
   gdt_load(&gdtr, kKernelCodeSelector, kKernelDataSelector);
@@ -58,5 +63,6 @@ void gdt_init_double_fault_task(uint32_t cr3, void (*entry)(), uintptr_t stack_t
 }
 
 const Tss& main_tss() { return tss_main; }
+void gdt_set_kernel_stack(uintptr_t top) { tss_main.esp0 = top; }
 
 }  // namespace quartz

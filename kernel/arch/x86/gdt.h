@@ -1,6 +1,7 @@
-// The Global Descriptor Table and the two hardware task-state segments: the main TSS
-// (where the CPU saves the interrupted context on a double fault) and the double-fault
-// TSS, whose own stack lets a kernel stack overflow be reported instead of resetting.
+// The Global Descriptor Table (flat ring 0 and ring 3 segments) and the two hardware
+// task-state segments: the main TSS (its esp0 is the kernel stack an interrupt from user
+// mode lands on; the CPU saves the interrupted context there on a double fault) and the
+// double-fault TSS, whose own stack lets a kernel stack overflow be reported.
 #pragma once
 #include <cstdint>
 
@@ -10,6 +11,9 @@ constexpr uint16_t kKernelCodeSelector = 0x08;
 constexpr uint16_t kKernelDataSelector = 0x10;
 constexpr uint16_t kMainTssSelector = 0x18;
 constexpr uint16_t kDoubleFaultTssSelector = 0x20;
+// Ring 3: GDT entries 5 and 6 with RPL 3 (Intel SDM Vol. 3A §3.4.2).
+constexpr uint16_t kUserCodeSelector = 0x28 | 3;
+constexpr uint16_t kUserDataSelector = 0x30 | 3;
 
 // 32-bit TSS layout, Intel SDM Vol. 3A §8.2.1 (Figure 8-2).
 struct [[gnu::packed]] Tss {
@@ -33,5 +37,8 @@ void gdt_init();
 void gdt_init_double_fault_task(uint32_t cr3, void (*entry)(), uintptr_t stack_top);
 // The main TSS: after a double fault it holds the registers of the context that faulted.
 const Tss& main_tss();
+// The stack an interrupt or system call from user mode starts on (TSS.esp0): the top of
+// the running thread's kernel stack. The scheduler sets it at every switch.
+void gdt_set_kernel_stack(uintptr_t top);
 
 }  // namespace quartz

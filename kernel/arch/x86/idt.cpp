@@ -13,6 +13,7 @@
 #include "drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
+extern "C" char syscall_entry[];
 
 namespace quartz {
 
@@ -34,6 +35,7 @@ struct [[gnu::packed]] IdtPointer {
 // Intel SDM Vol. 3A §6.11, Figure 6-2.
 constexpr uint8_t kInterruptGate32 = 0x8E;  // present, ring 0, 32-bit interrupt gate
 constexpr uint8_t kTaskGate = 0x85;         // present, ring 0, task gate
+constexpr uint8_t kUserInterruptGate32 = 0xEE;  // present, ring 3 may `int` to it
 
 alignas(8) IdtEntry idt[256];
 IrqHandler handlers[kIrqCount];
@@ -48,6 +50,8 @@ void set_gate(int vector, uint32_t handler, uint16_t selector, uint8_t type) {
 void idt_init() {
   for (int v = 0; v < 48; ++v)
     set_gate(v, isr_stub_table[v], kKernelCodeSelector, kInterruptGate32);
+  set_gate(kSyscallVector, reinterpret_cast<uint32_t>(syscall_entry), kKernelCodeSelector,
+           kUserInterruptGate32);
   g_pic.remap(kIrqBase, kIrqBase + 8);
   static IdtPointer idtr;
   idtr = {sizeof(idt) - 1, reinterpret_cast<uint32_t>(&idt)};

@@ -9,6 +9,7 @@ namespace quartz {
 
 constexpr int kIrqBase = 0x20;  // PIC remapped to 0x20-0x2F
 constexpr int kIrqCount = 16;
+constexpr int kSyscallVector = 0x80;  // int $0x80, as Linux i386 (kernel/process/syscall.cpp)
 
 using IrqHandler = void (*)(InterruptFrame&);
 
