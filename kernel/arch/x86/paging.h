@@ -45,4 +45,16 @@ uint32_t paging_cr3();
 // read-only). False if the page is not mapped or lies in a 4 MiB page.
 bool paging_protect(uintptr_t va, uint32_t flags);
 
+// For tests (kernel/tests/paging_tests.cpp): what paging_init chose, and the CPU state it set.
+struct PagingLayout {
+  uintptr_t identity_top;     // the identity map ends here (RAM, capped at kIdentityLimit)
+  uintptr_t fine_end;         // the 4 MiB chunks below this have 4 KiB page tables
+  uintptr_t large_page_size;  // what one directory entry covers (4 MiB)
+  bool cpu_has_pse;           // CPUID.01H:EDX.PSE
+  bool cr4_pse;               // CR4.PSE is on
+  bool cr0_write_protect;     // CR0.WP is on
+};
+PagingLayout paging_layout();
+uint32_t paging_directory_entry(uintptr_t va);  // the raw entry (pte::kLargePage: a 4 MiB page)
+
 }  // namespace quartz
