@@ -7,7 +7,6 @@
 #include "kernel/kheap.h"
 #include "kernel/panic.h"
 #include "kernel/pmm.h"
-#include "kernel/selftest.h"
 
 extern "C" char _kernel_start[], _text_end[], __ro_end[], boot_stack_guard[];
 
@@ -304,70 +303,15 @@ bool as_protect(AddressSpace* as, uintptr_t va, uint32_t flags) {
   return is_user(va) && protect_in(as->pd, va, flags | pte::kUser);
 }
 
-}  // namespace quartz
-
-namespace quartz {
-SELFTEST(paging_null_page_and_guard_unmapped) {
-  ST_EXPECT(!paging_is_mapped(0));
-  ST_EXPECT(!paging_is_mapped(0xFFF));
-  ST_EXPECT(!paging_is_mapped(reinterpret_cast<uintptr_t>(boot_stack_guard)));
-  ST_EXPECT(paging_is_mapped(kPageSize));
-  return true;
+PagingLayout paging_layout() {
+  return {identity_top,
+          fine_end(),
+          kLargePageSize,
+          (cpu::cpuid_features_edx() & kCpuidPse) != 0,
+          (cpu::read_cr4() & kCr4PageSizeExtensions) != 0,
+          (cpu::read_cr0() & kCr0WriteProtect) != 0};
 }
 
-SELFTEST(paging_kernel_text_read_only) {
-  uint32_t flags = 0;
-  ST_EXPECT(paging_translate(reinterpret_cast<uintptr_t>(&paging_init), nullptr, &flags));
-  ST_EXPECT(!(flags & pte::kWritable));
-  ST_EXPECT(cpu::read_cr0() & kCr0WriteProtect);
-  static int data_word;
-  ST_EXPECT(paging_translate(reinterpret_cast<uintptr_t>(&data_word), nullptr, &flags));
-  ST_EXPECT(flags & pte::kWritable);
-  return true;
-}
+uint32_t paging_directory_entry(uintptr_t va) { return page_directory[va >> 22]; }
 
-// The identity map reaches the last page of RAM and stops there; every whole 4 MiB
-// above the kernel is one large page (with PSE), which map/unmap/protect never split.
-SELFTEST(paging_identity_map_covers_ram_in_large_pages) {
-  uintptr_t pa = 0;
-  uint32_t flags = 0;
-  const uintptr_t last = identity_top - kPageSize;
-  ST_EXPECT(paging_translate(last + 0x123, &pa, &flags) && pa == last + 0x123);
-  ST_EXPECT((flags & pte::kWritable) && !(flags & pte::kLargePage));
-  if (identity_top < kIdentityLimit) ST_EXPECT(!paging_is_mapped(identity_top));
-  const bool pse = cpu::cpuid_features_edx() & kCpuidPse;
-  ST_EXPECT(!pse || (cpu::read_cr4() & kCr4PageSizeExtensions));
-  size_t large = 0, expected = 0;
-  for (size_t c = 0; c < identity_top / kLargePageSize; ++c) {
-    const uintptr_t base = c * kLargePageSize;
-    if (pse && base >= fine_end()) ++expected;
-    if (!(page_directory[c] & pte::kLargePage)) continue;
-    ++large;
-    const uintptr_t va = base + kLargePageSize - kPageSize + 0x10;
-    ST_EXPECT(paging_translate(va, &pa, &flags) && pa == va && (flags & pte::kWritable));
-    ST_EXPECT(!paging_map(va & pte::kFrameMask, kPageSize, pte::kWritable));  // mapped already
-    ST_EXPECT(!paging_unmap(va, &pa) && !paging_protect(va, 0));              // not split
-    ST_EXPECT(paging_translate(va, &pa, &flags) && pa == va && (flags & pte::kWritable));
-  }
-  ST_EXPECT(large == expected);
-  return true;
-}
-
-SELFTEST(paging_map_unmap_roundtrip) {
-  const uintptr_t va = kStackAreaBase + kStackAreaSize - kPageSize;  // a spare high page
-  const uintptr_t frame = pmm_alloc();
-  ST_EXPECT(frame != 0);
-  ST_EXPECT(!paging_is_mapped(va));
-  ST_EXPECT(paging_map(va, frame, pte::kWritable));
-  ST_EXPECT(!paging_map(va, frame, pte::kWritable));  // already mapped: refused
-  *reinterpret_cast<volatile uint32_t*>(va) = 0xC0FFEE;
-  ST_EXPECT(*reinterpret_cast<volatile uint32_t*>(frame) == 0xC0FFEE);  // same frame
-  uintptr_t pa = 0;
-  ST_EXPECT(paging_translate(va + 12, &pa) && pa == frame + 12);
-  ST_EXPECT(paging_unmap(va, &pa) && pa == frame);
-  ST_EXPECT(!paging_is_mapped(va));
-  ST_EXPECT(!paging_unmap(va, &pa));
-  pmm_free(frame);
-  return true;
-}
 }  // namespace quartz

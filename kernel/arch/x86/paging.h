@@ -93,4 +93,16 @@ bool as_translate(const AddressSpace* as, uintptr_t va, uintptr_t* pa_out, uint3
 // Changes the flags of a mapped user page (keeps it a user page).
 bool as_protect(AddressSpace* as, uintptr_t va, uint32_t flags);
 
+// For tests (kernel/tests/paging_tests.cpp): what paging_init chose, and the CPU state it set.
+struct PagingLayout {
+  uintptr_t identity_top;     // the identity map ends here (RAM, capped at kIdentityLimit)
+  uintptr_t fine_end;         // the 4 MiB chunks below this have 4 KiB page tables
+  uintptr_t large_page_size;  // what one directory entry covers (4 MiB)
+  bool cpu_has_pse;           // CPUID.01H:EDX.PSE
+  bool cr4_pse;               // CR4.PSE is on
+  bool cr0_write_protect;     // CR0.WP is on
+};
+PagingLayout paging_layout();
+uint32_t paging_directory_entry(uintptr_t va);  // the raw entry (pte::kLargePage: a 4 MiB page)
+
 }  // namespace quartz
