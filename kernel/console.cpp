@@ -15,7 +15,8 @@ namespace quartz {
 namespace {
 RingBuffer<1024> input;  // producer: IRQ handlers (interrupts off); consumer: the shell
 void (*resume_producer)() = nullptr;  // interrupts off
-DECLARE_WAIT_QUEUE_HEAD(input_wq);    // the shell sleeps here for input
+DECLARE_WAIT_QUEUE_HEAD(input_wq);
+bool (*interrupt_handler)() = nullptr;  // Ctrl-C; IRQ context    // the shell sleeps here for input
 
 struct Sink {
   char buf[128];
@@ -43,9 +44,15 @@ void console_write(const char* s, size_t n) {
 }
 
 void console_input_from_irq(char c) {
+  // Ctrl-C ends the foreground program when user programs run (it is not input then).
+  if (c == '\x03' && interrupt_handler && interrupt_handler()) return;
   input.push(uint8_t(c));
   wake_up(&input_wq);
 }
+
+void console_set_interrupt_handler(bool (*handler)()) { interrupt_handler = handler; }
+wait_queue_head_t* console_input_queue() { return &input_wq; }
+bool console_input_ready() { return input.size() != 0; }
 
 bool console_input_has_room() { return input.size() < input.capacity(); }
 

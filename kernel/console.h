@@ -9,6 +9,7 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
+#include <quartz/wait.h>
 
 namespace quartz {
 
@@ -21,6 +22,13 @@ void console_input_from_irq(char c);
 bool console_input_has_room();
 void console_input_resume_later(void (*resume)());
 int console_getc();
+// For readers that wait their own way (a process's read, which a signal may end): the
+// queue to wait on and whether a byte is there.
+wait_queue_head_t* console_input_queue();
+bool console_input_ready();
+// Ctrl-C (byte 3) from the keyboard or serial port goes to handler (IRQ context) first; if
+// it returns true the byte was taken (a program was interrupted) and is not queued.
+void console_set_interrupt_handler(bool (*handler)());
 bool console_try_getc(char* c);
 uint32_t console_input_dropped();
 

@@ -18,6 +18,8 @@
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/process/process.h"
 #include "kernel/tq_kernel.h"
 #include "drivers/keyboard.h"
 #include "drivers/uart.h"
@@ -79,6 +81,25 @@ void apply_cmdline() {
 
 void shell_thread(void* script) { shell_main(static_cast<const char*>(script)); }
 
+void start_shell() {
+  if (!thread_create("shell", shell_thread, const_cast<char*>(cmdline.get("run"))))
+    panic("cannot create the shell thread");
+}
+
+// The initramfs is the boot module whose name ends in ".cpio" (a GRUB `module` line, or
+// QEMU's -initrd list).
+void vfs_init_from_boot_modules(const BootInfo& info) {
+  for (int i = 0; i < info.module_count; ++i) {
+    const BootModule& m = info.modules[i];
+    const size_t n = __builtin_strlen(m.name);
+    if (n >= 5 && str_eq(m.name + n - 5, ".cpio")) {
+      vfs_init(reinterpret_cast<const uint8_t*>(m.start), m.end - m.start);
+      return;
+    }
+  }
+  vfs_init(nullptr, 0);
+}
+
 SELFTEST(global_constructors_ran) {
   ST_EXPECT(constructor_probe.value == 0x5157);
   return true;
@@ -120,6 +141,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   sched_init();
   apply_sched_cmdline();
   modules_init();
+  vfs_init_from_boot_modules(info);
+  process_init();
   idt_register_proc();
   uart_enable_rx_interrupt();
   keyboard_init();
@@ -128,8 +151,11 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n", unsigned(pmm_total_pages() * 4),
           info.module_count, hz);
   kprintf("Type 'help' for the commands.\n");
-  // The shell is a thread of its own; this boot context becomes the idle thread.
-  if (!thread_create("shell", shell_thread, const_cast<char*>(cmdline.get("run"))))
-    panic("cannot create the shell thread");
+  // init=PATH starts user space instead of the kernel shell (which starts if init
+  // cannot, or when it exits). The shell is a thread of its own; this boot context
+  // becomes the idle thread.
+  process_set_init_exit_hook(start_shell);
+  const char* init = cmdline.get("init");
+  if (!init || process_start_init(init) < 0) start_shell();
   sched_idle_loop();
 }

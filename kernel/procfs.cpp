@@ -11,6 +11,9 @@
 struct ProcFile {
   int bytes;     // written so far
   bool discard;  // read for the side effect only (like `cat FILE > /dev/null`)
+  char* buf = nullptr;  // if set: the text goes here (cap bytes, cut at the end), not the console
+  size_t cap = 0;
+  size_t len = 0;
 };
 
 namespace quartz {
@@ -75,6 +78,15 @@ SHELL_COMMAND(read, "/proc/NAME", "read a /proc file and discard what it says", 
 
 int proc_cat(const char* name) { return proc_read(name, false); }
 
+int proc_read_to(const char* name, bool discard, ProcFile* into);
+
+int proc_read_into(const char* name, char* buf, size_t cap, size_t* len) {
+  ProcFile out{0, false, buf, cap, 0};
+  const int rc = proc_read_to(name, false, &out);
+  *len = out.len;
+  return rc;
+}
+
 namespace {
 struct ShowCall {
   proc_show_fn show;
@@ -92,7 +104,9 @@ bool matches(const Entry& e, const void* owner, uintptr_t lo, uintptr_t hi) {
 }
 }  // namespace
 
-int proc_read(const char* name, bool discard) {
+int proc_read(const char* name, bool discard) { return proc_read_to(name, discard, nullptr); }
+
+int proc_read_to(const char* name, bool discard, ProcFile* into) {
   Entry copy;
   module* owner = nullptr;
   ModuleEntry entered;
@@ -110,7 +124,8 @@ int proc_read(const char* name, bool discard) {
     kprintf("/proc/%s: not read: %s\n", name, why);
     return 2;
   }
-  ProcFile out{0, discard};
+  ProcFile local{0, discard};
+  ProcFile& out = into ? *into : local;
   if (entered == ModuleEntry::NotAModule) {
     copy.show(&out, copy.data);
     return 0;
@@ -174,8 +189,17 @@ extern "C" int proc_remove(const char* name) {
 extern "C" int proc_printf(ProcFile* out, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  const int n =
-      (out && out->discard) ? vformat([](void*, char) {}, nullptr, fmt, ap) : vkprintf(fmt, ap);
+  int n;
+  if (out && out->buf) {
+    n = vformat(
+        [](void* ctx, char c) {
+          auto* o = static_cast<ProcFile*>(ctx);
+          if (o->len < o->cap) o->buf[o->len++] = c;
+        },
+        out, fmt, ap);
+  } else {
+    n = (out && out->discard) ? vformat([](void*, char) {}, nullptr, fmt, ap) : vkprintf(fmt, ap);
+  }
   va_end(ap);
   if (out) out->bytes += n;
   return n;

@@ -10,6 +10,7 @@
 // that is not live (loading, unloading, failed) is not entered. A fault in a module's
 // show function stops only that read: the module is marked failed.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 extern "C" {
@@ -31,6 +32,9 @@ int proc_cat(const char* name);
 // Reads /proc/NAME, printing it, or (discard) only for its side effects; returns as
 // proc_cat does.
 int proc_read(const char* name, bool discard);
+// Reads /proc/NAME into buf (at most cap bytes; the rest is cut), *len = bytes stored;
+// returns as proc_cat does (the reasons for 2 are printed on the console).
+int proc_read_into(const char* name, char* buf, size_t cap, size_t* len);
 // Calls fn for each entry whose show function or data lies in [lo, hi) or whose owner
 // is `owner`: what still points into a module being freed.
 // fn runs with interrupts off: it must not sleep.

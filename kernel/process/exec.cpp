@@ -46,27 +46,26 @@ size_t count(const char* const* v) {
 uintptr_t build_stack(uint8_t* buf, size_t cap, uintptr_t top, const char* const* argv,
                       const char* const* envp, uintptr_t entry) {
   const size_t argc = count(argv), envc = count(envp);
-  size_t str = cap;  // strings grow down from the end of buf
-  uint32_t ptrs[kMaxArgs];
   if (argc + envc > kMaxArgs) return 0;
-  for (size_t i = 0; i < argc + envc; ++i) {
-    const char* s = i < argc ? argv[i] : envp[i - argc];
-    const size_t len = __builtin_strlen(s) + 1;
-    if (len > str) return 0;
-    str -= len;
-    __builtin_memcpy(buf + str, s, len);
-    ptrs[i] = uint32_t(top - cap + str);
-  }
+  auto string = [&](size_t i) { return i < argc ? argv[i] : envp[i - argc]; };
+  size_t total = 0;
+  for (size_t i = 0; i < argc + envc; ++i) total += __builtin_strlen(string(i)) + 1;
   const size_t words = 1 + argc + 1 + envc + 1 + 6;
-  if (str < words * 4 + 16) return 0;
+  if (total + words * 4 + 16 > cap) return 0;
+  const size_t str = cap - total;  // the strings, in order, up to the top
   const size_t at = ((str - words * 4) & ~size_t(15));
   auto* w = reinterpret_cast<uint32_t*>(buf + at);
-  size_t k = 0;
+  size_t k = 0, pos = str;
   w[k++] = uint32_t(argc);
-  for (size_t i = 0; i < argc; ++i) w[k++] = ptrs[i];
-  w[k++] = 0;
-  for (size_t i = 0; i < envc; ++i) w[k++] = ptrs[argc + i];
-  w[k++] = 0;
+  for (size_t i = 0; i < argc + envc; ++i) {
+    const size_t len = __builtin_strlen(string(i)) + 1;
+    __builtin_memcpy(buf + pos, string(i), len);
+    w[k++] = uint32_t(top - cap + pos);
+    pos += len;
+    if (i + 1 == argc) w[k++] = 0;  // argv's NULL
+  }
+  if (argc == 0) w[k++] = 0;
+  w[k++] = 0;  // envp's NULL
   w[k++] = AT_PAGESZ, w[k++] = uint32_t(kPageSize);
   w[k++] = AT_ENTRY, w[k++] = uint32_t(entry);
   w[k++] = AT_NULL, w[k++] = 0;

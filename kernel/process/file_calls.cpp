@@ -9,7 +9,7 @@
 namespace quartz {
 namespace {
 
-constexpr size_t kChunk = 1024;  // bytes moved per step between user memory and a file
+constexpr size_t kChunk = 512;  // bytes moved per step between user memory and a file
 
 File* fd_file(int fd) {
   Process* p = current_process();
@@ -151,11 +151,13 @@ long sys_chdir(InterruptFrame& fr) {
 }
 
 long sys_getcwd(InterruptFrame& fr) {
-  char buf[QUARTZ_PATH_MAX];
-  const size_t n = fr.ecx < sizeof buf ? fr.ecx : sizeof buf;
-  const int len = vfs_getcwd(current_process()->cwd, buf, n);
-  if (len < 0) return len;
-  return copy_to_user(fr.ebx, buf, size_t(len)) < 0 ? -EFAULT : len;
+  char* buf = static_cast<char*>(kmalloc(QUARTZ_PATH_MAX));
+  if (!buf) return -ENOMEM;
+  const size_t n = fr.ecx < QUARTZ_PATH_MAX ? fr.ecx : QUARTZ_PATH_MAX;
+  int len = vfs_getcwd(current_process()->cwd, buf, n);
+  if (len >= 0 && copy_to_user(fr.ebx, buf, size_t(len)) < 0) len = -EFAULT;
+  kfree(buf);
+  return len;
 }
 
 long sys_mkdir(InterruptFrame& fr) {

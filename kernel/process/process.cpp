@@ -12,6 +12,7 @@
 #include "kernel/kheap.h"
 #include "kernel/lib/kstring.h"
 #include "kernel/procfs.h"
+#include "kernel/shell.h"
 #include "kernel/process/exec.h"
 #include "kernel/trace.h"
 #include "kernel/uapi/quartz/errno.h"
@@ -23,6 +24,8 @@ namespace {
 
 Process* table[kMaxProcesses];  // interrupts off
 int last_pid = 0;               // interrupts off
+Process* init_proc = nullptr;   // interrupts off; started by init= (Linux's pid 1)
+void (*init_exit_hook)() = nullptr;
 DECLARE_WAIT_QUEUE_HEAD(kernel_child_exit);  // children of the kernel exit here
 
 constexpr uint32_t bit(int sig) { return 1u << sig; }
@@ -211,6 +214,17 @@ int process_spawn(const char* path, const char* const* argv, bool detached) {
   return p->pid;
 }
 
+void process_set_init_exit_hook(void (*hook)()) { init_exit_hook = hook; }
+
+int process_start_init(const char* path) {
+  const char* argv[] = {path, nullptr};
+  const int pid = process_spawn(path, argv, true);
+  if (pid < 0) return pid;
+  InterruptDisabler guard;
+  init_proc = find_locked(pid);
+  return pid;
+}
+
 int process_wait_kernel_child(int pid) {
   struct Ctx {
     int pid;
@@ -280,11 +294,14 @@ int sys_fork(InterruptFrame& f) {
   Process* init = nullptr;
   bool free_now = false;
   bool wake_init = false;
+  bool was_init = false;
   Process* reap[kMaxProcesses];
   size_t nreap = 0;
   {
     InterruptDisabler guard;
-    init = find_locked(1);
+    init = init_proc;
+    was_init = init == p;
+    if (was_init) init_proc = nullptr;
     if (init == p || (init && init->state == ProcState::Zombie)) init = nullptr;
     // Orphans go to init (pid 1), as on Linux; with no init, to the kernel, which frees
     // them when they exit.
@@ -306,9 +323,10 @@ int sys_fork(InterruptFrame& f) {
     unpublish(reap[i]);
     delete_process(reap[i]);
   }
-  if (p->pid == 1)
-    kprintf("init exited (status 0x%x): user space is over; the kernel shell goes on\n",
-            unsigned(wait_status));
+  if (was_init) {
+    kprintf("init exited (status 0x%x); starting the kernel shell\n", unsigned(wait_status));
+    if (init_exit_hook) init_exit_hook();
+  }
   if (wake_init) wake_up(&init->child_exit);
   if (free_now) {
     unpublish(p);
@@ -369,7 +387,7 @@ int process_kill(int pid, int sig) {
   if (!p) return -ESRCH;
   if (sig == 0 || p->state == ProcState::Zombie) return 0;
   // init gets only the signals it asked for (Linux): with default actions only, none.
-  if (p->pid == 1) return 0;
+  if (p == init_proc) return 0;
   if (sig != SIGKILL && ((p->sig_ignored | kIgnoredByDefault) & bit(sig))) return 0;
   p->sig_pending |= bit(sig);
   if (p->thread && p->thread->interruptible) sched_wake_thread(p->thread);
@@ -436,7 +454,60 @@ size_t process_snapshot(ProcessInfo* out, size_t cap) {
   return n;
 }
 
+namespace {
+const char* error_text(int err) {
+  switch (-err) {
+    case ENOENT: return "No such file or directory";
+    case EACCES: return "Permission denied";
+    case ENOEXEC: return "Exec format error";
+    case ENOMEM: return "Cannot allocate memory";
+    case E2BIG: return "Argument list too long";
+    case EAGAIN: return "Resource temporarily unavailable";
+    case ENOTDIR: return "Not a directory";
+    case ENAMETOOLONG: return "File name too long";
+    case EFBIG: return "File too large";
+    default: return "error";
+  }
+}
+
+// `exec PATH [ARGS]`: runs a program in the foreground and waits for it.
+int cmd_exec(int argc, char** argv) {
+  if (argc < 2) return shell_usage(argv[0]);
+  const int pid = process_spawn(argv[1], argv + 1);
+  if (pid < 0) {
+    kprintf("exec: %s: %s\n", argv[1], error_text(pid));
+    return 1;
+  }
+  const int status = process_wait_kernel_child(pid);
+  if (status < 0) return 1;
+  if (WIFSIGNALED(status)) {
+    kprintf("exec: %s (pid %d) killed by signal %d\n", argv[1], pid, WTERMSIG(status));
+    return 1;
+  }
+  if (WEXITSTATUS(status)) kprintf("exec: %s (pid %d) exited with status %d\n", argv[1], pid,
+                                   WEXITSTATUS(status));
+  return WEXITSTATUS(status) ? 1 : 0;
+}
+SHELL_COMMAND(exec, "PATH [ARGS]", "run a user program in the foreground and wait for it",
+              cmd_exec);
+
+// Ctrl-C on the console: SIGINT to every user process but init (each ignores it or ends,
+// as its disposition says). True if there was a process to send it to.
+bool console_interrupt() {
+  bool any = false;
+  for (Process* p : table) {
+    if (!p || p == init_proc || p->state == ProcState::Zombie) continue;
+    any = true;
+    if (p->sig_ignored & bit(SIGINT)) continue;
+    p->sig_pending |= bit(SIGINT);
+    if (p->thread && p->thread->interruptible) sched_wake_thread(p->thread);
+  }
+  return any;
+}
+}  // namespace
+
 void process_init() {
+  console_set_interrupt_handler(console_interrupt);
   fault_set_user_handler(user_fault);
   proc_create("processes", show_processes, nullptr, nullptr);
 }

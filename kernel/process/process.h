@@ -55,6 +55,11 @@ inline AddressSpace* process_address_space(const Process* p) { return p ? p->as 
 // parent is the kernel, with the console as files 0, 1 and 2. Returns its pid, or a
 // negative errno with a one-line reason printed.
 int process_spawn(const char* path, const char* const* argv, bool detached = false);
+// Starts the first user program (init= on the command line) as Linux's pid 1: orphans
+// are given to it, and signals from other processes do not reach it.
+int process_start_init(const char* path);
+// Called (in the exiting init's thread) when init exits: the kernel starts its shell.
+void process_set_init_exit_hook(void (*hook)());
 // Waits until process `pid` (a child of the kernel) exits and frees it; returns its wait
 // status, or -ECHILD. Thread context; a kernel thread.
 int process_wait_kernel_child(int pid);

@@ -5,6 +5,7 @@
 #include "kernel/arch/x86/uaccess.h"
 #include "kernel/console.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/kstring.h"
 #include "kernel/process/exec.h"
 #include "kernel/process/process.h"
 #include "kernel/shell.h"

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86/fault.h"
 #include "kernel/arch/x86/gdt.h"
 #include "kernel/procfs.h"
+#include "kernel/process/process.h"
 #include "kernel/sched.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
@@ -138,9 +139,9 @@ template <bool Traced>
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
   if (g_idle_halted) [[unlikely]]
     sched_account_idle();
-  if (g_trace_enabled) [[unlikely]] {
+  if (g_trace_enabled) [[unlikely]]
     dispatch_traced(frame);
-    return;
-  }
-  dispatch<false>(frame);
+  else
+    dispatch<false>(frame);
+  if (frame->from_user()) exit_to_user_mode(*frame);
 }

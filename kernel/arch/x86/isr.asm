@@ -37,8 +37,8 @@ isr_common:
     pusha
     cld                             ; the C++ ABI expects DF clear
     test byte [esp + FRAME_CS], 3
-    jnz .from_user
-.dispatch:
+    jnz isr_from_user
+isr_dispatch:
     push esp                        ; InterruptFrame*
     call interrupt_dispatch
 global isr_call_return
@@ -51,9 +51,9 @@ isr_return:
     popa
     add esp, 8                      ; vector and error code
     iret
-.from_user:
+isr_from_user:
     call enter_kernel_segments
-    jmp .dispatch
+    jmp isr_dispatch
 
 ; From user mode: the kernel's data segments, and EBP zeroed so that a walk of this
 ; thread's kernel frames stops here instead of following the user's frame pointer.
