@@ -165,7 +165,9 @@ void show_threads(ProcFile* out, void*) {
 
 int cmd_ps(int argc, char**) {
   if (argc != 1) return shell_usage("ps");
-  return proc_cat("threads");
+  // Threads, then the user processes (each runs on the thread of the same name).
+  const int rc = proc_cat("threads");
+  return rc | proc_cat("processes");
 }
 
 int cmd_slice(int argc, char** argv) {
@@ -182,7 +184,7 @@ int cmd_slice(int argc, char** argv) {
 
 }  // namespace
 
-SHELL_COMMAND(ps, "", "threads: id, name, state, wait queue, ticks run", cmd_ps);
+SHELL_COMMAND(ps, "", "threads (id, name, state, wait queue, ticks run), then user processes", cmd_ps);
 SHELL_COMMAND(slice, "[TICKS 1..1000]", "show or set the round-robin time slice", cmd_slice);
 
 void sched_init() {

@@ -31,7 +31,7 @@ int cmd_crash(int argc, char** argv) {
     auto* p = reinterpret_cast<volatile uint32_t*>(address);
     kprintf("%u\n", *p);
   } else if (is("gp")) {
-    cpu::fault_gp(0x28);  // one past the last GDT entry
+    cpu::fault_gp(0x38);  // one past the last GDT entry
   } else if (is("bp")) {
     cpu::fault_bp();
   } else if (is("stack")) {

@@ -105,8 +105,10 @@ int exec_load(Node* cwd, const char* path, const char* const* argv, const char* 
     esp = build_stack(stack, kUserArgBytes, kUserStackTop, argv, envp, plan.entry);
     if (!esp) r = -E2BIG;
   }
-  if (r == 0 &&
-      !as_map_fresh(as, kUserStackTop - kUserStackSize, kUserStackSize, pte::kWritable))
+  // Only the stack's top pages, which hold the arguments, are mapped now; the rest of
+  // the stack area is mapped page by page as the program first touches it.
+  const uintptr_t stack_low = esp & ~(kPageSize - 1);
+  if (r == 0 && !as_map_fresh(as, stack_low, kUserStackTop - stack_low, pte::kWritable))
     r = -ENOMEM;
   if (r == 0) copy_into(as, esp, stack + (esp - (kUserStackTop - kUserArgBytes)), kUserStackTop - esp);
   kfree(stack);

@@ -154,6 +154,14 @@ int signal_for_fault(uint32_t vector) {
 void user_fault(InterruptFrame& f) {
   Process* p = current_process();
   if (!p) return;  // cannot happen: only processes run in user mode
+  // The stack grows on demand: a first touch of a page of the stack area maps it (as
+  // Linux's stack VMA grows); past the area, the fault is the program's.
+  constexpr uint32_t kPfPresent = 1;
+  const uintptr_t addr = cpu::read_cr2();
+  if (f.vector == 14 && !(f.error_code & kPfPresent) && addr >= kUserStackTop - kUserStackSize &&
+      addr < kUserStackTop &&
+      as_map_fresh(p->as, addr & ~(kPageSize - 1), kPageSize, pte::kWritable))
+    return;
   if (f.vector == 14)
     kprintf("%s[%d]: segfault at %x ip %08x sp %08x error %x in %s\n", p->name, p->pid,
             cpu::read_cr2(), f.eip, f.user_esp, f.error_code, p->name);

@@ -38,7 +38,7 @@ HEADERS = {
     "de": "*** EXCEPTION 0: #DE divide error",
     "ud": "*** EXCEPTION 6: #UD invalid opcode",
     "bp": "*** EXCEPTION 3: #BP breakpoint",
-    "gp": "*** EXCEPTION 13: #GP general protection, error code 0x28",
+    "gp": "*** EXCEPTION 13: #GP general protection, error code 0x38",
     "pf": "*** EXCEPTION 14: #PF page fault, error code 0x0",
 }
 

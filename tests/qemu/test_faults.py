@@ -10,7 +10,7 @@ CASES = {
     "ud": (6, r"#UD invalid opcode", None),
     "pf": (14, r"#PF page fault, error code 0x0",
            r"CR2=00000010: not-present page, read -- a NULL pointer dereference\?"),
-    "gp": (13, r"#GP general protection, error code 0x28", None),
+    "gp": (13, r"#GP general protection, error code 0x38", None),
     "bp": (3, r"#BP breakpoint", None),
 }
 

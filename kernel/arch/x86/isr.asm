@@ -32,13 +32,19 @@ KERNEL_DS equ 0x10                  ; gdt.h kKernelDataSelector
 USER_DS equ 0x33                    ; gdt.h kUserDataSelector
 FRAME_CS equ 44                     ; offset of CS in the frame: pusha (32), vector, error, eip
 
+; From user mode: the kernel's data segments first (placed before isr_common so that the
+; return address of interrupt_dispatch's call is named isr_common in a backtrace).
+isr_from_user:
+    call enter_kernel_segments
+    jmp isr_common.dispatch
+
 global isr_common
 isr_common:
     pusha
     cld                             ; the C++ ABI expects DF clear
     test byte [esp + FRAME_CS], 3
     jnz isr_from_user
-isr_dispatch:
+.dispatch:
     push esp                        ; InterruptFrame*
     call interrupt_dispatch
 global isr_call_return
@@ -51,9 +57,6 @@ isr_return:
     popa
     add esp, 8                      ; vector and error code
     iret
-isr_from_user:
-    call enter_kernel_segments
-    jmp isr_dispatch
 
 ; From user mode: the kernel's data segments, and EBP zeroed so that a walk of this
 ; thread's kernel frames stops here instead of following the user's frame pointer.
