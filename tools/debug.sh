@@ -130,7 +130,7 @@ cat <<EOF
 debug.sh: QEMU is paused at the reset vector, GDB stub on 127.0.0.1:$port (pid $qemu_pid)
 debug.sh: serial console: run '$con' in another terminal (log: $build/serial.log)
 debug.sh: in GDB: 'continue' runs, Ctrl-C stops, 'quit' ends GDB and QEMU; Quartz's
-          commands: tq, threads, btthread, waitq, modules ('help tq' etc.)
+          commands: tq, threads, btthread, waitq, modules, processes, uprogram ('help tq' etc.)
 EOF
 
 gdbcmd=(gdb -q "$@" -x tools/gdb/gdbinit -ex "target remote 127.0.0.1:$port")

@@ -144,6 +144,11 @@ using namespace quartz;
 
 extern "C" void syscall_dispatch(InterruptFrame* f) {
   const uint32_t nr = f->eax;
+  // Only processes make system calls: an int $0x80 from kernel code (a module) gets ENOSYS.
+  if (!f->from_user() || !current_process()) [[unlikely]] {
+    f->eax = uint32_t(-ENOSYS);
+    return;
+  }
   cpu::raw_sti();
   const long r = nr < kSyscallCount && kTable.e[nr].fn ? kTable.e[nr].fn(*f) : -ENOSYS;
   f->eax = uint32_t(r);

@@ -728,6 +728,102 @@ def build_pretty_printers():
 
 
 # ---------------------------------------------------------------------------------------
+# User processes (kernel/process/process.cpp's table) and user programs' symbols
+
+def process_table():
+    try:
+        return gdb.parse_and_eval("'quartz::(anonymous namespace)::table'")
+    except gdb.error:
+        raise QuartzError("no process table (table in kernel/process/process.cpp) in the symbols")
+
+
+def all_processes():
+    table = process_table()
+    n = table.type.strip_typedefs().range()[1] + 1
+    procs = []
+    for i in range(n):
+        p = table[i]
+        if int(p):
+            procs.append(p.dereference())
+    return sorted(procs, key=lambda p: int(p["pid"]))
+
+
+def current_process():
+    cur = current_thread_addr()
+    if not cur:
+        return None
+    t = gdb.Value(cur).cast(gdb.lookup_type("quartz::Thread").pointer()).dereference()
+    p = int(t["process"])
+    return t["process"].dereference() if p else None
+
+
+class ProcessesCommand(gdb.Command):
+    """List the user processes: pid, parent, state, program, thread, pages, page directory.
+The process running now (if a process runs) is marked with '*'."""
+
+    def __init__(self):
+        super().__init__("processes", gdb.COMMAND_STATUS)
+
+    def invoke(self, arg, from_tty):
+        cur = current_process()
+        cur_addr = int(cur.address) if cur is not None else 0
+        gdb.write(f"  {'PID':>5} {'PPID':>5} {'STATE':<8} {'PROGRAM':<16} {'THREAD':>6} "
+                  f"{'PAGES':>6} {'CR3':>10}\n")
+        for p in all_processes():
+            mark = "*" if int(p.address) == cur_addr else " "
+            t = p["thread"]
+            tid = str(int(t.dereference()["id"])) if int(t) else "-"
+            asp = p["as"]
+            pages = int(asp.dereference()["pages"]) if int(asp) else 0
+            cr3 = f"{int(asp.dereference()['pd']):#x}" if int(asp) else "-"
+            gdb.write(f"{mark} {int(p['pid']):>5} {int(p['ppid']):>5} {enum_name(p['state']):<8} "
+                      f"{value_cstring(p['name']):<16} {tid:>6} {pages:>6} {cr3:>10}\n")
+
+
+def user_program_path(name):
+    build = os.path.dirname(os.path.abspath(gdb.current_progspace().filename or "build/x"))
+    for sub in ("bin", "sbin", "tests"):
+        path = os.path.join(build, "user", sub, name)
+        if os.path.exists(path):
+            return path
+    raise QuartzError(f"no user program {name!r} in {build}/user/{{bin,sbin,tests}}")
+
+
+class UprogramCommand(gdb.Command):
+    """Load a user program's symbols: `uprogram cat` (from build/user/bin, sbin or tests).
+Programs are linked at 0x40000000, above the kernel, so their symbols and the kernel's do
+not overlap; every program uses the same addresses, so a breakpoint in one also stops the
+others: `break main if $_streq($comm(), "cat")` stops only in cat."""
+
+    def __init__(self):
+        super().__init__("uprogram", gdb.COMMAND_FILES, gdb.COMPLETE_FILENAME)
+
+    def invoke(self, arg, from_tty):
+        name = arg.strip()
+        if not name:
+            raise QuartzError("usage: uprogram NAME (e.g. uprogram cat)")
+        path = user_program_path(name)
+        for objfile in gdb.objfiles():  # one user program's symbols at a time
+            fn = objfile.filename or ""
+            if os.sep + "user" + os.sep in fn and fn != path:
+                gdb.execute(f"remove-symbol-file {fn}", to_string=True)
+        gdb.execute(f"add-symbol-file {path}", to_string=True)
+        gdb.write(f"uprogram: symbols of {path}\n")
+
+
+class CommFunction(gdb.Function):
+    """$comm(): the name of the user program running now ("" in a kernel thread), as
+Linux's task->comm. For conditions: break main if $_streq($comm(), "cat")."""
+
+    def __init__(self):
+        super().__init__("comm")
+
+    def invoke(self):
+        p = current_process()
+        return value_cstring(p["name"]) if p is not None else ""
+
+
+# ---------------------------------------------------------------------------------------
 # Registration (idempotent enough for a second `source`)
 
 if not getattr(gdb, "_quartz_loaded", False):
@@ -738,6 +834,9 @@ if not getattr(gdb, "_quartz_loaded", False):
     WaitqCommand()
     ModulesCommand()
     SyncSymbolsCommand()
+    ProcessesCommand()
+    UprogramCommand()
+    CommFunction()
     _modules_dir_param = ModulesDirParameter()
     _verbose_param = VerboseParameter()
     gdb._quartz_params = (_modules_dir_param, _verbose_param)
