@@ -38,6 +38,15 @@ def shipped_modules(build):
     return mods
 
 
+def initramfs(build):
+    """build/initramfs.cpio (user/: the programs and the root file system), for -initrd:
+    the kernel takes the boot module whose name ends in .cpio as its initramfs."""
+    path = os.path.join(build, "initramfs.cpio")
+    if not os.path.exists(path):
+        raise QemuError(f"no {path}: the user programs were not built (is cpio installed?)")
+    return path
+
+
 def test_modules(build, *names):
     """Paths of test modules (tests/modules/NAME.c built to build/test-modules/NAME.ko)."""
     paths = [os.path.join(build, "test-modules", f"{n}.ko") for n in names]
@@ -234,7 +243,7 @@ def _main(argv):
     c.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off")
     c.add_argument("--append")
     c.add_argument("--memory", type=int, default=128)
-    c.add_argument("--no-modules", action="store_true", help="no -initrd")
+    c.add_argument("--no-modules", action="store_true", help="no -initrd (no modules, no initramfs)")
     c.add_argument("--vga", action="store_true", help="show the VGA window")
     c.add_argument("--serial", default="stdio", help="-serial SPEC (default: stdio)")
     c.add_argument("--chardev", help="-chardev SPEC, before -serial (for --serial chardev:ID)")
@@ -245,6 +254,8 @@ def _main(argv):
     args = ap.parse_args(argv)
     mods = [] if args.no_modules or args.iso else sorted(
         glob.glob(os.path.join(args.build, "modules", "*.ko")))
+    if not args.no_modules and not args.iso and os.path.exists(os.path.join(args.build, "initramfs.cpio")):
+        mods.append(os.path.join(args.build, "initramfs.cpio"))
     serial = (["-chardev", args.chardev] if args.chardev else []) + ["-serial", args.serial]
     monitor = () if args.default_monitor else ("-monitor", "none")
     for word in qemu_command(args.build, iso=args.iso, append=args.append, memory=args.memory,

@@ -40,6 +40,7 @@ char* user_path(uintptr_t user, int* err) {
 // Reading and writing both go through `moved` chunks; a fault part-way returns what
 // was moved before it (Linux returns the short count too), or -EFAULT if nothing was.
 long transfer(File* f, uintptr_t ubuf, size_t n, bool to_user) {
+  if (n == 0) return 0;  // as Linux: nothing to move, the buffer is not looked at
   if (!user_range_ok(ubuf, n)) return -EFAULT;
   char buf[kChunk];
   size_t done = 0;
@@ -131,9 +132,14 @@ long sys_getdents64(InterruptFrame& fr) {
   const size_t n = fr.edx < kChunk ? fr.edx : kChunk;
   if (!user_range_ok(fr.ecx, fr.edx)) return -EFAULT;
   char buf[kChunk];
+  const uint64_t pos = f->pos;
   const long got = file_getdents(f, buf, n);
   if (got <= 0) return got;
-  return copy_to_user(fr.ecx, buf, size_t(got)) < 0 ? -EFAULT : got;
+  if (copy_to_user(fr.ecx, buf, size_t(got)) < 0) {
+    f->pos = pos;  // the records were not delivered: the next call returns them again
+    return -EFAULT;
+  }
+  return got;
 }
 
 long sys_chdir(InterruptFrame& fr) {

@@ -1,0 +1,191 @@
+"""User space: programs of the initramfs run in ring 3 from the kernel shell's `exec` and
+from init=/sbin/init's shell; system calls with bad arguments, hostile programs and
+malformed executables end only the process; nothing leaks (docs/user-space.md)."""
+import os
+import re
+import time
+
+from quartz_qemu import Qemu, initramfs, shipped_modules
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SH_PROMPT = "$ "
+
+
+def _boot(build, append=None, icount=False, modules=False, memory=128):
+    initrd = (shipped_modules(build) if modules else []) + [initramfs(build)]
+    return Qemu(build, icount=icount, initrd=initrd, append=append, memory=memory)
+
+
+class Shell:
+    """The user shell (/bin/sh under init) over the serial console."""
+
+    def __init__(self, q):
+        self.q = q
+        q.expect(re.escape(SH_PROMPT), 30)
+
+    def run(self, line, timeout=30):
+        self.q.send(line + "\n")
+        self.q.expect(re.escape(line) + r"\n", timeout)  # the console's echo
+        start = self.q.pos
+        self.q.expect(r"(?m)^" + re.escape(SH_PROMPT), timeout)
+        return self.q.output[start:self.q.pos - len(SH_PROMPT)]
+
+
+def _mem(q):
+    out = q.command("mem")
+    heap = re.search(r"heap: (\d+) bytes in use in (\d+) allocations", out).groups()
+    pages = re.search(r"pages: (\d+) free", out).group(1)
+    return heap, pages
+
+
+# ---- running programs ----
+
+def exec_runs_programs_with_arguments(build):
+    with _boot(build) as q:
+        q.prompt()
+        out = q.command("exec /bin/ls /")
+        for d in ("bin", "sbin", "tmp", "proc", "dev", "etc", "test"):
+            assert re.search(rf"(?m)^{d}$", out), out
+        assert q.command("exec /bin/echo hello   user space") == "hello user space\n"
+        out = q.command("exec /test/argv one 'two words' three")
+        assert re.search(r"argc=4", out) and "two words" in out, out
+        assert "exited with status 7" in q.command("exec /test/exitcode 7")
+        assert q.command("exec /bin/true") == ""
+        out = q.command("exec /bin/nope")
+        assert out == "exec: /bin/nope: No such file or directory\n", out
+        assert "alive" in q.command("echo alive")
+
+
+def user_program_reads_a_modules_proc_file(build):
+    # cat in ring 3 -> open(/proc/sched) -> the module's show function (with its use count).
+    with _boot(build, modules=True) as q:
+        q.prompt()
+        q.command("insmod sched")
+        q.command("sleep 5")
+        out = q.command("exec /bin/cat /proc/sched")
+        assert re.search(r"Timer called \d+ times so far", out), out
+        out = q.command("rmmod sched")
+        assert "unloaded" in out, out
+        out = q.command("exec /bin/cat /proc/sched")
+        assert "No such file or directory" in out, out
+
+
+def init_starts_the_shell_and_runs_programs(build):
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        assert sh.run("echo hi there") == "hi there\n"
+        assert sh.run("cd /tmp") == ""
+        assert sh.run("pwd") == "/tmp\n"
+        assert "No such file or directory" in sh.run("cd /nope")
+        out = sh.run("ls /bin")
+        for p in ("cat", "echo", "kill", "ls", "ps", "sh", "sleep", "true", "false"):
+            assert re.search(rf"(?m)^{p}$", out), out
+        out = sh.run("sleep 100 &")
+        pid = re.search(r"\[(\d+)\]", out).group(1)
+        out = sh.run("ps")
+        assert re.search(rf"(?m)^ +1 +0 S .* init +child_exit$", out), out
+        assert re.search(rf"(?m)^ +{pid} +\d+ S .* sleep +nanosleep$", out), out
+        sh.run(f"kill {pid}")
+        out = sh.run("echo reaped")
+        assert re.search(rf"\[{pid}\] (Terminated|.*signal 15)", q.output), q.output[-2000:]
+        # `exit` ends the shell; init starts a new one.
+        q.send("exit\n")
+        q.expect(r"init: /bin/sh exited with status 0; starting it again")
+        q.expect(re.escape(SH_PROMPT))
+
+
+def ctrl_c_ends_the_foreground_program_only(build):
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        q.send("/test/spin\n")
+        q.expect(r"spin: pid=\d+")
+        q.send("\x03")
+        q.expect(re.escape(SH_PROMPT))
+        # The shell itself, and init, are still there.
+        assert sh.run("echo still here") == "still here\n"
+        out = sh.run("ps")
+        assert not re.search(r"(?m) spin\b", out), out
+
+
+def kernel_shell_answers_while_a_program_spins(build):
+    # An endless loop in user mode is preempted by the timer: a second program and the
+    # kernel's own threads still run; Ctrl-C ends it.
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        out = sh.run("/test/spin &")
+        pid = re.search(r"\[(\d+)\]", out).group(1)
+        out = sh.run("ps")
+        assert re.search(rf"(?m)^ +{pid} +\d+ R .* spin", out), out
+        assert sh.run("echo answered") == "answered\n"
+        sh.run(f"kill -9 {pid}")
+        assert sh.run("echo done") is not None
+        assert re.search(rf"\[{pid}\] (Killed|.*signal 9)", q.output), q.output[-2000:]
+
+
+# ---- hostile programs ----
+
+def faults_end_only_the_process(build):
+    with _boot(build) as q:
+        q.prompt()
+        out = q.command("exec /test/segv")
+        assert re.search(r"segv\[\d+\]: segfault at 0 ip [0-9a-f]{8} sp [0-9a-f]{8} error 6 in segv",
+                         out), out
+        assert "killed by signal 11" in out, out
+        out = q.command("exec /test/stackoverflow")
+        assert re.search(r"stackoverflow\[\d+\]: segfault at bffd", out), out
+        assert "killed by signal 11" in out, out
+        assert "EXCEPTION" not in q.output and "panic" not in q.output
+        assert q.command("echo alive") == "alive\n"
+
+
+def bad_pointers_get_the_errors_linux_gives(build):
+    golden = open(os.path.join(ROOT, "user", "tests", "badptr.golden")).read()
+    with _boot(build) as q:
+        q.prompt()
+        out = q.command("exec /test/badptr", timeout=60)
+        got = [l for l in out.splitlines() if not l.startswith("exec:")]
+        want = golden.splitlines()
+        assert got == want, "\n".join(
+            f"{'  ' if g == w else '!!'} {g!r} (Linux: {w!r})" for g, w in zip(got, want))
+        assert "EXCEPTION" not in q.output
+        assert q.command("echo alive") == "alive\n"
+
+
+def malformed_executables_are_refused(build):
+    with _boot(build) as q:
+        q.prompt()
+        out = q.command("exec /test/execbad", timeout=60)
+        lines = [l for l in out.splitlines() if l.startswith("execbad: /test/bad/")]
+        assert len(lines) >= 20, out
+        for l in lines:
+            assert re.search(r"execve = -(8 ENOEXEC|13 EACCES)", l), l
+        assert "ran," not in out, out
+        # Each refusal names its reason on the console, one line.
+        assert re.search(r"(?m)^exec: /test/bad/dynamic_interp: .*", out), out
+        assert q.command("echo alive") == "alive\n"
+
+
+def fork_bomb_stops_at_the_process_limit(build):
+    with _boot(build) as q:
+        q.prompt()
+        mem = []
+        for _ in range(2):  # the first round grows the heap once; the second must not
+            out = q.command("exec /test/forkbomb", timeout=120)
+            m = re.search(r"forkbomb: errno=EAGAIN children=(\d+)", out)
+            assert m and int(m.group(1)) > 10, out
+            assert re.search(rf"forkbomb: reaped={m.group(1)}", out), out
+            assert q.command("echo alive") == "alive\n"
+            mem.append(_mem(q))
+        assert mem[0] == mem[1], mem
+
+
+def thousand_fork_exec_exit_cycles_leave_memory_as_it_was(build):
+    with _boot(build, icount=True) as q:
+        q.prompt()
+        # A first round makes the one-time allocations (heap pages, page tables of the
+        # stack area, which stay); then 1,000 more must leave everything as it was.
+        q.command("exec /test/forkloop 20 /bin/true", timeout=60)
+        before = _mem(q)
+        out = q.command("exec /test/forkloop 1000 /bin/true", timeout=170)
+        assert re.search(r"forkloop: runs=1000 ok=1000 failed=0", out), out
+        assert _mem(q) == before, (before, _mem(q))
