@@ -1,6 +1,7 @@
 // Tiny named wrappers around the x86 instructions the kernel needs (port I/O, control
 // registers, flags, TSC); the only place outside .asm files where inline asm lives.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace quartz::cpu {
@@ -140,5 +141,14 @@ inline void soft_interrupt() {
 }
 
 inline uintptr_t frame_pointer() { return reinterpret_cast<uintptr_t>(__builtin_frame_address(0)); }
+
+// Block moves and fills, 4 bytes per step (`rep movsl` / `rep stosl`): what memcpy and
+// memset use for the bulk of a copy. Under -icount each step counts as one instruction.
+inline void rep_movsl(void* dst, const void* src, size_t words) {
+  asm volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+}
+inline void rep_stosl(void* dst, uint32_t value, size_t words) {
+  asm volatile("rep stosl" : "+D"(dst), "+c"(words) : "a"(value) : "memory");
+}
 
 }  // namespace quartz::cpu
