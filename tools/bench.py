@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import figures  # noqa: E402
-from quartz_qemu import Qemu, exit_status  # noqa: E402
+from quartz_qemu import Qemu, exit_status, initramfs  # noqa: E402
 
 QEMU_MODE = "qemu-system-i386 -accel tcg -icount shift=0,sleep=off"
 BOOT_MEMORY_MIB = (8, 128, 2048)
@@ -38,6 +38,10 @@ KEYS = {
     "modbench": ("module", "insmod_instructions", "rmmod_instructions", "cycle_instructions"),
     "cronbench": ("ticks", "every_activations", "every_instructions", "tq_activations",
                   "tq_instructions"),
+    # The user-space benchmarks are programs (user/tests/bench_*.c), run by `exec`.
+    "bench_syscall": ("getpid_instructions", "rounds"),
+    "bench_spawn": ("spawn_instructions", "spawn_mean_instructions", "rounds"),
+    "bench_switch": ("switch_instructions", "rounds"),
 }
 
 # Every figure: its group (a docs region shows one or more groups), title, unit, goal
@@ -119,6 +123,23 @@ _spec("periodic_tq_instructions", "periodic", "periodic work: `tq_timer` task (s
 _spec("periodic_ratio", "periodic", "periodic work: first way / second way", "x", None, """
       `cronbench 100`: instructions per activation of the `every` job divided by those of
       the `tq_timer` task (the two figures above).""")
+_spec("syscall_round_trip_instructions", "user", "system call round trip (`getpid`)",
+      "instructions", ("<=", 200), """
+      `/test/bench_syscall`: from the program's rdtsc before `getpid()` to the one after it:
+      the libc wrapper, `int $0x80`, the entry stub, the dispatcher, `getpid`, the checks on
+      the way out (signals, rescheduling) and `iret`; the minimum of 1,000 calls, minus the
+      cost of the rdtsc pair itself.""")
+_spec("spawn_instructions", "user", "fork + execve + exit + waitpid of `/bin/true`",
+      "instructions", ("<=", 100_000), """
+      `/test/bench_spawn`: from the parent's rdtsc before `fork()` to the one after
+      `waitpid()` returns: copying the address space, the child's `execve` (finding the
+      file, validating it, building the new address space and stack), `/bin/true` itself,
+      its exit and the parent's wakeup and reaping; the minimum of 20 rounds.""")
+_spec("process_switch_instructions", "user", "switch between two processes (`sched_yield`)",
+      "instructions", ("<=", 1_000), """
+      `/test/bench_switch`: two processes calling `sched_yield()` in turn; per switch, the
+      system call, the scheduler, the context switch, the TSS and CR3 change and the
+      return to user mode: the mean of 2,000 switches.""")
 
 
 # ---- reading the kernel's key=value lines ----
@@ -192,6 +213,15 @@ def periodic_costs(build):
     mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
     with Qemu(build, icount=True, initrd=mods, append='run="cronbench 100; poweroff 0"') as q:
         pairs = expect_figures(q, "cronbench")
+        q.wait_exit()
+        return pairs
+
+
+def user_costs(build):
+    with Qemu(build, icount=True, initrd=[initramfs(build)],
+              append='run="exec /test/bench_syscall; exec /test/bench_spawn; '
+                     'exec /test/bench_switch; poweroff 0"') as q:
+        pairs = {c: expect_figures(q, c) for c in ("bench_syscall", "bench_spawn", "bench_switch")}
         q.wait_exit()
         return pairs
 
@@ -312,6 +342,13 @@ def make_figures(raw):
                            activations=c["tq_activations"], ticks=c["ticks"]))
         figs.append(figure("periodic_ratio",
                            round(c["every_instructions"] / c["tq_instructions"], 1)))
+    if "user" in raw:
+        u = raw["user"]
+        figs.append(figure("syscall_round_trip_instructions",
+                           u["bench_syscall"]["getpid_instructions"]))
+        figs.append(figure("spawn_instructions", u["bench_spawn"]["spawn_instructions"],
+                           mean_instructions=u["bench_spawn"]["spawn_mean_instructions"]))
+        figs.append(figure("process_switch_instructions", u["bench_switch"]["switch_instructions"]))
     order = list(SPECS)
     return sorted(figs, key=lambda f: order.index(f["metric"]))
 
@@ -360,6 +397,7 @@ def main():
     raw = {"boot": {mib: boot_to_prompt(build, mib) for mib in BOOT_MEMORY_MIB},
            "bench": tick_costs(build), "schedbench": sched_costs(build),
            "modbench": module_costs(build), "cronbench": periodic_costs(build),
+           "user": user_costs(build),
            "idle_cpu_percent": idle_cpu_percent(build)}
     figs = make_figures(raw)
     for line in table_lines(figs):
