@@ -429,3 +429,33 @@ def _read_until(proc, out, needle, timeout):
                 raise AssertionError(f"ended before {needle!r}; seen:\n{out[-3000:]}")
             out += data.decode("latin-1").replace("\r", "")
     return out
+
+
+def gdb_user_program_break_main(build):
+    # A student's first look at user space in GDB: cat's symbols beside the kernel's, a
+    # breakpoint in its main that ignores every other program, and the process table.
+    with Session(build, initrd=[os.path.join(build, "initramfs.cpio")]) as s:
+        g = s.gdb
+        out = g.run("uprogram cat")
+        s.check(re.search(r"uprogram: symbols of \S*/user/bin/cat", out), "uprogram cat", out)
+        out = g.run('break main if $_streq($comm(), "cat")')
+        s.check("Breakpoint 1 at 0x4" in out, "break main in cat", out)
+        token = g.send("continue")
+        s.qemu.prompt(timeout=30)
+        s.qemu.send("exec /bin/echo not-cat\n")  # same addresses, another program: no stop
+        s.qemu.expect("not-cat\n")
+        s.qemu.prompt(timeout=30)
+        s.qemu.send("exec /bin/cat /etc/motd\n")
+        out = g.wait(token, timeout=30)
+        s.check(re.search(r"Breakpoint 1, main \(argc=2, argv=0x[0-9a-f]+\) at \S*user/bin/cat\.c",
+                          out), "no stop in cat's main", out)
+        out = g.run("processes")
+        s.check(re.search(r"(?m)^\* +\d+ +0 Running +cat +\d+ +\d+ +0x[0-9a-f]+$", out),
+                "processes: cat, running, marked", out)
+        out = g.run("print $comm()")
+        s.check('"cat"' in out, "$comm()", out)
+        token = g.send("continue")
+        s.qemu.expect("Welcome to Quartz user space")
+        s.check(s.qemu.command("echo alive") == "alive\n", "shell after the breakpoint")
+        g.interrupt()
+        g.wait(token)

@@ -5,6 +5,7 @@ import glob
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -190,3 +191,36 @@ def trace_lost_wakeup_story(build):
     # Nobody woke the sleeper: the watchdog released it.
     assert not any(n.startswith("wake_up lost_wakeup_wq (") and not n.endswith("(0 woken)")
                    for n in names[i:]), names[i:]
+
+
+def trace_shows_system_calls_fork_exec_exit(build):
+    # /test/forkloop 1 /bin/true: a fork, an execve, two exits, and the calls between them.
+    with Qemu(build, icount=True, initrd=[os.path.join(build, "initramfs.cpio")]) as q:
+        q.prompt()
+        q.command("trace clear")
+        q.command("trace start")
+        q.command("exec /test/forkloop 1 /bin/true", timeout=60)
+        q.command("trace stop")
+        out = q.command("trace dump", timeout=60)
+        _, doc = tracetool.extract(out)
+    names = _names(doc)
+    exec_parent = _index(names, next(n for n in names if n and n.startswith("exec pid ")))
+    fork = next(i for i, n in enumerate(names) if n and n.startswith("fork ") and i > exec_parent)
+    child = names[fork].split("-> ")[1]
+    i = _index(names, "syscall fork = " + child, exec_parent)
+    j = _index(names, f"exec pid {child}", exec_parent)
+    k = next(i for i, n in enumerate(names) if n == f"exit pid {child} status 0x0")
+    w = _index(names, "syscall waitpid = " + child, k)
+    assert exec_parent < i and exec_parent < j < k < w, (exec_parent, i, j, k, w)
+    assert any(n.startswith("syscall write = ") for n in names), names
+
+
+def strace_prints_each_system_call(build):
+    with Qemu(build, initrd=[os.path.join(build, "initramfs.cpio")]) as q:
+        q.prompt()
+        q.command("strace on")
+        out = q.command("exec /bin/echo hi")
+        assert re.search(r"(?m)^\[\d+\] write\(0x1, 0x4[0-9a-f]+, 0x3\) = 3$", out), out
+        assert re.search(r"(?m)^\[\d+\] exit", out) is None  # exit never returns
+        q.command("strace off")
+        assert "write(" not in q.command("exec /bin/echo hi")
