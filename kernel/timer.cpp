@@ -6,6 +6,7 @@
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/lib/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/irq.h"
 #include "kernel/might_sleep.h"
 #include "kernel/lib/pit8253.h"
 #include "kernel/sched.h"
@@ -30,6 +31,7 @@ void timer_irq(InterruptFrame&) {
   jiffies = jiffies + 1;
   // LAB(1) END
   sched_timer_tick();
+  mark_tick_bh();  // irq_exit drains tq_timer after the EOI, interrupts on
 }
 
 int cmd_uptime(int, char**) {
