@@ -14,7 +14,6 @@
 #include "kernel/panic.h"
 #include "kernel/lib/pit8253.h"
 #include "kernel/pmm.h"
-#include "kernel/selftest.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
@@ -27,13 +26,6 @@ void run_global_constructors();
 
 namespace {
 KernelCmdline cmdline;
-
-// Proves that global constructors ran (checked by a self-test).
-struct ConstructorProbe {
-  volatile int value = 0;
-  ConstructorProbe() { value = 0x5157; }
-};
-ConstructorProbe constructor_probe;
 
 uint32_t hz_from_cmdline() {
   const char* v = cmdline.get("hz");
@@ -78,11 +70,6 @@ void apply_cmdline() {
 }  // namespace
 
 void shell_thread(void* script) { shell_main(static_cast<const char*>(script)); }
-
-SELFTEST(global_constructors_ran) {
-  ST_EXPECT(constructor_probe.value == 0x5157);
-  return true;
-}
 
 }  // namespace quartz
 
