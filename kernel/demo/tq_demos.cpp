@@ -3,11 +3,11 @@
 // `bench tick` (exact instruction counts of the tick under -icount). Not the mechanism.
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
 #include "kernel/might_sleep.h"
 #include "kernel/kallsyms.h"
 #include "kernel/kheap.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
