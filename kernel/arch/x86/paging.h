@@ -7,10 +7,10 @@
 // allocator. Facts: Intel SDM Vol. 3A §4.3, Figures 4-4 and 4-5.
 #pragma once
 #include <cstdint>
+#include "kernel/lib/page_size.h"
 
 namespace quartz {
 
-constexpr uintptr_t kPageSize = 4096;
 // RAM below this is identity-mapped (physical == virtual); the page allocator only
 // hands out frames below it. Everything above is ours to lay out: the three areas
 // below fill the last GiB of the 32-bit address space, so 3 GiB is as far as the
