@@ -4,11 +4,9 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/console.h"
-#include "kernel/selftest.h"
 
 namespace quartz {
 namespace {
-constexpr int kCols = 80, kRows = 25;
 constexpr uint16_t kCrtcIndex = 0x3D4, kCrtcData = 0x3D5;
 constexpr uint8_t kCursorHigh = 0x0E, kCursorLow = 0x0F;
 constexpr uint16_t kAttr = 0x07 << 8;  // light grey on black
@@ -16,9 +14,9 @@ volatile uint16_t* const screen = reinterpret_cast<volatile uint16_t*>(0xB8000);
 int row = 0, col = 0;  // guarded by interrupts off
 
 void scroll() {
-  for (int i = 0; i < (kRows - 1) * kCols; ++i) screen[i] = screen[i + kCols];
-  for (int i = (kRows - 1) * kCols; i < kRows * kCols; ++i) screen[i] = kAttr | ' ';
-  row = kRows - 1;
+  for (int i = 0; i < (kVgaRows - 1) * kVgaCols; ++i) screen[i] = screen[i + kVgaCols];
+  for (int i = (kVgaRows - 1) * kVgaCols; i < kVgaRows * kVgaCols; ++i) screen[i] = kAttr | ' ';
+  row = kVgaRows - 1;
 }
 
 void put(char c) {
@@ -38,18 +36,18 @@ void put(char c) {
       break;
     default:
       if (uint8_t(c) < 0x20) return;
-      screen[row * kCols + col] = kAttr | uint8_t(c);
+      screen[row * kVgaCols + col] = kAttr | uint8_t(c);
       ++col;
   }
-  if (col >= kCols) {
+  if (col >= kVgaCols) {
     col = 0;
     ++row;
   }
-  if (row >= kRows) scroll();
+  if (row >= kVgaRows) scroll();
 }
 
 void move_cursor() {
-  const uint16_t pos = uint16_t(row * kCols + col);
+  const uint16_t pos = uint16_t(row * kVgaCols + col);
   cpu::outb(kCrtcIndex, kCursorHigh);
   cpu::outb(kCrtcData, uint8_t(pos >> 8));
   cpu::outb(kCrtcIndex, kCursorLow);
@@ -58,7 +56,7 @@ void move_cursor() {
 }  // namespace
 
 void vga_init() {
-  for (int i = 0; i < kRows * kCols; ++i) screen[i] = kAttr | ' ';
+  for (int i = 0; i < kVgaRows * kVgaCols; ++i) screen[i] = kAttr | ' ';
   row = col = 0;
   move_cursor();
 }
@@ -69,37 +67,6 @@ void vga_write(const char* s, size_t n) {
   move_cursor();
 }
 
-}  // namespace quartz
+char vga_char_at(int r, int c) { return char(screen[r * kVgaCols + c] & 0xFF); }
 
-namespace quartz {
-namespace {
-// Finds `text` on one row of the screen; returns the row or -1.
-int find_on_screen(const char* text) {
-  const int n = int(__builtin_strlen(text));
-  for (int r = 0; r < kRows; ++r)
-    for (int c = 0; c + n <= kCols; ++c) {
-      int i = 0;
-      while (i < n && char(screen[r * kCols + c + i] & 0xFF) == text[i]) ++i;
-      if (i == n) return r;
-    }
-  return -1;
-}
-}  // namespace
-
-SELFTEST(vga_mirrors_console_output) {
-  kprintf("vga mirror probe 7f3a\n");
-  const int r = find_on_screen("vga mirror probe 7f3a");
-  ST_EXPECT(r >= 0);
-  ST_EXPECT(r < kRows - 1);
-  return true;
-}
-
-SELFTEST(vga_scrolls) {
-  for (int i = 0; i < kRows + 5; ++i) kprintf("vga scroll line %02d\n", i);
-  // The last line printed sits just above the cursor row; the first ones scrolled away.
-  ST_EXPECT(find_on_screen("vga scroll line 29") == kRows - 2);
-  ST_EXPECT(find_on_screen("vga scroll line 05") == -1);
-  ST_EXPECT(find_on_screen("vga scroll line 06") == 0);
-  return true;
-}
 }  // namespace quartz

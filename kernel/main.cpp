@@ -14,7 +14,6 @@
 #include "kernel/panic.h"
 #include "kernel/lib/pit8253.h"
 #include "kernel/pmm.h"
-#include "kernel/selftest.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
@@ -29,13 +28,6 @@ void run_global_constructors();
 
 namespace {
 KernelCmdline cmdline;
-
-// Proves that global constructors ran (checked by a self-test).
-struct ConstructorProbe {
-  volatile int value = 0;
-  ConstructorProbe() { value = 0x5157; }
-};
-ConstructorProbe constructor_probe;
 
 uint32_t hz_from_cmdline() {
   const char* v = cmdline.get("hz");
@@ -98,11 +90,6 @@ void vfs_init_from_boot_modules(const BootInfo& info) {
     }
   }
   vfs_init(nullptr, 0);
-}
-
-SELFTEST(global_constructors_ran) {
-  ST_EXPECT(constructor_probe.value == 0x5157);
-  return true;
 }
 
 }  // namespace quartz

@@ -8,7 +8,6 @@
 #include "kernel/lib/page_bitmap.h"
 #include "kernel/panic.h"
 #include "kernel/lib/ram_map.h"
-#include "kernel/selftest.h"
 
 extern "C" char _kernel_start[], _kernel_end[];
 
@@ -105,48 +104,7 @@ void pmm_free(uintptr_t frame) {
 size_t pmm_free_pages() { return frames.free_count(); }
 size_t pmm_total_pages() { return usable_pages; }
 
-}  // namespace quartz
+PmmLayout pmm_layout() { return {frames.total(), bitmap_span.begin, bitmap_span.end}; }
+bool pmm_page_is_free(size_t page) { return frames.is_free(page); }
 
-namespace quartz {
-SELFTEST(pmm_alloc_free_roundtrip) {
-  const size_t before = pmm_free_pages();
-  uintptr_t frames_got[8];
-  for (auto& f : frames_got) {
-    f = pmm_alloc();
-    ST_EXPECT(f != 0 && (f & (kPageSize - 1)) == 0);
-    ST_EXPECT(f >= 0x100000);  // never the first MiB
-    const auto ks = reinterpret_cast<uintptr_t>(_kernel_start),
-               ke = reinterpret_cast<uintptr_t>(_kernel_end);
-    ST_EXPECT(f + kPageSize <= ks || f >= ke);  // never the kernel image
-    ST_EXPECT(page_of(f) < bitmap_span.begin || page_of(f) >= bitmap_span.end);  // nor the bitmap
-  }
-  ST_EXPECT(pmm_free_pages() == before - 8);
-  for (auto f : frames_got) pmm_free(f);
-  ST_EXPECT(pmm_free_pages() == before);
-  return true;
-}
-}  // namespace quartz
-
-namespace quartz {
-// The highest free frame, the one the allocator hands out last: RAM at its physical
-// address (through the identity map's large pages on a big machine).
-SELFTEST(pmm_highest_free_frame_is_ram) {
-  bool found = false, same = false;
-  {
-    InterruptDisabler guard;  // nobody allocates it while we borrow it
-    size_t page = frames.total();
-    while (page > 0 && !frames.is_free(page - 1)) --page;
-    if (page > 0) {
-      found = true;
-      auto* word = reinterpret_cast<volatile uint32_t*>(page * kPageSize) - 1;  // its last word
-      const uint32_t saved = *word;
-      *word = 0x51A7E5u;
-      same = *word == 0x51A7E5u;
-      *word = saved;
-    }
-  }
-  ST_EXPECT(found && same);
-  ST_EXPECT(pmm_total_pages() <= frames.total());
-  return true;
-}
 }  // namespace quartz

@@ -1,6 +1,7 @@
 // The `selftest` command: runs the registered in-kernel tests and reports
 // "N passed, N failed"; with --exit it then ends QEMU with status 0 (all passed) or 1.
 #include "kernel/selftest.h"
+#include "kernel/lib/kstring.h"
 #include "kernel/arch/x86/power.h"
 #include "kernel/shell.h"
 
@@ -12,17 +13,19 @@ bool matches(const char* name, const char* pattern) {
   if (!pattern) return true;
   // A pattern matches a whole name, or a prefix ending in '*'.
   const size_t n = __builtin_strlen(pattern);
-  if (n && pattern[n - 1] == '*') return __builtin_strncmp(name, pattern, n - 1) == 0;
-  return __builtin_strcmp(name, pattern) == 0;
+  char prefix[kShellLineMax + 1];  // a shell word is never longer
+  if (n && pattern[n - 1] == '*' && str_copy_n(prefix, pattern, n - 1, sizeof prefix))
+    return str_starts_with(name, prefix);
+  return str_eq(name, pattern);
 }
 
 int cmd_selftest(int argc, char** argv) {
   bool exit_after = false, list = false;
   const char* pattern = nullptr;
   for (int i = 1; i < argc; ++i) {
-    if (__builtin_strcmp(argv[i], "--exit") == 0)
+    if (str_eq(argv[i], "--exit"))
       exit_after = true;
-    else if (__builtin_strcmp(argv[i], "--list") == 0)
+    else if (str_eq(argv[i], "--list"))
       list = true;
     else if (!pattern)
       pattern = argv[i];

@@ -1,5 +1,7 @@
-// In-kernel self-tests: SELFTEST(name) { ... } anywhere registers a test that the
-// `selftest` shell command runs under QEMU (for what needs the real machine).
+// In-kernel self-tests: SELFTEST(name) { ... } registers a test that the `selftest` shell
+// command runs under QEMU (for what needs the real machine). They live in
+// kernel/tests/*_tests.cpp, files that hold only tests; a subsystem gives them narrow
+// accessors under a "For tests" comment in its header.
 //
 // Contract: tests run in the shell's thread context with interrupts on, one at a time,
 // and must leave the kernel as they found it (memory freed, handlers restored).

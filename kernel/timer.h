@@ -12,4 +12,6 @@ extern volatile uint64_t g_tick_tsc;
 void timer_init(uint32_t hz);
 // Returns false (changing nothing) if hz is outside [pit::kMinHz, pit::kMaxHz].
 bool timer_set_hz(long long hz);
+// Waits, halting between ticks, until jiffies has moved n times. Thread context.
+void wait_ticks(unsigned long n);
 }  // namespace quartz

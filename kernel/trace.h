@@ -2,9 +2,9 @@
 // timestamped events (kernel/lib/trace_ring.h), and the `trace` shell command that dumps
 // it as Chrome trace-event JSON (for Perfetto or chrome://tracing).
 //
-// Contract: trace() from any context. The interrupt path and the tq_timer drain take a
-// separate traced variant when tracing is on, so the untraced hot paths carry no trace
-// points at all.
+// Contract: trace() from any context. The interrupt's exit (kernel/irq.h) and the tq_timer
+// drain take a separate traced variant when tracing is on, so the untraced hot paths carry
+// no trace points beyond the one flag test of the interrupt's entry.
 #pragma once
 #include <cstdint>
 #include "kernel/lib/trace_ring.h"

@@ -147,9 +147,10 @@ run "${ld[@]}" -r -o "$out" "${objs[@]}" || die "linking $out failed"
 modcheck=${QUARTZ_MODCHECK:-}
 if [ -z "$modcheck" ]; then
   # Not given (an out-of-tree build): compile it once into a cache, keyed by its sources.
-  srcs_mc=("$root/tools/modcheck.cpp" "$root/kernel/lib/elf_module.cpp" "$root/kernel/lib/format.cpp")
-  key=$(cat "${srcs_mc[@]}" "$root/kernel/lib/elf_module.h" "$root/kernel/lib/elf32.h" \
-        "$root/kernel/lib/format.h" | cksum | cut -d' ' -f1)
+  srcs_mc=("$root/tools/modcheck.cpp" "$root/kernel/lib/elf_module.cpp" "$root/kernel/lib/format.cpp"
+           "$root/kernel/lib/kstring.cpp")
+  key=$(cat "${srcs_mc[@]}" "$root"/kernel/lib/{elf_module,elf32,format,kstring,ksyms,page_size}.h |
+        cksum | cut -d' ' -f1)
   cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/quartz
   modcheck="$cache/quartz-modcheck-$key"
   if [ ! -x "$modcheck" ]; then

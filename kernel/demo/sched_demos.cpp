@@ -5,10 +5,10 @@
 
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
 #include "kernel/might_sleep.h"
 #include "kernel/kallsyms.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"

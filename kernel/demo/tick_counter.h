@@ -1,18 +1,10 @@
 // A kernel task that counts ticks by requeuing itself on tq_timer (the guide's sched.c
-// routine, in the kernel), and a wait for a number of ticks: shared by the `tqdemo`
-// demo and the task-queue self-tests.
+// routine, in the kernel): shared by the `tqdemo` demo and the task-queue self-tests.
 #pragma once
-#include "kernel/arch/x86/cpu.h"
 #include "kernel/timer.h"
 #include <quartz/tqueue.h>
 
 namespace quartz {
-// Waits (halting) until the tick counter has moved n times.
-inline void wait_ticks(unsigned long n) {
-  const unsigned long target = jiffies + n;
-  while (long(jiffies - target) < 0) cpu::sti_and_hlt();
-}
-
 // ---- a self-requeuing task: the guide's sched.c routine, in the kernel ----
 struct Counter {
   tq_struct task;

@@ -1,13 +1,14 @@
 // Task-queue demos and benchmarks: `tqdemo` (a kernel task counting ticks, for `tq` and
 // /proc/tq to show), `tqcrash` (the misuses that must panic, with the routine named) and
 // `bench tick` (exact instruction counts of the tick under -icount). Not the mechanism.
+#include "kernel/lib/kstring.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
+#include "kernel/console.h"
 #include "kernel/might_sleep.h"
 #include "kernel/kallsyms.h"
 #include "kernel/kheap.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
@@ -24,7 +25,7 @@ Counter demo;
 bool demo_running = false;
 
 int cmd_tqdemo(int argc, char** argv) {
-  if (argc == 2 && __builtin_strcmp(argv[1], "start") == 0) {
+  if (argc == 2 && str_eq(argv[1], "start")) {
     if (demo_running) {
       kprintf("tqdemo: already running\n");
       return 1;
@@ -34,7 +35,7 @@ int cmd_tqdemo(int argc, char** argv) {
     kprintf("tqdemo: counting_routine queued on tq_timer\n");
     return 0;
   }
-  if (argc == 2 && __builtin_strcmp(argv[1], "stop") == 0) {
+  if (argc == 2 && str_eq(argv[1], "stop")) {
     if (!demo_running) {
       kprintf("tqdemo: not running\n");
       return 1;
@@ -44,7 +45,7 @@ int cmd_tqdemo(int argc, char** argv) {
     kprintf("tqdemo: stopped after %lu runs\n", demo.count);
     return 0;
   }
-  if (argc == 2 && __builtin_strcmp(argv[1], "count") == 0) {
+  if (argc == 2 && str_eq(argv[1], "count")) {
     kprintf("tqdemo: %lu runs\n", demo.count);
     return 0;
   }
@@ -57,9 +58,9 @@ void sleepy_routine(void*) { msleep(10); }
 void self_cancelling_routine(void*) { cancel_task_sync(&crash_task); }
 
 int cmd_tqcrash(int argc, char** argv) {
-  if (argc == 2 && __builtin_strcmp(argv[1], "sleep") == 0)
+  if (argc == 2 && str_eq(argv[1], "sleep"))
     crash_task.routine = sleepy_routine;
-  else if (argc == 2 && __builtin_strcmp(argv[1], "cancel-self") == 0)
+  else if (argc == 2 && str_eq(argv[1], "cancel-self"))
     crash_task.routine = self_cancelling_routine;
   else
     return shell_usage("tqcrash");
@@ -97,7 +98,7 @@ uint64_t per_tick_cost(const Window& with_ticks, const Window& alone) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  if (argc != 2 || __builtin_strcmp(argv[1], "tick") != 0) return shell_usage("bench");
+  if (argc != 2 || !str_eq(argv[1], "tick")) return shell_usage("bench");
   constexpr uint32_t kIterations = 3000000;
   constexpr int kTasks = 200;
   static tq_struct tasks[kTasks];

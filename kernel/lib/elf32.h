@@ -80,7 +80,10 @@ constexpr uint8_t elf32_st_type(uint8_t info) { return info & 0xf; }
 inline constexpr uint32_t R_386_NONE = 0;
 inline constexpr uint32_t R_386_32 = 1;
 inline constexpr uint32_t R_386_PC32 = 2;
+inline constexpr uint32_t R_386_GOT32 = 3;
 inline constexpr uint32_t R_386_PLT32 = 4;
+inline constexpr uint32_t R_386_32PLT = 11;
+inline constexpr uint32_t R_386_GOT32X = 43;
 constexpr uint32_t elf32_r_sym(uint32_t info) { return info >> 8; }
 constexpr uint32_t elf32_r_type(uint32_t info) { return info & 0xff; }
 constexpr uint32_t elf32_r_info(uint32_t sym, uint32_t type) { return sym << 8 | (type & 0xff); }

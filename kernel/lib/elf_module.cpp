@@ -4,6 +4,8 @@
 #include <cstdarg>
 
 #include "kernel/lib/format.h"
+#include "kernel/lib/ksyms.h"
+#include "kernel/lib/kstring.h"
 
 namespace quartz {
 namespace {
@@ -12,6 +14,10 @@ constexpr size_t kEhdrSize = sizeof(Elf32_Ehdr);
 constexpr size_t kShdrSize = sizeof(Elf32_Shdr);
 constexpr size_t kSymSize = sizeof(Elf32_Sym);
 constexpr size_t kRelSize = sizeof(Elf32_Rel);
+// An i386 address: the field a relocation patches, one .init_array/.fini_array entry.
+constexpr uint32_t kWordSize = sizeof(uint32_t);
+// The plain .init_array's priority: after every numbered one (.init_array.00000-65535).
+constexpr uint32_t kPlainPriority = 65536;
 // Names are cut in messages so the reason still fits in ElfError::msg.
 #define QNAME "%.48s"
 
@@ -74,11 +80,16 @@ bool loadable_type(uint32_t type) {
 }
 
 // GOT/PLT forms come from -fpic/-fpie code: the fix is a compiler flag, say which.
-bool pic_reloc(uint32_t type) { return (type >= 3 && type <= 11 && type != 4) || type == 43; }
+// (R_386_GOT32 to R_386_32PLT are 3..11; R_386_PLT32 among them is also emitted for plain
+// calls and is accepted.)
+bool pic_reloc(uint32_t type) {
+  return (type >= R_386_GOT32 && type <= R_386_32PLT && type != R_386_PLT32) ||
+         type == R_386_GOT32X;
+}
 
 // Text first (its page-rounded end starts the read-only part), then read-only, then data;
 // within each part sections keep their file order. Shared by validation (for the size cap)
-// and elf_layout; out may be null. Requires validated alignments (<= 4096, powers of two).
+// and elf_layout; out may be null. Requires validated alignments (<= kPageSize, powers of two).
 struct Plan {
   uint64_t text_exec;
   uint64_t text;
@@ -101,7 +112,7 @@ Plan plan(const ElfInfo& in, ElfLayout* out) {
     uint32_t a = sh.sh_addralign == 0 ? 1 : sh.sh_addralign;
     p.text_exec = align_up(p.text_exec, a) + sh.sh_size;
   }
-  p.text_exec = align_up(p.text_exec, kElfPageSize);
+  p.text_exec = align_up(p.text_exec, kPageSize);
   uint64_t exec = 0;
   uint64_t ro = p.text_exec;
   uint64_t data = 0;
@@ -121,8 +132,8 @@ Plan plan(const ElfInfo& in, ElfLayout* out) {
     }
     ++n;
   }
-  p.text = align_up(ro, kElfPageSize);
-  p.data = align_up(data, kElfPageSize);
+  p.text = align_up(ro, kPageSize);
+  p.data = align_up(data, kPageSize);
   if (out != nullptr) out->count = n;
   return p;
 }
@@ -251,9 +262,9 @@ bool check_sections(ElfInfo* in, ElfError* err) {
     if (!loadable_type(sh.sh_type))
       return fail(err, "section " QNAME ": SHF_ALLOC section of unsupported type %u", name,
                   sh.sh_type);
-    if (sh.sh_addralign > kElfPageSize)
+    if (sh.sh_addralign > kPageSize)
       return fail(err, "section " QNAME ": alignment %u exceeds the page size (%u)", name,
-                  sh.sh_addralign, kElfPageSize);
+                  sh.sh_addralign, kPageSize);
     if (++alloc > kElfMaxAllocSections)
       return fail(err, "too many allocated sections (max %u)", kElfMaxAllocSections);
   }
@@ -352,7 +363,7 @@ bool check_relocations(const ElfInfo& in, ElfError* err) {
       if (si >= in.sym_count)
         return fail(err, "relocation %u in " QNAME ": symbol index %u out of range (%u symbols)", j,
                     name, si, in.sym_count);
-      if (static_cast<uint64_t>(r.r_offset) + 4 > ts.sh_size)
+      if (static_cast<uint64_t>(r.r_offset) + kWordSize > ts.sh_size)
         return fail(err,
                     "relocation %u in " QNAME ": offset 0x%x past the end of " QNAME " (size 0x%x)",
                     j, name, r.r_offset, sec_name(in, ts), ts.sh_size);
@@ -402,9 +413,9 @@ bool blob_candidate(const ElfInfo& in, const ElfLayout& layout, const Elf32_Sym&
   return sym_name(in, s)[0] != '\0' && find_placement(layout, s.st_shndx) != nullptr;
 }
 
-// Heap sort of the blob's 12-byte entries by address, in place (no allocation).
+// Heap sort of the blob's entries by address, in place (no allocation).
+constexpr size_t kEntry = SymbolTable::kEntryBytes;
 void sift_down(uint8_t* e, size_t root, size_t n) {
-  constexpr size_t kEntry = 12;
   for (;;) {
     size_t child = 2 * root + 1;
     if (child >= n) return;
@@ -419,7 +430,6 @@ void sift_down(uint8_t* e, size_t root, size_t n) {
 }
 
 void sort_entries(uint8_t* e, size_t n) {
-  constexpr size_t kEntry = 12;
   for (size_t i = n / 2; i-- > 0;) sift_down(e, i, n);
   for (size_t end = n; end > 1; --end) {
     uint8_t tmp[kEntry];
@@ -454,9 +464,9 @@ bool elf_layout(const ElfInfo& info, ElfLayout* out, ElfError* err) {
   Plan p = plan(info, out);
   out->text_exec_size = out->text_size = out->data_size = 0;
   out->max_align = p.max_align;
-  if (p.max_align > kElfPageSize) {
+  if (p.max_align > kPageSize) {
     out->count = 0;
-    return fail(err, "section alignment %u exceeds the page size (%u)", p.max_align, kElfPageSize);
+    return fail(err, "section alignment %u exceeds the page size (%u)", p.max_align, kPageSize);
   }
   if (p.text + p.data > info.max_alloc) {
     out->count = 0;
@@ -476,7 +486,7 @@ bool elf_relocate(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& l
   if ((layout.text_size != 0 && load.text == nullptr) ||
       (layout.data_size != 0 && load.data == nullptr))
     return fail(err, "no buffer for a region of the layout");
-  if (load.text_addr % kElfPageSize != 0 || load.data_addr % kElfPageSize != 0)
+  if (load.text_addr % kPageSize != 0 || load.data_addr % kPageSize != 0)
     return fail(err, "load addresses 0x%x/0x%x not page-aligned", load.text_addr, load.data_addr);
   if (static_cast<uint64_t>(load.text_addr) + layout.text_size > (uint64_t{1} << 32) ||
       static_cast<uint64_t>(load.data_addr) + layout.data_size > (uint64_t{1} << 32))
@@ -529,8 +539,8 @@ bool elf_relocate(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& l
       uint32_t type = elf32_r_type(r.r_info);
       if (type == R_386_NONE) continue;
       uint64_t at = static_cast<uint64_t>(tp->offset) + r.r_offset;
-      if (r.r_offset > ts.sh_size || at + 4 > rsize ||
-          static_cast<uint64_t>(r.r_offset) + 4 > ts.sh_size)
+      if (r.r_offset > ts.sh_size || at + kWordSize > rsize ||
+          static_cast<uint64_t>(r.r_offset) + kWordSize > ts.sh_size)
         return fail(err, "relocation %u in " QNAME ": offset 0x%x out of bounds", j,
                     sec_name(info, rs), r.r_offset);
       uint32_t si = elf32_r_sym(r.r_info);
@@ -564,7 +574,7 @@ const char* elf_section_name(const ElfInfo& info, uint32_t shndx) {
 uint32_t elf_find_section(const ElfInfo& info, const char* name) {
   if (info.image == nullptr) return 0;
   for (uint32_t i = 1; i < info.shnum; ++i)
-    if (__builtin_strcmp(sec_name(info, shdr(info, i)), name) == 0) return i;
+    if (str_eq(sec_name(info, shdr(info, i)), name)) return i;
   return 0;
 }
 
@@ -590,7 +600,7 @@ bool elf_find_symbol(const ElfInfo& info, const ElfLayout& layout, const ElfLoad
     Elf32_Sym s = symbol(info, i);
     uint8_t bind = elf32_st_bind(s.st_info);
     if ((bind != STB_GLOBAL && bind != STB_WEAK) || s.st_shndx == SHN_UNDEF) continue;
-    if (__builtin_strcmp(sym_name(info, s), name) != 0) continue;
+    if (!str_eq(sym_name(info, s), name)) continue;
     uint32_t v;
     if (!symbol_value(info, layout, load, i, nullptr, nullptr, &v, nullptr)) return false;
     if (addr != nullptr) *addr = v;
@@ -623,11 +633,11 @@ void elf_for_each_undefined(const ElfInfo& info, ElfUndefFn fn, void* ctx) {
 }
 
 size_t elf_symbol_blob_size(const ElfInfo& info, const ElfLayout& layout) {
-  size_t bytes = 8;
+  size_t bytes = SymbolTable::kHeaderBytes;
   for (uint32_t i = 1; i < info.sym_count; ++i) {
     Elf32_Sym s = symbol(info, i);
     if (!blob_candidate(info, layout, s)) continue;
-    bytes += 12 + __builtin_strlen(sym_name(info, s)) + 1;
+    bytes += kEntry + __builtin_strlen(sym_name(info, s)) + 1;
   }
   return bytes;
 }
@@ -639,13 +649,10 @@ size_t elf_write_symbol_blob(const ElfInfo& info, const ElfLayout& layout, const
   uint32_t count = 0;
   for (uint32_t i = 1; i < info.sym_count; ++i)
     if (blob_candidate(info, layout, symbol(info, i))) ++count;
-  blob[0] = 'Q';
-  blob[1] = 'S';
-  blob[2] = 'Y';
-  blob[3] = 'M';
-  store32(blob + 4, count);
-  uint8_t* entries = blob + 8;
-  char* names = reinterpret_cast<char*>(entries + static_cast<size_t>(count) * 12);
+  __builtin_memcpy(blob, SymbolTable::kMagic, sizeof SymbolTable::kMagic);
+  store32(blob + sizeof SymbolTable::kMagic, count);
+  uint8_t* entries = blob + SymbolTable::kHeaderBytes;
+  char* names = reinterpret_cast<char*>(entries + static_cast<size_t>(count) * kEntry);
   uint32_t name_off = 0;
   uint32_t k = 0;
   for (uint32_t i = 1; i < info.sym_count; ++i) {
@@ -659,7 +666,7 @@ size_t elf_write_symbol_blob(const ElfInfo& info, const ElfLayout& layout, const
     if (size > sec_size - s.st_value) size = sec_size - s.st_value;
     if (static_cast<uint64_t>(addr) + size > (uint64_t{1} << 32))
       size = static_cast<uint32_t>(0u - addr);
-    uint8_t* e = entries + static_cast<size_t>(k++) * 12;
+    uint8_t* e = entries + static_cast<size_t>(k++) * kEntry;
     store32(e, addr);
     store32(e + 4, size);
     store32(e + 8, name_off);
@@ -750,7 +757,7 @@ const char* elf_reloc_type_name(uint32_t type) {
 namespace {
 bool name_is(const char* name, const char* base) {
   const size_t n = __builtin_strlen(base);
-  return __builtin_strncmp(name, base, n) == 0 && (name[n] == 0 || name[n] == '.');
+  return str_starts_with(name, base) && (name[n] == 0 || name[n] == '.');
 }
 // 1: .init_array, 2: .fini_array, 0: neither.
 int ctor_kind(const ElfInfo& info, uint32_t i) {
@@ -766,13 +773,13 @@ uint32_t ctor_priority(const ElfInfo& info, uint32_t i) {
   const char* name = sec_name(info, shdr(info, i));
   const char* dot = name + 1;
   while (*dot && *dot != '.') ++dot;
-  if (*dot != '.' || !dot[1]) return 65536;
+  if (*dot != '.' || !dot[1]) return kPlainPriority;
   uint32_t v = 0;
   for (const char* c = dot + 1; *c; ++c) {
-    if (*c < '0' || *c > '9' || v > 65535) return 65536;
+    if (*c < '0' || *c > '9' || v >= kPlainPriority) return kPlainPriority;
     v = v * 10 + uint32_t(*c - '0');
   }
-  return v > 65535 ? 65536 : v;
+  return v >= kPlainPriority ? kPlainPriority : v;
 }
 // Host address of an allocated section's first byte (in the caller's buffers).
 const uint8_t* host_bytes(const ElfLayout& layout, const ElfLoad& load, uint32_t shndx) {
@@ -797,16 +804,17 @@ bool elf_check_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad
     if (sh.sh_type == SHT_PREINIT_ARRAY || name_is(name, ".preinit_array"))
       return fail(err, "section " QNAME ": .preinit_array is for executables, not modules", name);
     if (ctor_kind(info, i) == 0) continue;
-    if (sh.sh_size % 4 != 0)
-      return fail(err, "section " QNAME ": size %u is not a multiple of 4", name, sh.sh_size);
+    if (sh.sh_size % kWordSize != 0)
+      return fail(err, "section " QNAME ": size %u is not a multiple of %u", name, sh.sh_size,
+                  kWordSize);
     const uint8_t* bytes = host_bytes(layout, load, i);
     if (bytes == nullptr) return fail(err, "section " QNAME ": not loaded", name);
-    for (uint32_t off = 0; off < sh.sh_size; off += 4) {
+    for (uint32_t off = 0; off < sh.sh_size; off += kWordSize) {
       uint32_t fn;
-      __builtin_memcpy(&fn, bytes + off, 4);
+      __builtin_memcpy(&fn, bytes + off, kWordSize);
       if (fn < load.text_addr || fn - load.text_addr >= layout.text_exec_size)
         return fail(err, "section " QNAME ": entry %u (0x%x) does not point into the module's code",
-                    name, off / 4, fn);
+                    name, off / kWordSize, fn);
     }
   }
   return true;
@@ -818,7 +826,7 @@ void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLo
   // the plain ".init_array", which is priority 65536), each array in order; destructors
   // exactly the other way round.
   const int want = fini ? 2 : 1;
-  uint32_t done_prio = fini ? 65537 : 0;  // priorities already run (exclusive bound)
+  uint32_t done_prio = fini ? kPlainPriority + 1 : 0;  // priorities already run (exclusive bound)
   bool first = true;
   for (;;) {
     bool found = false;
@@ -837,10 +845,10 @@ void elf_for_each_ctor(const ElfInfo& info, const ElfLayout& layout, const ElfLo
       const uint8_t* bytes = host_bytes(layout, load, i);
       const uint32_t size = shdr(info, i).sh_size;
       if (bytes == nullptr) continue;
-      for (uint32_t n = 0; n < size / 4; ++n) {
-        const uint32_t off = (fini ? size / 4 - 1 - n : n) * 4;
+      for (uint32_t n = 0; n < size / kWordSize; ++n) {
+        const uint32_t off = (fini ? size / kWordSize - 1 - n : n) * kWordSize;
         uint32_t f;
-        __builtin_memcpy(&f, bytes + off, 4);
+        __builtin_memcpy(&f, bytes + off, kWordSize);
         fn(ctx, f);
       }
     }

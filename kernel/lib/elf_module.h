@@ -33,10 +33,10 @@
 #include <cstdint>
 
 #include "kernel/lib/elf32.h"
+#include "kernel/lib/page_size.h"
 
 namespace quartz {
 
-inline constexpr uint32_t kElfPageSize = 4096;
 // Default cap on the sum of allocated section sizes: refuses a 2 GiB .bss up front.
 inline constexpr uint32_t kElfDefaultMaxAlloc = 4u << 20;
 // Cap on SHF_ALLOC sections (C modules have ~6-10; C++ COMDAT groups add one per inline
@@ -82,7 +82,7 @@ struct ElfLayout {
   uint32_t text_size = 0;
   uint32_t text_exec_size = 0;
   uint32_t data_size = 0;
-  uint32_t max_align = 1;  // largest sh_addralign of an allocated section (<= 4096)
+  uint32_t max_align = 1;  // largest sh_addralign of an allocated section (<= kPageSize)
   uint32_t count = 0;      // entries used in placed[]
   ElfPlacement placed[kElfMaxAllocSections] = {};  // sorted by shndx
 };

@@ -8,7 +8,7 @@
 //     are backed; when no free block fits, the heap asks commit(ctx, addr, bytes) to back
 //     the next page-granular piece (addr = current end, page aligned; bytes a multiple of
 //     page_size). If commit fails, alloc returns nullptr and the heap is unchanged.
-//   - alloc(size, align): first fit in address order. align is a power of two up to 4096;
+//   - alloc(size, align): first fit in address order. align is a power of two up to kPageSize;
 //     smaller than 16 is treated as 16. alloc(0) returns nullptr (nothing to hand out;
 //     counted neither as an allocation nor a failure). Payloads are never zeroed.
 //   - Every block starts with a header holding a magic and the requested size; free()
@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include "kernel/lib/page_size.h"
 
 namespace quartz {
 
@@ -43,7 +44,7 @@ class Heap {
   enum class FreeResult { Ok, Null, NotHeap, BadMagic, DoubleFree };
 
   static constexpr size_t min_align = 16;
-  static constexpr size_t max_align = 4096;
+  static constexpr size_t max_align = kPageSize;
 
   constexpr Heap() = default;
   Heap(const Heap&) = delete;
@@ -51,7 +52,8 @@ class Heap {
 
   // base should be page aligned (it is rounded up if not) and max_bytes is rounded down
   // to whole pages. page_size is a power of two >= 64. Nothing is committed yet.
-  void init(uintptr_t base, size_t max_bytes, CommitFn commit, void* ctx, size_t page_size = 4096);
+  void init(uintptr_t base, size_t max_bytes, CommitFn commit, void* ctx,
+            size_t page_size = kPageSize);
 
   void* alloc(size_t size, size_t align = min_align);
   FreeResult free(void* ptr);
@@ -107,7 +109,7 @@ class Heap {
   uintptr_t base_ = 0;
   size_t max_bytes_ = 0;
   size_t committed_ = 0;
-  size_t page_size_ = 4096;
+  size_t page_size_ = kPageSize;
   CommitFn commit_ = nullptr;
   void* commit_ctx_ = nullptr;
   Block* free_head_ = nullptr;  // free blocks in address order

@@ -14,7 +14,7 @@ uint32_t read_le32(const uint8_t* p) {
 }  // namespace
 
 SymbolTable::Entry SymbolTable::entry(size_t i) const {
-  const uint8_t* p = entries_ + i * entry_bytes;
+  const uint8_t* p = entries_ + i * kEntryBytes;
   return Entry{read_le32(p), read_le32(p + 4), read_le32(p + 8)};
 }
 
@@ -23,14 +23,14 @@ bool SymbolTable::init(const void* blob, size_t len) {
   names_ = nullptr;
   count_ = 0;
   auto* bytes = static_cast<const uint8_t*>(blob);
-  if (bytes == nullptr || len < header_bytes) return false;
-  if (bytes[0] != 'Q' || bytes[1] != 'S' || bytes[2] != 'Y' || bytes[3] != 'M') return false;
+  if (bytes == nullptr || len < kHeaderBytes) return false;
+  if (__builtin_memcmp(bytes, kMagic, sizeof kMagic) != 0) return false;
   uint32_t count = read_le32(bytes + 4);
   // Divide rather than multiply so a huge count cannot overflow the size check.
-  if (count > (len - header_bytes) / entry_bytes) return false;
-  const uint8_t* entries = bytes + header_bytes;
-  size_t names_len = len - header_bytes - count * entry_bytes;
-  const char* names = reinterpret_cast<const char*>(entries + count * entry_bytes);
+  if (count > (len - kHeaderBytes) / kEntryBytes) return false;
+  const uint8_t* entries = bytes + kHeaderBytes;
+  size_t names_len = len - kHeaderBytes - count * kEntryBytes;
+  const char* names = reinterpret_cast<const char*>(entries + count * kEntryBytes);
   if (count > 0 && names_len == 0) return false;
   // One check covers every name: whatever offset a name starts at, the final NUL
   // stops any string walk inside the blob.
@@ -38,7 +38,7 @@ bool SymbolTable::init(const void* blob, size_t len) {
 
   uint32_t prev_addr = 0;
   for (size_t i = 0; i < count; ++i) {
-    const uint8_t* p = entries + i * entry_bytes;
+    const uint8_t* p = entries + i * kEntryBytes;
     uint32_t addr = read_le32(p);
     uint32_t size = read_le32(p + 4);
     uint32_t name_offset = read_le32(p + 8);

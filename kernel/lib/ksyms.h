@@ -24,8 +24,9 @@ namespace quartz {
 
 class SymbolTable {
  public:
-  static constexpr size_t header_bytes = 8;
-  static constexpr size_t entry_bytes = 12;
+  static constexpr char kMagic[4] = {'Q', 'S', 'Y', 'M'};
+  static constexpr size_t kHeaderBytes = 8;  // the magic and the count
+  static constexpr size_t kEntryBytes = 12;  // addr, size, name_offset
 
   constexpr SymbolTable() = default;
 

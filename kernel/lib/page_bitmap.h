@@ -4,7 +4,7 @@
 //   - Callers: the physical memory manager, which owns the only instance and serializes
 //     every call (interrupts off or its lock held); this class has no locking of its own.
 //     Pure logic over caller-provided storage: no allocation, no hardware access.
-//   - Pages are indices 0..total()-1; the PMM adds its base frame / multiplies by 4096.
+//   - Pages are indices 0..total()-1; the PMM adds its base frame / multiplies by kPageSize.
 //   - After init() every page is used; after init_free() every page is free. The PMM
 //     starts from init_free() and marks the holes of the memory map and what is reserved
 //     (first MiB, kernel image, boot modules, the bitmap itself) used: those are a few

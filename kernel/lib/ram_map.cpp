@@ -10,8 +10,8 @@ size_t ram_spans(const RamRegion* regions, size_t n, size_t limit_page, PageSpan
     // A region that wraps past 2^64 is firmware nonsense: take it up to the top.
     const uint64_t length = regions[i].length;
     const uint64_t end = length > UINT64_MAX - base ? UINT64_MAX : base + length;
-    const uint64_t first = base / kRamPageSize + (base % kRamPageSize != 0);
-    uint64_t last = end / kRamPageSize;
+    const uint64_t first = base / kPageSize + (base % kPageSize != 0);
+    uint64_t last = end / kPageSize;
     if (last > limit_page) last = limit_page;
     if (first >= last) continue;
     // Insertion sort by first page: the map has a few dozen entries at most.

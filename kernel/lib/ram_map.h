@@ -9,10 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include "kernel/lib/page_size.h"
 
 namespace quartz {
-
-constexpr uint64_t kRamPageSize = 4096;
 
 struct RamRegion {  // available RAM from the memory map, in bytes
   uint64_t base, length;

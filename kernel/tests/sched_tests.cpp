@@ -3,6 +3,7 @@
 // executing in a range. A test waiting for a thread it started sleeps on a wait queue
 // the thread wakes (never a sleep_ticks(1) polling loop: this kernel's lesson is wait
 // queues). Tests only: the demos are in kernel/demo/sched_demos.cpp.
+#include "kernel/lib/kstring.h"
 #include <climits>
 
 #include "kernel/arch/x86/cpu.h"
@@ -292,7 +293,7 @@ SELFTEST(sched_threads_executing_in_range) {
   const size_t n_after = scan_function(reinterpret_cast<const void*>(scan_probe_sleep), &after);
   ST_EXPECT(probe_asleep);
   ST_EXPECT(n_probe == 1 && in_probe.calls == 1 && in_probe.t == probe);
-  ST_EXPECT(n_idle == 1 && in_idle.t && __builtin_strcmp(in_idle.t->name, "idle") == 0);
+  ST_EXPECT(n_idle == 1 && in_idle.t && str_eq(in_idle.t->name, "idle"));
   ST_EXPECT(n_bench == 0 && in_bench.calls == 0);  // a function nobody is in
   ST_EXPECT(n_own == 0);                           // the caller itself is not scanned
   ST_EXPECT(n_after == 0);

@@ -1,6 +1,7 @@
 // In-kernel self-tests of tq_timer under real ticks: counting, requeueing, cancelling,
 // held-off drains, interrupt state, nesting, debug checks, queues that are not globals,
 // contexts and names. Tests only: the demos are in kernel/demo/tq_demos.cpp.
+#include "kernel/lib/kstring.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
 #include "kernel/might_sleep.h"
@@ -315,9 +316,9 @@ SELFTEST(tq_context_is_per_thread_and_interrupt_level) {
 SELFTEST(tq_ksyms_describe_names_code_or_prints_the_address) {
   char buf[96];
   ksyms_describe(reinterpret_cast<uintptr_t>(bench_nop_routine), buf, sizeof buf);
-  ST_EXPECT(__builtin_strcmp(buf, "bench_nop_routine+0x0") == 0);
+  ST_EXPECT(str_eq(buf, "bench_nop_routine+0x0"));
   ksyms_describe(0x10, buf, sizeof buf);
-  ST_EXPECT(__builtin_strcmp(buf, "0x00000010") == 0);
+  ST_EXPECT(str_eq(buf, "0x00000010"));
   char tiny[4];
   ST_EXPECT(ksyms_describe(0x10, tiny, sizeof tiny) == 10 && tiny[3] == 0);
   return true;

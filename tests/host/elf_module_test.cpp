@@ -284,9 +284,9 @@ TEST(ElfLayout, RegionsArePageAlignedAndWxSeparated) {
   Resolver r = kernel_resolver();
   Loaded L;
   ASSERT_EQ(run_loader(img.b, &r, &L), "");
-  EXPECT_EQ(L.layout.text_size % kElfPageSize, 0u);
-  EXPECT_EQ(L.layout.text_exec_size % kElfPageSize, 0u);
-  EXPECT_EQ(L.layout.data_size % kElfPageSize, 0u);
+  EXPECT_EQ(L.layout.text_size % kPageSize, 0u);
+  EXPECT_EQ(L.layout.text_exec_size % kPageSize, 0u);
+  EXPECT_EQ(L.layout.data_size % kPageSize, 0u);
   EXPECT_EQ(L.layout.text_exec_size, 4096u);
   EXPECT_EQ(L.layout.text_size, 8192u);  // .text page, then the .rodata* page
   EXPECT_EQ(L.layout.data_size, 4096u);

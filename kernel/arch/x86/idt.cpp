@@ -1,16 +1,13 @@
 // The IDT and interrupt_dispatch: routes vectors 0-31 to the fault handler and 32-47 to
-// the registered IRQ handlers, filters spurious IRQs 7/15, sends the EOI, and runs the
-// tick's bottom half after IRQ 0 with interrupts enabled.
+// the registered IRQ handlers, filters spurious IRQs 7/15 and sends the EOI, between the
+// generic irq_enter and irq_exit (kernel/irq.h).
 #include "kernel/arch/x86/idt.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/fault.h"
 #include "kernel/arch/x86/gdt.h"
+#include "kernel/irq.h"
 #include "kernel/procfs.h"
 #include "kernel/process/process.h"
-#include "kernel/sched.h"
-#include "kernel/timer.h"
-#include "kernel/tq_kernel.h"
-#include "kernel/trace.h"
 #include "drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
@@ -90,58 +87,26 @@ void idt_register_proc() { proc_create("interrupts", show_interrupts, nullptr, n
 
 using namespace quartz;
 
-namespace {
-// The dispatcher, in two builds: Traced records IRQ entry/exit, ticks and the drain's
-// steps; the plain one (tracing off) has no trace points on the hottest path.
-template <bool Traced>
-[[gnu::always_inline]] inline void dispatch(InterruptFrame* frame) {
+// Every vector: the generic kernel enters and leaves interrupt context (kernel/irq.h);
+// the arch part only routes the vector and talks to the PIC.
+extern "C" void interrupt_dispatch(InterruptFrame* frame) {
   const uint32_t vector = frame->vector;
-  __atomic_add_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);  // one `incl`
-  if constexpr (Traced) trace_event(TraceType::IrqEntry, vector, 0);
+  irq_enter(vector);
   if (vector < kIrqBase) {
     fault_handle(*frame);
-    if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
-    __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
+    exception_exit(vector);
+    if (frame->from_user()) exit_to_user_mode(*frame);  // a user fault ends the process here
     return;
   }
   const int irq = int(vector) - kIrqBase;
   if ((irq == 7 || irq == 15) && g_pic.is_spurious(irq)) {
     ++stats.spurious[irq];
-    if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
-    __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
-    return;
+  } else {
+    ++stats.count[irq];
+    if (IrqHandler h = handlers[irq]) h(*frame);
+    g_pic.eoi(irq);
   }
-  ++stats.count[irq];
-  if (IrqHandler h = handlers[irq]) h(*frame);
-  g_pic.eoi(irq);
-  if (irq == 0) {
-    // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
-    // IRQs) may arrive while the deferred work runs. The work must cope with that.
-    cpu::raw_sti();
-    if constexpr (Traced) {
-      trace_event(TraceType::Tick, uint32_t(jiffies), 0);
-      tq_timer_bottom_half_traced();
-    } else {
-      tq_timer_bottom_half();
-    }
-    cpu::raw_cli();
-  }
-  if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
-  __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
-  // Leaving the outermost interrupt: if it woke a thread or used up the slice, switch
-  // now (the interrupted thread resumes here later and returns through iret).
-  if (__atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && *g_need_resched)
-    sched_preempt_on_irq_exit();
-}
-[[gnu::noinline]] void dispatch_traced(InterruptFrame* frame) { dispatch<true>(frame); }
-}  // namespace
-
-extern "C" void interrupt_dispatch(InterruptFrame* frame) {
-  if (g_idle_halted) [[unlikely]]
-    sched_account_idle();
-  if (g_trace_enabled) [[unlikely]]
-    dispatch_traced(frame);
-  else
-    dispatch<false>(frame);
+  irq_exit(vector);
+  // Back to user mode: the generic entry code's last word (signals, rescheduling).
   if (frame->from_user()) exit_to_user_mode(*frame);
 }

@@ -10,11 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include "kernel/lib/intrusive_list.h"
+#include "kernel/lib/page_size.h"
 #include "kernel/uapi/quartz/abi.h"
 
 namespace quartz {
 
-constexpr uintptr_t kPageSize = 4096;
 // RAM below this is identity-mapped (physical == virtual); the page allocator only
 // hands out frames below it. Above it, up to kUserLimit, is user memory (each process's
 // own); the three kernel areas below fill the last GiB. So 1 GiB is as far as the
