@@ -25,20 +25,25 @@ namespace quartz {
 extern volatile bool g_tick_bh_pending;
 inline void mark_tick_bh() { g_tick_bh_pending = true; }
 
+// The arch dispatcher is a template on Traced, instantiated twice and chosen once per
+// interrupt by g_trace_enabled: the plain build (tracing off) has no trace points on the
+// hottest path, the traced one records entry, the tick, the drain's steps and exit.
+
 // Entry: accounts the idle halt this interrupt ended, raises the nesting depth
 // (in_interrupt()), records the entry when tracing.
-inline void irq_enter(uint32_t vector) {
+template <bool Traced>
+[[gnu::always_inline]] inline void irq_enter(uint32_t vector) {
   if (g_idle_halted) [[unlikely]]
     sched_account_idle();
   __atomic_add_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);  // one `incl`
-  trace(TraceType::IrqEntry, vector);
+  if constexpr (Traced) trace_event(TraceType::IrqEntry, vector, 0);
 }
 
-namespace irq_detail {
-// irq_exit in two builds: Traced (out of line, irq.cpp) records the tick, the drain's
-// steps and the exit; the plain one has no trace points on the hottest path.
+// After a hardware IRQ: runs the bottom half its handler marked, lowers the depth, and,
+// leaving the outermost interrupt, switches threads if the interrupt woke one or used up
+// the slice (the interrupted thread resumes here later and returns through iret).
 template <bool Traced>
-[[gnu::always_inline]] inline void leave(uint32_t vector) {
+[[gnu::always_inline]] inline void irq_exit(uint32_t vector) {
   if (g_tick_bh_pending) {
     // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
     // IRQs) may arrive while the deferred work runs. The work must cope with that. The
@@ -58,24 +63,12 @@ template <bool Traced>
   if (__atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && *g_need_resched)
     sched_preempt_on_irq_exit();
 }
-void leave_traced(uint32_t vector);
-}  // namespace irq_detail
-
-// After a hardware IRQ: runs the bottom half its handler marked, lowers the depth, and,
-// leaving the outermost interrupt, switches threads if the interrupt woke one or used up
-// the slice (the interrupted thread resumes here later and returns through iret).
-inline void irq_exit(uint32_t vector) {
-  if (g_trace_enabled) [[unlikely]] {
-    irq_detail::leave_traced(vector);
-    return;
-  }
-  irq_detail::leave<false>(vector);
-}
 
 // After a CPU exception whose handler returned: lowers the depth; no bottom half, no
 // preemption (the exception may have hit anywhere, even the scheduler with interrupts off).
-inline void exception_exit(uint32_t vector) {
-  trace(TraceType::IrqExit, vector);
+template <bool Traced>
+[[gnu::always_inline]] inline void exception_exit(uint32_t vector) {
+  if constexpr (Traced) trace_event(TraceType::IrqExit, vector, 0);
   __atomic_sub_fetch(&g_interrupt_depth, 1, __ATOMIC_RELAXED);
 }
 

@@ -521,3 +521,6 @@ void process_init() {
 }
 
 }  // namespace quartz
+
+// isr.asm's way back to user mode from an interrupt or exception.
+extern "C" void exit_to_user_mode_c(quartz::InterruptFrame* f) { quartz::exit_to_user_mode(*f); }

@@ -26,22 +26,23 @@ constexpr uint8_t kAccessTss = 0x89;   // present, ring 0, 32-bit available TSS
 constexpr uint8_t kFlags4K32 = 0xC;    // 4 KiB granularity, 32-bit
 
 alignas(8) uint64_t gdt[7];
-Tss tss_main;
 Tss tss_double_fault;
 
 }  // namespace
+
+Tss g_main_tss;
 
 void gdt_init() {
   gdt[0] = 0;
   gdt[1] = descriptor(0, 0xFFFFF, kAccessCode, kFlags4K32);
   gdt[2] = descriptor(0, 0xFFFFF, kAccessData, kFlags4K32);
-  tss_main.iomap_base = sizeof(Tss);  // no I/O permission bitmap
-  gdt[3] = descriptor(reinterpret_cast<uint32_t>(&tss_main), sizeof(Tss) - 1, kAccessTss, 0);
+  g_main_tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
+  gdt[3] = descriptor(reinterpret_cast<uint32_t>(&g_main_tss), sizeof(Tss) - 1, kAccessTss, 0);
   gdt[4] =
       descriptor(reinterpret_cast<uint32_t>(&tss_double_fault), sizeof(Tss) - 1, kAccessTss, 0);
   gdt[5] = descriptor(0, 0xFFFFF, kAccessUserCode, kFlags4K32);
   gdt[6] = descriptor(0, 0xFFFFF, kAccessUserData, kFlags4K32);
-  tss_main.ss0 = kKernelDataSelector;
+  g_main_tss.ss0 = kKernelDataSelector;
   static GdtPointer gdtr;
   gdtr = {sizeof(gdt) - 1, reinterpret_cast<uint32_t>(&gdt)};
   gdt_load(&gdtr, kKernelCodeSelector, kKernelDataSelector);
@@ -62,7 +63,6 @@ void gdt_init_double_fault_task(uint32_t cr3, void (*entry)(), uintptr_t stack_t
   t.iomap_base = sizeof(Tss);
 }
 
-const Tss& main_tss() { return tss_main; }
-void gdt_set_kernel_stack(uintptr_t top) { tss_main.esp0 = top; }
+const Tss& main_tss() { return g_main_tss; }
 
 }  // namespace quartz

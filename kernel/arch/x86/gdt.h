@@ -38,7 +38,8 @@ void gdt_init_double_fault_task(uint32_t cr3, void (*entry)(), uintptr_t stack_t
 // The main TSS: after a double fault it holds the registers of the context that faulted.
 const Tss& main_tss();
 // The stack an interrupt or system call from user mode starts on (TSS.esp0): the top of
-// the running thread's kernel stack. The scheduler sets it at every switch.
-void gdt_set_kernel_stack(uintptr_t top);
+// the running thread's kernel stack. The scheduler sets it at every switch (inline).
+extern Tss g_main_tss;
+inline void gdt_set_kernel_stack(uintptr_t top) { g_main_tss.esp0 = top; }
 
 }  // namespace quartz

@@ -7,7 +7,6 @@
 #include "kernel/arch/x86/gdt.h"
 #include "kernel/irq.h"
 #include "kernel/procfs.h"
-#include "kernel/process/process.h"
 #include "drivers/pic.h"
 
 extern "C" const uint32_t isr_stub_table[48];
@@ -87,15 +86,16 @@ void idt_register_proc() { proc_create("interrupts", show_interrupts, nullptr, n
 
 using namespace quartz;
 
+namespace {
 // Every vector: the generic kernel enters and leaves interrupt context (kernel/irq.h);
-// the arch part only routes the vector and talks to the PIC.
-extern "C" void interrupt_dispatch(InterruptFrame* frame) {
+// the arch part only routes the vector and talks to the PIC. Two builds (see irq.h).
+template <bool Traced>
+[[gnu::always_inline]] inline void dispatch(InterruptFrame* frame) {
   const uint32_t vector = frame->vector;
-  irq_enter(vector);
+  irq_enter<Traced>(vector);
   if (vector < kIrqBase) {
     fault_handle(*frame);
-    exception_exit(vector);
-    if (frame->from_user()) exit_to_user_mode(*frame);  // a user fault ends the process here
+    exception_exit<Traced>(vector);
     return;
   }
   const int irq = int(vector) - kIrqBase;
@@ -106,7 +106,17 @@ extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     if (IrqHandler h = handlers[irq]) h(*frame);
     g_pic.eoi(irq);
   }
-  irq_exit(vector);
-  // Back to user mode: the generic entry code's last word (signals, rescheduling).
-  if (frame->from_user()) exit_to_user_mode(*frame);
+  irq_exit<Traced>(vector);
+}
+[[gnu::noinline]] void dispatch_traced(InterruptFrame* frame) { dispatch<true>(frame); }
+}  // namespace
+
+// isr.asm calls this for every vector. An interrupt from user mode goes back through
+// exit_to_user_mode (called by isr.asm on that path: signals, rescheduling).
+extern "C" void interrupt_dispatch(InterruptFrame* frame) {
+  if (g_trace_enabled) [[unlikely]] {
+    dispatch_traced(frame);
+    return;
+  }
+  dispatch<false>(frame);
 }

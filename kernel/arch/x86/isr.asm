@@ -53,7 +53,7 @@ isr_call_return:                    ; interrupt_dispatch returns here: a stack w
 global isr_return
 isr_return:
     test byte [esp + FRAME_CS], 3
-    jnz return_to_user
+    jnz isr_exit_to_user
     popa
     add esp, 8                      ; vector and error code
     iret
@@ -66,6 +66,15 @@ enter_kernel_segments:
     mov es, ax
     xor ebp, ebp
     ret
+
+; From an interrupt or exception back to user mode: first the generic kernel's checks
+; (exit_to_user_mode: a pending signal ends the process, a due switch happens), then out.
+extern exit_to_user_mode_c
+isr_exit_to_user:
+    push esp                        ; InterruptFrame*
+    call exit_to_user_mode_c
+    add esp, 4
+    ; fall through
 
 ; The way back to user mode from any entry: user data segments, registers, iret (which
 ; pops EIP, CS, EFLAGS and the user ESP and SS).

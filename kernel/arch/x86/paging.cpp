@@ -59,7 +59,7 @@ uint32_t* walk(uint32_t* pd, uintptr_t va, bool create) {
 }
 
 uint32_t* active_pd() {
-  return enabled ? reinterpret_cast<uint32_t*>(cpu::read_cr3() & pte::kFrameMask) : page_directory;
+  return enabled ? reinterpret_cast<uint32_t*>(g_loaded_cr3) : page_directory;
 }
 
 void flush(const uint32_t* pd, uintptr_t va) {
@@ -188,7 +188,8 @@ void paging_init(uintptr_t ram_top) {
     page_directory[c] =
         uint32_t(c * kLargePageSize) | pte::kPresent | pte::kWritable | pte::kLargePage;
   for (size_t c = large_to; c < chunks; ++c) identity_map_with_table(c, ram_top);
-  cpu::write_cr3(reinterpret_cast<uint32_t>(page_directory));
+  g_kernel_cr3 = g_loaded_cr3 = reinterpret_cast<uint32_t>(page_directory);
+  cpu::write_cr3(g_kernel_cr3);
   cpu::write_cr0(cpu::read_cr0() | kCr0Paging | kCr0WriteProtect);
   enabled = true;
 }
@@ -280,10 +281,8 @@ AddressSpace* as_clone(const AddressSpace* src) {
   return as;
 }
 
-void as_activate(const AddressSpace* as) {
-  const uint32_t cr3 = reinterpret_cast<uint32_t>(as ? as->pd : page_directory);
-  if (cpu::read_cr3() != cr3) cpu::write_cr3(cr3);
-}
+uint32_t g_loaded_cr3 = 0;
+uint32_t g_kernel_cr3 = 0;
 
 bool as_map_fresh(AddressSpace* as, uintptr_t va, size_t bytes, uint32_t flags) {
   if (!user_range_ok(va, bytes)) return false;

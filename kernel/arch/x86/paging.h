@@ -82,7 +82,16 @@ void as_destroy(AddressSpace* as);
 // of memory (nothing leaks).
 AddressSpace* as_clone(const AddressSpace* src);
 // Loads CR3 with the space (null: the kernel's own directory) if it is not loaded already.
-void as_activate(const AddressSpace* as);
+// Inline: the scheduler calls it at every switch. g_loaded_cr3 mirrors CR3 (interrupts off
+// wherever it changes), so the common case, no change, reads no control register.
+extern uint32_t g_loaded_cr3;
+extern uint32_t g_kernel_cr3;
+inline void as_activate(const AddressSpace* as) {
+  const uint32_t cr3 = as ? reinterpret_cast<uint32_t>(as->pd) : g_kernel_cr3;
+  if (cr3 == g_loaded_cr3) return;
+  g_loaded_cr3 = cr3;
+  asm volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+}
 // User half only (false for an address outside it): fresh, zeroed pages at [va, va+bytes)
 // with `flags` | user; undone on failure. Pages already mapped are an error.
 bool as_map_fresh(AddressSpace* as, uintptr_t va, size_t bytes, uint32_t flags);
