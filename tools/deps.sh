@@ -13,7 +13,7 @@ QUARTZ_PACKAGES=(
   gdb                                 # tools/debug.sh and the GDB tests
   clang lld libclang-rt-14-dev        # libFuzzer harnesses (tests/fuzz)
   clang-format                        # the house style (tools/format.sh, ctest style.*)
-  cpio                                # build/initramfs.cpio (user/mkinitramfs.py)
+  cpio                                # build/initramfs.cpio (user/mkinitramfs.py), the cpio reader's tests
 )
 
 # The programs the scripts, tests and CMake files run, and the package of the list above

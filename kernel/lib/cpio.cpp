@@ -29,9 +29,8 @@ enum Field : uint32_t {
   kCheck
 };
 const char* const kFieldNames[kFieldCount] = {
-    "c_ino",      "c_mode",     "c_uid",       "c_gid",       "c_nlink",
-    "c_mtime",    "c_filesize", "c_devmajor",  "c_devminor",  "c_rdevmajor",
-    "c_rdevminor", "c_namesize", "c_check"};
+    "c_ino",      "c_mode",     "c_uid",       "c_gid",       "c_nlink",    "c_mtime", "c_filesize",
+    "c_devmajor", "c_devminor", "c_rdevmajor", "c_rdevminor", "c_namesize", "c_check"};
 constexpr char kTrailer[] = "TRAILER!!!";
 
 int fail(CpioReader* r, CpioError* err, size_t offset, const char* fmt, ...)
@@ -105,9 +104,8 @@ int cpio_next(CpioReader* r, CpioEntry* entry, CpioError* err) {
   if (r->state == CpioReader::State::Failed)
     return fail(r, err, at, "the archive was already found malformed");
   const uint8_t* h = r->archive + at;
-  if (r->size - at < kHeaderSize) {
-    if (at == r->size)
-      return fail(r, err, at, "the archive ends without the TRAILER!!! entry");
+  if (at >= r->size || r->size - at < kHeaderSize) {
+    if (at >= r->size) return fail(r, err, at, "the archive ends without the TRAILER!!! entry");
     return fail(r, err, at, "truncated header: %zu bytes left, a header needs %zu", r->size - at,
                 kHeaderSize);
   }
@@ -192,7 +190,7 @@ int cpio_next(CpioReader* r, CpioEntry* entry, CpioError* err) {
   if (type == CpioType::Directory && filesize != 0)
     return fail(r, err, at, "directory \"%.48s\" has c_filesize %u (expected 0)", raw, filesize);
   const uint8_t* data = r->archive + data_at;
-  if (with_check) {
+  if (with_check && type == CpioType::Regular) {  // as Linux and GNU cpio: files only
     uint32_t sum = 0;
     for (uint32_t i = 0; i < filesize; ++i) sum += data[i];
     if (sum != f[kCheck])
@@ -200,8 +198,7 @@ int cpio_next(CpioReader* r, CpioEntry* entry, CpioError* err) {
                   f[kCheck], sum);
   }
 
-  size_t next = pad4(data_at + filesize);
-  r->pos = next < r->size ? next : r->size;
+  r->pos = pad4(data_at + filesize);  // may pass the end by the padding: then no trailer
   *entry = CpioEntry{name, len, type, mode, f[kNlink], data, filesize, at};
   return 1;
 }

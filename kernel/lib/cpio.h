@@ -19,7 +19,7 @@
 //   - Checked before use: the magic, that every field is 8 hex digits, that the header,
 //     the name and the data lie inside the archive, namesize >= 1 with the NUL at
 //     name[namesize - 1] and none before it, namesize <= QUARTZ_PATH_MAX, a directory has no
-//     data, the checksum of "070702" entries.
+//     data, the checksum of a regular file in a "070702" archive.
 //   - Names: leading "/" and "./" are stripped ("./bin/sh" and "/bin/sh" are "bin/sh");
 //     ".", "./" and "/" are the root, reported with the empty name "". A name with an empty
 //     component ("a//b", "a/"), a "." or ".." component, or a component over
@@ -40,14 +40,14 @@ enum class CpioType : uint8_t {
 };
 
 struct CpioEntry {
-  const char* name;     // normalised, NUL-terminated; "" is the root
-  size_t name_len;      // strlen(name)
+  const char* name;  // normalised, NUL-terminated; "" is the root
+  size_t name_len;   // strlen(name)
   CpioType type;
   uint32_t mode;        // the whole c_mode: S_IFMT bits and permissions
   uint32_t nlink;       // c_nlink (hard links are not joined: each entry stands alone)
   const uint8_t* data;  // filesize bytes (for a symlink: its target, not terminated)
   uint32_t size;
-  size_t offset;        // byte offset of the entry's header in the archive
+  size_t offset;  // byte offset of the entry's header in the archive
 };
 
 struct CpioError {

@@ -111,8 +111,9 @@ int refuse_interp(const uint8_t* image, size_t size, const Elf32_Phdr& ph, ExecE
 int check_load(const Elf32_Phdr& ph, uint32_t i, size_t size, ExecError* err) {
   uint64_t file_end = uint64_t{ph.p_offset} + ph.p_filesz;
   if (file_end > size)
-    return fail(err, "PT_LOAD %u: p_offset 0x%x + p_filesz 0x%x runs past the end of the file (%zu)",
-                i, ph.p_offset, ph.p_filesz, size);
+    return fail(err,
+                "PT_LOAD %u: p_offset 0x%x + p_filesz 0x%x runs past the end of the file (%zu)", i,
+                ph.p_offset, ph.p_filesz, size);
   if (ph.p_filesz > ph.p_memsz)
     return fail(err, "PT_LOAD %u: p_filesz 0x%x is larger than p_memsz 0x%x", i, ph.p_filesz,
                 ph.p_memsz);
