@@ -53,7 +53,7 @@ def sh(script, cwd=None, environ=None):
 
 def echo_words_and_dash_n():
     for argv, want in ((["hello", "world"], "hello world\n"), ([], "\n"), (["-n", "x"], "x"),
-                       (["-n", "-n", "a", "b"], "a b"), (["a", "-n"], "a -n\n"),
+                       (["-n", "-n", "a", "b"], "a b"), ("a -n".split(), "a -n\n"),
                        (["  spaced  "], "  spaced  \n")):
         code, out, _ = run([p("bin/echo")] + argv)
         expect(code == 0 and out == want, f"echo {argv}: want {want!r}", repr(out))
