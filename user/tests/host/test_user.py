@@ -110,6 +110,16 @@ def ls_lists_sorted_and_long():
         expect(code == 2 and "invalid option '-x'" in err, "ls refuses an unknown option", err)
 
 
+def ps_names_a_missing_proc_file():
+    # This host has no /proc/processes (the Quartz kernel provides it): the error path.
+    expect(not os.path.exists("/proc/processes"), "this host has no /proc/processes")
+    code, out, err = run([p("bin/ps")])
+    expect(code == 1 and out == "" and
+           err == "ps: /proc/processes: No such file or directory\n", "ps's error", err)
+    code, _, err = run([p("bin/ps"), "-ef"])
+    expect(code == 1 and "usage" in err, "ps takes no options", err)
+
+
 def true_false_and_exit_codes():
     expect(run([p("bin/true")])[0] == 0, "true exits 0")
     expect(run([p("bin/false")])[0] == 1, "false exits 1")
