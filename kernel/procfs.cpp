@@ -78,6 +78,15 @@ SHELL_COMMAND(read, "/proc/NAME", "read a /proc file and discard what it says", 
 
 int proc_cat(const char* name) { return proc_read(name, false); }
 
+size_t proc_names(char (*names)[kProcNameMax], size_t cap) {
+  static_assert(kProcNameMax == kMaxName + 1);
+  InterruptDisabler guard;
+  size_t n = 0;
+  for (const Entry& e : entries)
+    if (e.show && n < cap) __builtin_memcpy(names[n++], e.name, kMaxName + 1);
+  return n;
+}
+
 int proc_read_to(const char* name, bool discard, ProcFile* into);
 
 int proc_read_into(const char* name, char* buf, size_t cap, size_t* len) {

@@ -35,6 +35,10 @@ int proc_read(const char* name, bool discard);
 // Reads /proc/NAME into buf (at most cap bytes; the rest is cut), *len = bytes stored;
 // returns as proc_cat does (the reasons for 2 are printed on the console).
 int proc_read_into(const char* name, char* buf, size_t cap, size_t* len);
+// Copies the names of the /proc files (at most cap, each up to 31 characters) into names
+// and returns how many (a directory listing of /proc). Any context.
+constexpr size_t kProcNameMax = 32;
+size_t proc_names(char (*names)[kProcNameMax], size_t cap);
 // Calls fn for each entry whose show function or data lies in [lo, hi) or whose owner
 // is `owner`: what still points into a module being freed.
 // fn runs with interrupts off: it must not sleep.

@@ -1,6 +1,7 @@
 // The file layer under the file system calls: one tree (the in-memory file system of
-// kernel/lib/ramfs, filled from the initramfs) in which /dev/console and the /proc files
-// are special nodes, and open files (File) that processes share after fork.
+// kernel/lib/ramfs, filled from the initramfs, writable in /tmp) with /dev/console as a
+// special node and /proc's files served from the procfs table, and open files (File)
+// that processes share after fork.
 //
 // Contract: thread context (system calls, the shell, boot). Buffers are kernel memory:
 // the system calls copy to and from user memory around these calls. Every function
@@ -12,7 +13,8 @@
 
 namespace quartz {
 
-struct Node;  // a file, directory or special node of the tree (kernel/lib/ramfs.h)
+struct RamfsNode;
+using Node = RamfsNode;  // a file, directory or special node of the tree (kernel/lib/ramfs.h)
 struct File;
 
 struct FileOps {
@@ -21,26 +23,25 @@ struct FileOps {
   long (*write)(File* f, const char* buf, size_t n);
   // Directory records (struct quartz_dirent64) from f->pos on; 0 at the end.
   long (*getdents)(File* f, char* buf, size_t n);
-  void (*release)(File* f);  // the last reference went
   bool seekable;
 };
 
 struct File {
   const FileOps* ops = nullptr;
-  Node* node = nullptr;  // holds a reference (null for none)
+  Node* node = nullptr;  // holds an open reference (null for a /proc file)
   uint64_t pos = 0;
   int flags = 0;  // the open() flags
   int refs = 1;   // descriptors (in any process) that refer to it
-  char* text = nullptr;  // /proc files: the text produced when the file was opened
+  char* text = nullptr;  // /proc files: the text their show function produced at open
   size_t text_len = 0;
 };
 
 // Boot: builds the tree from the initramfs image (null: an empty tree), with /dev/console,
 // /proc and /tmp (writable). Prints what it loaded or why it refused the archive.
 void vfs_init(const uint8_t* initramfs, size_t size);
+// Directories are never removed (there is no rmdir), so a working directory needs no
+// reference: a Node* of a directory stays valid.
 Node* vfs_root();
-void node_get(Node* n);
-void node_put(Node* n);
 
 // open(2) relative to `cwd`: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC,
 // O_APPEND, O_DIRECTORY. A /proc file runs its show function here (with the module use

@@ -151,7 +151,6 @@ long sys_chdir(InterruptFrame& fr) {
   const int r = vfs_chdir(p->cwd, path, &dir);
   kfree(path);
   if (r < 0) return r;
-  node_put(p->cwd);
   p->cwd = dir;
   return 0;
 }

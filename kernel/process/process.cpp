@@ -66,7 +66,6 @@ void release_resources(Process* p) {
     if (f) file_put(f);
     f = nullptr;
   }
-  if (p->cwd) node_put(p->cwd);
   p->cwd = nullptr;
 }
 
@@ -195,7 +194,6 @@ int process_spawn(const char* path, const char* const* argv, bool detached) {
   p->detached = detached;
   name_from_path(p, path);
   p->cwd = vfs_root();
-  node_get(p->cwd);
   File* console = vfs_open_console();
   for (int fd = 0; fd < 3; ++fd) p->fds[fd] = fd ? file_get(console) : console;
   static const char* const kNoEnv[] = {"PATH=/bin:/sbin", "HOME=/", nullptr};
@@ -269,7 +267,6 @@ int sys_fork(InterruptFrame& f) {
   child->brk = parent->brk;
   child->sig_ignored = parent->sig_ignored;  // dispositions are inherited (POSIX fork)
   child->cwd = parent->cwd;
-  node_get(child->cwd);
   for (int fd = 0; fd < kMaxFds; ++fd)
     if (parent->fds[fd]) child->fds[fd] = file_get(parent->fds[fd]);
   child->fork_frame = f;

@@ -3,7 +3,7 @@
 # test is one function of test_user.py. Included by user/CMakeLists.txt in the host configure.
 set(USER_HOST_TESTS
   echo_words_and_dash_n cat_files_stdin_and_errors ls_lists_sorted_and_long
-  true_false_and_exit_codes argv_and_envp_pass_through
+  ps_names_a_missing_proc_file true_false_and_exit_codes argv_and_envp_pass_through
   sh_runs_programs_with_arguments sh_quoting_and_comments sh_cd_and_pwd sh_exit_status
   sh_background_job_and_done_line sh_missing_program_errors sh_reports_fatal_signals
   sh_ctrl_c_ends_only_the_foreground_program init_restarts_the_shell

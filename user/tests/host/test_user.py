@@ -53,7 +53,7 @@ def sh(script, cwd=None, environ=None):
 
 def echo_words_and_dash_n():
     for argv, want in ((["hello", "world"], "hello world\n"), ([], "\n"), (["-n", "x"], "x"),
-                       (["-n", "-n", "a", "b"], "a b"), (["a", "-n"], "a -n\n"),
+                       (["-n", "-n", "a", "b"], "a b"), ("a -n".split(), "a -n\n"),
                        (["  spaced  "], "  spaced  \n")):
         code, out, _ = run([p("bin/echo")] + argv)
         expect(code == 0 and out == want, f"echo {argv}: want {want!r}", repr(out))
@@ -108,6 +108,16 @@ def ls_lists_sorted_and_long():
                out)
         code, out, err = run([p("bin/ls"), "-x"])
         expect(code == 2 and "invalid option '-x'" in err, "ls refuses an unknown option", err)
+
+
+def ps_names_a_missing_proc_file():
+    # This host has no /proc/processes (the Quartz kernel provides it): the error path.
+    expect(not os.path.exists("/proc/processes"), "this host has no /proc/processes")
+    code, out, err = run([p("bin/ps")])
+    expect(code == 1 and out == "" and
+           err == "ps: /proc/processes: No such file or directory\n", "ps's error", err)
+    code, _, err = run([p("bin/ps"), "-ef"])
+    expect(code == 1 and "usage" in err, "ps takes no options", err)
 
 
 def true_false_and_exit_codes():
