@@ -5,5 +5,4 @@ namespace quartz {
 
 volatile bool g_tick_bh_pending = false;
 
-
 }  // namespace quartz

@@ -9,8 +9,8 @@
 #include "kernel/arch/x86/fault.h"
 
 struct ProcFile {
-  int bytes;     // written so far
-  bool discard;  // read for the side effect only (like `cat FILE > /dev/null`)
+  int bytes;            // written so far
+  bool discard;         // read for the side effect only (like `cat FILE > /dev/null`)
   char* buf = nullptr;  // if set: the text goes here (cap bytes, cut at the end), not the console
   size_t cap = 0;
   size_t len = 0;

@@ -184,7 +184,8 @@ int cmd_slice(int argc, char** argv) {
 
 }  // namespace
 
-SHELL_COMMAND(ps, "", "threads (id, name, state, wait queue, ticks run), then user processes", cmd_ps);
+SHELL_COMMAND(ps, "", "threads (id, name, state, wait queue, ticks run), then user processes",
+              cmd_ps);
 SHELL_COMMAND(slice, "[TICKS 1..1000]", "show or set the round-robin time slice", cmd_slice);
 
 void sched_init() {

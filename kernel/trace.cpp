@@ -171,7 +171,8 @@ void emit(const TraceEvent& e, bool& first) {
       begin("i", e.thread, "process");
       if (e.type == TraceType::Fork) snformat(name, sizeof name, "fork %u -> %u", e.a, e.b);
       if (e.type == TraceType::Exec) snformat(name, sizeof name, "exec pid %u", e.a);
-      if (e.type == TraceType::Exit) snformat(name, sizeof name, "exit pid %u status 0x%x", e.a, e.b);
+      if (e.type == TraceType::Exit)
+        snformat(name, sizeof name, "exit pid %u status 0x%x", e.a, e.b);
       json_string(name);
       kprintf(",\"s\":\"t\"");
       break;

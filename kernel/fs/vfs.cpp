@@ -20,7 +20,7 @@ Ramfs fs;
 DEFINE_MUTEX(fs_mutex);  // every ramfs call (the library does no locking of its own)
 RamfsNode* proc_dir = nullptr;
 constexpr int kSpecialConsole = 1;
-constexpr size_t kProcText = 16384;  // a /proc file's text is cut here
+constexpr size_t kProcText = 16384;        // a /proc file's text is cut here
 constexpr uint32_t kProcIno = 0x70000000;  // /proc files' inode numbers start here
 
 struct FsLock {
@@ -65,7 +65,8 @@ bool proc_file_name(Node* cwd, const char* path, char* name, size_t cap) {
   if (split_parent(cwd, path, &dir, &base) < 0 || dir != proc_dir) return false;
   size_t n = 0;
   while (base[n] && base[n] != '/') ++n;
-  if (n == 0 || n >= cap || (n == 1 && base[0] == '.') || (n == 2 && base[0] == '.' && base[1] == '.'))
+  if (n == 0 || n >= cap || (n == 1 && base[0] == '.') ||
+      (n == 2 && base[0] == '.' && base[1] == '.'))
     return false;
   __builtin_memcpy(name, base, n);
   name[n] = 0;
@@ -265,8 +266,10 @@ int vfs_open(Node* cwd, const char* path, int flags, File** out) {
   const int r = ramfs_open(&fs, cwd, path, uint32_t(flags), 0644, &n);
   if (r < 0) return r;
   const FileOps* ops = &kNodeOps;
-  if (n->type == RamfsType::Special) ops = &kConsoleOps;
-  else if (n == proc_dir) ops = &kProcDirOps;
+  if (n->type == RamfsType::Special)
+    ops = &kConsoleOps;
+  else if (n == proc_dir)
+    ops = &kProcDirOps;
   File* f = new_file(ops, n, flags);
   if (!f) {
     ramfs_close(&fs, n);
@@ -381,23 +384,16 @@ int vfs_unlink(Node* cwd, const char* path) {
   return ramfs_unlink(&fs, cwd, path);
 }
 
-int vfs_read_whole(Node* cwd, const char* path, size_t max, uint8_t** data, size_t* size) {
+int vfs_with_file(Node* cwd, const char* path, size_t max,
+                  int (*fn)(void* ctx, const uint8_t* data, size_t size), void* ctx) {
   FsLock lock;
   Node* n = nullptr;
-  int r = ramfs_lookup(&fs, cwd, path, &n);
+  const int r = ramfs_lookup(&fs, cwd, path, &n);
   if (r < 0) return r;
   if (n->type != RamfsType::Regular) return -EACCES;  // execve of a directory or device
   if (n->size > max) return -EFBIG;
-  auto* buf = static_cast<uint8_t*>(kmalloc(n->size ? n->size : 1));
-  if (!buf) return -ENOMEM;
-  r = ramfs_read(n, 0, buf, n->size);
-  if (r < 0) {
-    kfree(buf);
-    return r;
-  }
-  *data = buf;
-  *size = size_t(r);
-  return 0;
+  static const uint8_t kEmpty[1] = {};
+  return fn(ctx, n->size ? n->data : kEmpty, n->size);
 }
 
 size_t vfs_bytes_in_use() { return fs.bytes_in_use; }

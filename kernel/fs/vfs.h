@@ -30,8 +30,8 @@ struct File {
   const FileOps* ops = nullptr;
   Node* node = nullptr;  // holds an open reference (null for a /proc file)
   uint64_t pos = 0;
-  int flags = 0;  // the open() flags
-  int refs = 1;   // descriptors (in any process) that refer to it
+  int flags = 0;         // the open() flags
+  int refs = 1;          // descriptors (in any process) that refer to it
   char* text = nullptr;  // /proc files: the text their show function produced at open
   size_t text_len = 0;
 };
@@ -63,9 +63,11 @@ int vfs_chdir(Node* cwd, const char* path, Node** dir);
 int vfs_getcwd(Node* cwd, char* buf, size_t n);  // the length with the NUL
 int vfs_mkdir(Node* cwd, const char* path);
 int vfs_unlink(Node* cwd, const char* path);
-// A whole regular file in a new kmalloc'd buffer (execve, init_module). -EISDIR, -ENOEXEC
-// for a special file, -EFBIG over `max`.
-int vfs_read_whole(Node* cwd, const char* path, size_t max, uint8_t** data, size_t* size);
+// Calls fn(ctx, data, size) with the bytes of the regular file at path, in place (no
+// copy), and returns what fn returns. The file system is locked meanwhile: fn must not
+// call back into it. -EACCES for a directory or a special file, -EFBIG over `max`.
+int vfs_with_file(Node* cwd, const char* path, size_t max,
+                  int (*fn)(void* ctx, const uint8_t* data, size_t size), void* ctx);
 // Bytes the tree holds (files, directories, nodes): for the leak tests.
 size_t vfs_bytes_in_use();
 

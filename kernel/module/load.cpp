@@ -48,8 +48,6 @@ uintptr_t alloc_va(uint32_t size) {  // module lock
   return mod_place(&va_cursor, kModuleBase, kModuleSize, size, kPageSize, used_range, &c);
 }
 
-
-
 // ---- symbol resolution (module lock) ----
 struct ResolveCtx {
   module* self;

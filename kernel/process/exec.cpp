@@ -19,16 +19,22 @@ namespace {
 constexpr size_t kMaxExecutable = 16 << 20;  // bytes read for one executable
 constexpr size_t kMaxArgs = 1024;            // argv plus envp entries
 
-// Copies n bytes to va in `as` (not active) through the frames' identity mapping.
+// Copies n bytes to va in `as` (not active) through the frames' identity mapping; with
+// src null, writes zeros.
 void copy_into(AddressSpace* as, uintptr_t va, const void* src, size_t n) {
   const auto* s = static_cast<const uint8_t*>(src);
   while (n) {
     uintptr_t pa = 0;
     as_translate(as, va, &pa, nullptr);  // mapped by the caller
-    const size_t chunk = kPageSize - (va & (kPageSize - 1)) < n ? kPageSize - (va & (kPageSize - 1)) : n;
-    __builtin_memcpy(reinterpret_cast<void*>(pa), s, chunk);
+    const size_t room = kPageSize - (va & (kPageSize - 1));
+    const size_t chunk = room < n ? room : n;
+    if (s) {
+      __builtin_memcpy(reinterpret_cast<void*>(pa), s, chunk);
+      s += chunk;
+    } else {
+      __builtin_memset(reinterpret_cast<void*>(pa), 0, chunk);
+    }
     va += chunk;
-    s += chunk;
     n -= chunk;
   }
 }
@@ -74,18 +80,22 @@ uintptr_t build_stack(uint8_t* buf, size_t cap, uintptr_t top, const char* const
 
 }  // namespace
 
-int exec_load(Node* cwd, const char* path, const char* const* argv, const char* const* envp,
-              ExecImage* out) {
-  uint8_t* file = nullptr;
-  size_t size = 0;
-  int r = vfs_read_whole(cwd, path, kMaxExecutable, &file, &size);
-  if (r < 0) return r;
+namespace {
+struct LoadCall {
+  const char* path;
+  const char* const* argv;
+  const char* const* envp;
+  ExecImage* out;
+};
+
+// The loading proper, with the file's bytes in place (vfs_with_file).
+int load_image(void* ctx, const uint8_t* file, size_t size) {
+  const auto* c = static_cast<const LoadCall*>(ctx);
   ExecPlan plan;
   ExecError err;
-  r = elf_exec_plan(file, size, &plan, &err);
+  int r = elf_exec_plan(file, size, &plan, &err);
   if (r < 0) {
-    kprintf("exec: %s: %s\n", path, err.msg);
-    kfree(file);
+    kprintf("exec: %s: %s\n", c->path, err.msg);
     return r;
   }
   AddressSpace* as = as_create();
@@ -96,13 +106,19 @@ int exec_load(Node* cwd, const char* path, const char* const* argv, const char* 
     uint32_t start, end;
     elf_exec_pages(s, &start, &end);
     const uint32_t flags = (s.flags & PF_W) ? pte::kWritable : 0;
-    if (!as_map_fresh(as, start, end - start, flags)) r = -ENOMEM;
-    else copy_into(as, s.vaddr, file + s.offset, s.filesz);  // the rest is zero already
+    // Every byte of the pages is written once: zeros before the segment in its first
+    // page, the file's bytes, zeros after them (the .bss and the last page's tail).
+    if (!as_map_fresh(as, start, end - start, flags, false)) {
+      r = -ENOMEM;
+      break;
+    }
+    copy_into(as, start, nullptr, s.vaddr - start);
+    copy_into(as, s.vaddr, file + s.offset, s.filesz);
+    copy_into(as, s.vaddr + s.filesz, nullptr, end - (s.vaddr + s.filesz));
   }
-  kfree(file);
   uintptr_t esp = 0;
   if (r == 0) {
-    esp = build_stack(stack, kUserArgBytes, kUserStackTop, argv, envp, plan.entry);
+    esp = build_stack(stack, kUserArgBytes, kUserStackTop, c->argv, c->envp, plan.entry);
     if (!esp) r = -E2BIG;
   }
   // Only the stack's top pages, which hold the arguments, are mapped now; the rest of
@@ -110,14 +126,22 @@ int exec_load(Node* cwd, const char* path, const char* const* argv, const char* 
   const uintptr_t stack_low = esp & ~(kPageSize - 1);
   if (r == 0 && !as_map_fresh(as, stack_low, kUserStackTop - stack_low, pte::kWritable))
     r = -ENOMEM;
-  if (r == 0) copy_into(as, esp, stack + (esp - (kUserStackTop - kUserArgBytes)), kUserStackTop - esp);
+  if (r == 0)
+    copy_into(as, esp, stack + (esp - (kUserStackTop - kUserArgBytes)), kUserStackTop - esp);
   kfree(stack);
   if (r < 0) {
     as_destroy(as);
     return r;
   }
-  *out = ExecImage{as, plan.entry, esp, plan.brk};
+  *c->out = ExecImage{as, plan.entry, esp, plan.brk};
   return 0;
+}
+}  // namespace
+
+int exec_load(Node* cwd, const char* path, const char* const* argv, const char* const* envp,
+              ExecImage* out) {
+  LoadCall call{path, argv, envp, out};
+  return vfs_with_file(cwd, path, kMaxExecutable, load_image, &call);
 }
 
 InterruptFrame user_entry_frame(uintptr_t entry, uintptr_t esp) {

@@ -22,7 +22,13 @@ extern "C" [[noreturn]] void enter_user_frame(quartz::InterruptFrame* frame);
 namespace quartz {
 namespace {
 
-Process* table[kMaxProcesses];  // interrupts off
+}  // namespace
+
+// The process table (interrupts off). In namespace quartz, by this name, for the GDB
+// helpers (tools/gdb/quartz.py: `processes`).
+Process* g_processes[kMaxProcesses];
+
+namespace {
 int last_pid = 0;               // interrupts off
 Process* init_proc = nullptr;   // interrupts off; started by init= (Linux's pid 1)
 void (*init_exit_hook)() = nullptr;
@@ -33,7 +39,7 @@ constexpr uint32_t bit(int sig) { return 1u << sig; }
 constexpr uint32_t kIgnoredByDefault = bit(SIGCHLD);
 
 Process* find_locked(int pid) {
-  for (Process* p : table)
+  for (Process* p : g_processes)
     if (p && p->pid == pid) return p;
   return nullptr;
 }
@@ -42,7 +48,7 @@ Process* find_locked(int pid) {
 // 32768). -EAGAIN if the table is full.
 int publish(Process* p) {
   InterruptDisabler guard;
-  for (Process*& slot : table) {
+  for (Process*& slot : g_processes) {
     if (slot) continue;
     int pid = last_pid;
     do pid = pid >= 32767 ? 1 : pid + 1;
@@ -57,7 +63,7 @@ int publish(Process* p) {
 
 void unpublish(Process* p) {
   InterruptDisabler guard;
-  for (Process*& slot : table)
+  for (Process*& slot : g_processes)
     if (slot == p) slot = nullptr;
 }
 
@@ -128,23 +134,38 @@ void show_processes(ProcFile* out, void*) {
 
 const char* trap_name(uint32_t vector) {
   switch (vector) {
-    case 0: return "divide error";
-    case 3: return "int3";
-    case 4: return "overflow";
-    case 5: return "bounds";
-    case 6: return "invalid opcode";
-    case 13: return "general protection";
-    default: return exception_name(vector);
+    case 0:
+      return "divide error";
+    case 3:
+      return "int3";
+    case 4:
+      return "overflow";
+    case 5:
+      return "bounds";
+    case 6:
+      return "invalid opcode";
+    case 13:
+      return "general protection";
+    default:
+      return exception_name(vector);
   }
 }
 
 int signal_for_fault(uint32_t vector) {
   switch (vector) {
-    case 0: case 16: case 19: return SIGFPE;
-    case 1: case 3: return SIGTRAP;
-    case 6: return SIGILL;
-    case 17: return SIGBUS;
-    default: return SIGSEGV;
+    case 0:
+    case 16:
+    case 19:
+      return SIGFPE;
+    case 1:
+    case 3:
+      return SIGTRAP;
+    case 6:
+      return SIGILL;
+    case 17:
+      return SIGBUS;
+    default:
+      return SIGSEGV;
   }
 }
 
@@ -310,13 +331,15 @@ int sys_fork(InterruptFrame& f) {
     if (init == p || (init && init->state == ProcState::Zombie)) init = nullptr;
     // Orphans go to init (pid 1), as on Linux; with no init, to the kernel, which frees
     // them when they exit.
-    for (Process* q : table) {
+    for (Process* q : g_processes) {
       if (!q || q->ppid != p->pid) continue;
       q->ppid = init ? 1 : 0;
       q->detached = !init;
       if (q->state != ProcState::Zombie) continue;
-      if (init) wake_init = true;
-      else reap[nreap++] = q;
+      if (init)
+        wake_init = true;
+      else
+        reap[nreap++] = q;
     }
     p->state = ProcState::Zombie;
     p->exit_status = wait_status;
@@ -359,7 +382,7 @@ int sys_waitpid(int pid, uintptr_t user_status, int options) {
     InterruptDisabler guard;
     c->any = false;
     c->zombie = nullptr;
-    for (Process* q : table) {
+    for (Process* q : g_processes) {
       if (!q || q->ppid != c->self->pid || (c->pid > 0 && q->pid != c->pid)) continue;
       c->any = true;
       if (q->state == ProcState::Zombie) {
@@ -438,7 +461,7 @@ void exit_to_user_mode(InterruptFrame&) {
 size_t process_snapshot(ProcessInfo* out, size_t cap) {
   InterruptDisabler guard;
   size_t n = 0;
-  for (const Process* p : table) {
+  for (const Process* p : g_processes) {
     if (!p || n == cap) continue;
     ProcessInfo& i = out[n++];
     i.pid = p->pid;
@@ -462,16 +485,26 @@ size_t process_snapshot(ProcessInfo* out, size_t cap) {
 namespace {
 const char* error_text(int err) {
   switch (-err) {
-    case ENOENT: return "No such file or directory";
-    case EACCES: return "Permission denied";
-    case ENOEXEC: return "Exec format error";
-    case ENOMEM: return "Cannot allocate memory";
-    case E2BIG: return "Argument list too long";
-    case EAGAIN: return "Resource temporarily unavailable";
-    case ENOTDIR: return "Not a directory";
-    case ENAMETOOLONG: return "File name too long";
-    case EFBIG: return "File too large";
-    default: return "error";
+    case ENOENT:
+      return "No such file or directory";
+    case EACCES:
+      return "Permission denied";
+    case ENOEXEC:
+      return "Exec format error";
+    case ENOMEM:
+      return "Cannot allocate memory";
+    case E2BIG:
+      return "Argument list too long";
+    case EAGAIN:
+      return "Resource temporarily unavailable";
+    case ENOTDIR:
+      return "Not a directory";
+    case ENAMETOOLONG:
+      return "File name too long";
+    case EFBIG:
+      return "File too large";
+    default:
+      return "error";
   }
 }
 
@@ -489,8 +522,8 @@ int cmd_exec(int argc, char** argv) {
     kprintf("exec: %s (pid %d) killed by signal %d\n", argv[1], pid, WTERMSIG(status));
     return 1;
   }
-  if (WEXITSTATUS(status)) kprintf("exec: %s (pid %d) exited with status %d\n", argv[1], pid,
-                                   WEXITSTATUS(status));
+  if (WEXITSTATUS(status))
+    kprintf("exec: %s (pid %d) exited with status %d\n", argv[1], pid, WEXITSTATUS(status));
   return WEXITSTATUS(status) ? 1 : 0;
 }
 SHELL_COMMAND(exec, "PATH [ARGS]", "run a user program in the foreground and wait for it",
@@ -500,7 +533,7 @@ SHELL_COMMAND(exec, "PATH [ARGS]", "run a user program in the foreground and wai
 // as its disposition says). True if there was a process to send it to.
 bool console_interrupt() {
   bool any = false;
-  for (Process* p : table) {
+  for (Process* p : g_processes) {
     if (!p || p == init_proc || p->state == ProcState::Zombie) continue;
     any = true;
     if (p->sig_ignored & bit(SIGINT)) continue;

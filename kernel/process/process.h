@@ -29,19 +29,19 @@ struct Process {
   int pid = 0;
   int ppid = 0;  // 0: the kernel (started by the shell's `exec`, or init)
   ProcState state = ProcState::Running;
-  char name[16] = {};           // the program's file name, as Linux's comm
-  AddressSpace* as = nullptr;   // null once it has exited
-  Thread* thread = nullptr;     // null once it has exited
+  char name[16] = {};                // the program's file name, as Linux's comm
+  AddressSpace* as = nullptr;        // null once it has exited
+  Thread* thread = nullptr;          // null once it has exited
   uintptr_t brk_start = 0, brk = 0;  // the program break: [brk_start, brk) is the heap
   File* fds[kMaxFds] = {};
-  Node* cwd = nullptr;          // holds a reference
-  uint32_t sig_pending = 0;     // bit n: signal n is pending
-  uint32_t sig_ignored = 0;     // bit n: signal n is set to SIG_IGN
-  int exit_status = 0;          // the wait status word (W_EXITCODE), once a zombie
-  wait_queue_head_t child_exit; // the process waits here for a child to exit
-  bool detached = false;        // nobody will wait for it (init, orphans without init):
-                                // freed when it exits
-  InterruptFrame fork_frame;    // a new process's first user context
+  Node* cwd = nullptr;           // holds a reference
+  uint32_t sig_pending = 0;      // bit n: signal n is pending
+  uint32_t sig_ignored = 0;      // bit n: signal n is set to SIG_IGN
+  int exit_status = 0;           // the wait status word (W_EXITCODE), once a zombie
+  wait_queue_head_t child_exit;  // the process waits here for a child to exit
+  bool detached = false;         // nobody will wait for it (init, orphans without init):
+                                 // freed when it exits
+  InterruptFrame fork_frame;     // a new process's first user context
 };
 
 // Boot: the process table, /proc/processes, the `exec` and `ps`-related commands, the
@@ -85,7 +85,7 @@ bool signal_pending(const Process* p);
 // interrupts off, printed after.
 struct ProcessInfo {
   int pid, ppid;
-  char state;         // R running, S sleeping, Z zombie
+  char state;  // R running, S sleeping, Z zombie
   char name[16];
   char waiting_on[24];
   size_t pages;

@@ -57,7 +57,8 @@ long sys_nanosleep(InterruptFrame& f) {
   // Round up to whole ticks, plus the tick in progress: never shorter than asked.
   const uint64_t ticks =
       uint64_t(req.tv_sec) * hz + (uint64_t(req.tv_nsec) * hz + 999999999) / 1000000000 + 1;
-  const unsigned long deadline = jiffies + (ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON : ticks);
+  const unsigned long deadline =
+      jiffies + (ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON : ticks);
   wait_queue_head_t wq;
   __init_waitqueue_head(&wq, "nanosleep");
   Thread* self = current_thread();
@@ -121,9 +122,12 @@ constexpr Table make_table() {
 constexpr Table kTable = make_table();
 
 int cmd_strace(int argc, char** argv) {
-  if (argc == 2 && str_eq(argv[1], "on")) strace_on = true;
-  else if (argc == 2 && str_eq(argv[1], "off")) strace_on = false;
-  else if (argc != 1) return shell_usage(argv[0]);
+  if (argc == 2 && str_eq(argv[1], "on"))
+    strace_on = true;
+  else if (argc == 2 && str_eq(argv[1], "off"))
+    strace_on = false;
+  else if (argc != 1)
+    return shell_usage(argv[0]);
   kprintf("strace: %s\n", strace_on ? "on" : "off");
   return 0;
 }
@@ -156,8 +160,8 @@ extern "C" void syscall_dispatch(InterruptFrame* f) {
     trace(TraceType::Syscall, nr, uint32_t(r));
     if (strace_on) {
       const Process* p = current_process();
-      kprintf("[%d] %s(0x%x, 0x%x, 0x%x) = %ld\n", p->pid, syscall_name(nr), f->ebx, f->ecx,
-              f->edx, r);
+      kprintf("[%d] %s(0x%x, 0x%x, 0x%x) = %ld\n", p->pid, syscall_name(nr), f->ebx, f->ecx, f->edx,
+              r);
     }
   }
   cpu::raw_cli();

@@ -4,16 +4,19 @@ import json
 import os
 import sys
 
-from quartz_qemu import Qemu, shipped_modules
+from quartz_qemu import Qemu, initramfs, shipped_modules
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import bench  # noqa: E402
 
-COMMANDS = "bootstat; bench tick; schedbench; modbench sched; cronbench 10; poweroff 0"
+COMMANDS = ("bootstat; bench tick; schedbench; modbench sched; cronbench 10; "
+            "exec /test/bench_syscall 10; exec /test/bench_spawn /bin/true 2; "
+            "exec /test/bench_switch 10; poweroff 0")
+USER = ("bench_syscall", "bench_spawn", "bench_switch")
 
 
 def _one_boot(build):
-    mods = shipped_modules(build)
+    mods = shipped_modules(build) + [initramfs(build)]
     with Qemu(build, icount=True, initrd=mods, append=f'run="{COMMANDS}"') as q:
         raw = {name: bench.expect_figures(q, name, 120) for name in bench.KEYS}
         q.wait_exit()
@@ -44,13 +47,15 @@ def bench_commands_print_key_values(build):
     figs = bench.make_figures({"boot": {128: {"boot": raw["bootstat"], "passed": 1, "failed": 0,
                                               "clean_exit": True}},
                                "bench": raw["bench"], "schedbench": raw["schedbench"],
-                               "modbench": raw["modbench"], "cronbench": raw["cronbench"]})
+                               "modbench": raw["modbench"], "cronbench": raw["cronbench"],
+                               "user": {u: raw[u] for u in USER}})
     rep = json.loads(json.dumps(bench.report(figs)))
     metrics = [f["metric"] for f in rep["figures"]]
     assert metrics == [m for m in bench.SPECS if m in metrics], metrics  # the table's order
     assert {"boot_instructions_128mib", "empty_tick_instructions", "per_task_instructions",
             "yield_round_trip_instructions", "wake_from_irq0_instructions",
-            "module_cycle_instructions", "periodic_ratio"} <= set(metrics), metrics
+            "module_cycle_instructions", "periodic_ratio", "syscall_round_trip_instructions",
+            "spawn_instructions", "process_switch_instructions"} <= set(metrics), metrics
     for f in rep["figures"]:
         for field in ("metric", "value", "unit", "goal", "met", "includes"):
             assert field in f, (field, f)

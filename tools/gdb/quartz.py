@@ -732,9 +732,9 @@ def build_pretty_printers():
 
 def process_table():
     try:
-        return gdb.parse_and_eval("'quartz::(anonymous namespace)::table'")
+        return gdb.parse_and_eval("quartz::g_processes")
     except gdb.error:
-        raise QuartzError("no process table (table in kernel/process/process.cpp) in the symbols")
+        raise QuartzError("no process table (quartz::g_processes, kernel/process/process.cpp) in the symbols")
 
 
 def all_processes():

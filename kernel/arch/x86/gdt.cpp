@@ -18,12 +18,12 @@ constexpr uint64_t descriptor(uint32_t base, uint32_t limit, uint8_t access, uin
          (uint64_t((limit >> 16) & 0xF) << 48) | (uint64_t(flags & 0xF) << 52) |
          (uint64_t((base >> 24) & 0xFF) << 56);
 }
-constexpr uint8_t kAccessCode = 0x9A;  // present, ring 0, code, readable
-constexpr uint8_t kAccessData = 0x92;  // present, ring 0, data, writable
+constexpr uint8_t kAccessCode = 0x9A;      // present, ring 0, code, readable
+constexpr uint8_t kAccessData = 0x92;      // present, ring 0, data, writable
 constexpr uint8_t kAccessUserCode = 0xFA;  // present, ring 3, code, readable
 constexpr uint8_t kAccessUserData = 0xF2;  // present, ring 3, data, writable
-constexpr uint8_t kAccessTss = 0x89;   // present, ring 0, 32-bit available TSS
-constexpr uint8_t kFlags4K32 = 0xC;    // 4 KiB granularity, 32-bit
+constexpr uint8_t kAccessTss = 0x89;       // present, ring 0, 32-bit available TSS
+constexpr uint8_t kFlags4K32 = 0xC;        // 4 KiB granularity, 32-bit
 
 alignas(8) uint64_t gdt[7];
 Tss tss_double_fault;

@@ -30,8 +30,8 @@ struct [[gnu::packed]] IdtPointer {
   uint32_t base;
 };
 // Intel SDM Vol. 3A §6.11, Figure 6-2.
-constexpr uint8_t kInterruptGate32 = 0x8E;  // present, ring 0, 32-bit interrupt gate
-constexpr uint8_t kTaskGate = 0x85;         // present, ring 0, task gate
+constexpr uint8_t kInterruptGate32 = 0x8E;      // present, ring 0, 32-bit interrupt gate
+constexpr uint8_t kTaskGate = 0x85;             // present, ring 0, task gate
 constexpr uint8_t kUserInterruptGate32 = 0xEE;  // present, ring 3 may `int` to it
 
 alignas(8) IdtEntry idt[256];

@@ -93,8 +93,10 @@ inline void as_activate(const AddressSpace* as) {
   asm volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
 }
 // User half only (false for an address outside it): fresh, zeroed pages at [va, va+bytes)
-// with `flags` | user; undone on failure. Pages already mapped are an error.
-bool as_map_fresh(AddressSpace* as, uintptr_t va, size_t bytes, uint32_t flags);
+// with `flags` | user; undone on failure. Pages already mapped are an error. With
+// zero = false the pages are not cleared: the caller must write every byte of them
+// before the process runs (exec does, so that no old data reaches a program).
+bool as_map_fresh(AddressSpace* as, uintptr_t va, size_t bytes, uint32_t flags, bool zero = true);
 void as_unmap_free(AddressSpace* as, uintptr_t lo, uintptr_t hi);
 // The frame behind a user address (for loading a program into a space that is not
 // active). False if not mapped.

@@ -37,42 +37,42 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
 
 /* struct stat64 of i386 (arch/x86/include/uapi/asm/stat.h): 96 bytes, 64-bit fields 4-byte
  * aligned as the i386 ABI lays them out; packed here so the layout is the same everywhere. */
 struct quartz_stat64 {
-    uint64_t st_dev;
-    uint8_t __pad0[4];
-    uint32_t __st_ino;
-    uint32_t st_mode;
-    uint32_t st_nlink;
-    uint32_t st_uid;
-    uint32_t st_gid;
-    uint64_t st_rdev;
-    uint8_t __pad3[4];
-    int64_t st_size;
-    uint32_t st_blksize;
-    uint64_t st_blocks;
-    uint32_t st_atime_;
-    uint32_t st_atime_nsec;
-    uint32_t st_mtime_;
-    uint32_t st_mtime_nsec;
-    uint32_t st_ctime_;
-    uint32_t st_ctime_nsec;
-    uint64_t st_ino;
+  uint64_t st_dev;
+  uint8_t __pad0[4];
+  uint32_t __st_ino;
+  uint32_t st_mode;
+  uint32_t st_nlink;
+  uint32_t st_uid;
+  uint32_t st_gid;
+  uint64_t st_rdev;
+  uint8_t __pad3[4];
+  int64_t st_size;
+  uint32_t st_blksize;
+  uint64_t st_blocks;
+  uint32_t st_atime_;
+  uint32_t st_atime_nsec;
+  uint32_t st_mtime_;
+  uint32_t st_mtime_nsec;
+  uint32_t st_ctime_;
+  uint32_t st_ctime_nsec;
+  uint64_t st_ino;
 } __attribute__((packed));
 
 /* getdents64() records (uapi/linux/dirent.h): each starts 8-byte aligned, d_reclen covers
  * the record and its padding, d_name is NUL-terminated. */
 struct quartz_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    uint16_t d_reclen;
-    uint8_t d_type;
-    char d_name[];
+  uint64_t d_ino;
+  int64_t d_off;
+  uint16_t d_reclen;
+  uint8_t d_type;
+  char d_name[];
 } __attribute__((packed));
 #define DT_UNKNOWN 0
 #define DT_CHR 2
@@ -81,8 +81,8 @@ struct quartz_dirent64 {
 
 /* nanosleep()'s struct timespec on i386: two 32-bit longs. */
 struct quartz_timespec {
-    int32_t tv_sec;
-    int32_t tv_nsec;
+  int32_t tv_sec;
+  int32_t tv_nsec;
 };
 
 /* Signals (arch/x86/include/uapi/asm/signal.h). Quartz has default actions only, plus
@@ -110,11 +110,11 @@ struct quartz_timespec {
 
 /* waitpid(): options and the status word (as glibc's bits/waitstatus.h decodes it). */
 #define WNOHANG 1
-#define W_EXITCODE(code, sig) (((code) & 0xff) << 8 | ((sig) & 0x7f))
-#define WIFEXITED(s) (((s) & 0x7f) == 0)
+#define W_EXITCODE(code, sig) (((code)&0xff) << 8 | ((sig)&0x7f))
+#define WIFEXITED(s) (((s)&0x7f) == 0)
 #define WEXITSTATUS(s) (((s) >> 8) & 0xff)
-#define WIFSIGNALED(s) (((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
-#define WTERMSIG(s) ((s) & 0x7f)
+#define WIFSIGNALED(s) (((s)&0x7f) != 0 && ((s)&0x7f) != 0x7f)
+#define WTERMSIG(s) ((s)&0x7f)
 
 /* The auxiliary vector after envp on the initial stack (uapi/linux/auxvec.h). */
 #define AT_NULL 0
@@ -122,8 +122,8 @@ struct quartz_timespec {
 #define AT_ENTRY 9
 
 /* Limits. */
-#define QUARTZ_PATH_MAX 4096   /* a path, with its NUL (Linux's PATH_MAX) */
-#define QUARTZ_NAME_MAX 255    /* one path component */
-#define QUARTZ_ARG_MAX 131072  /* argv and envp strings and pointers together (Linux's ARG_MAX) */
+#define QUARTZ_PATH_MAX 4096  /* a path, with its NUL (Linux's PATH_MAX) */
+#define QUARTZ_NAME_MAX 255   /* one path component */
+#define QUARTZ_ARG_MAX 131072 /* argv and envp strings and pointers together (Linux's ARG_MAX) */
 
 #endif
