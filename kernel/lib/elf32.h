@@ -1,10 +1,11 @@
-// ELF32 structures and constants for i386 relocatable objects (our own definitions, so the
-// freestanding kernel does not depend on the host's <elf.h>).
+// ELF32 structures and constants for i386 relocatable objects and executables (our own
+// definitions, so the freestanding kernel does not depend on the host's <elf.h>).
 //
-// Layout and values follow the System V ABI, "gABI" chapter 4 (Object Files), and the
-// i386 psABI supplement (relocation types). Every field is fixed-width: the host tests run
-// on x86-64, the kernel on i686, and both must see the same 52-byte header, 40-byte section
-// header, 16-byte symbol and 8-byte relocation.
+// Layout and values follow the System V ABI, "gABI" chapters 4 (Object Files) and 5
+// (Program Loading), and the i386 psABI supplement (relocation types). Every field is
+// fixed-width: the host tests run on x86-64, the kernel on i686, and both must see the same
+// 52-byte header, 40-byte section header, 16-byte symbol, 8-byte relocation and 32-byte
+// program header.
 //
 // Contract: plain data, no functions. The structures are never overlaid on an image (it
 // may be unaligned); elf_module.cpp copies each one out with __builtin_memcpy. That copy is
@@ -29,7 +30,11 @@ inline constexpr uint8_t ELFDATA2LSB = 1;
 inline constexpr uint8_t EV_CURRENT = 1;
 
 // ---- e_type, e_machine ----
+inline constexpr uint16_t ET_NONE = 0;
 inline constexpr uint16_t ET_REL = 1;
+inline constexpr uint16_t ET_EXEC = 2;
+inline constexpr uint16_t ET_DYN = 3;
+inline constexpr uint16_t ET_CORE = 4;
 inline constexpr uint16_t EM_386 = 3;
 
 // ---- special section indices ----
@@ -80,6 +85,19 @@ constexpr uint32_t elf32_r_sym(uint32_t info) { return info >> 8; }
 constexpr uint32_t elf32_r_type(uint32_t info) { return info & 0xff; }
 constexpr uint32_t elf32_r_info(uint32_t sym, uint32_t type) { return sym << 8 | (type & 0xff); }
 
+// ---- program headers (gABI chapter 5): p_type and p_flags ----
+inline constexpr uint32_t PT_NULL = 0;
+inline constexpr uint32_t PT_LOAD = 1;
+inline constexpr uint32_t PT_DYNAMIC = 2;
+inline constexpr uint32_t PT_INTERP = 3;
+inline constexpr uint32_t PT_NOTE = 4;
+inline constexpr uint32_t PT_PHDR = 6;
+inline constexpr uint32_t PT_TLS = 7;
+inline constexpr uint32_t PT_GNU_STACK = 0x6474e551;
+inline constexpr uint32_t PF_X = 0x1;
+inline constexpr uint32_t PF_W = 0x2;
+inline constexpr uint32_t PF_R = 0x4;
+
 struct Elf32_Ehdr {
   uint8_t e_ident[EI_NIDENT];
   uint16_t e_type;
@@ -124,7 +142,19 @@ struct Elf32_Rel {
   uint32_t r_info;
 };
 
+struct Elf32_Phdr {
+  uint32_t p_type;
+  uint32_t p_offset;
+  uint32_t p_vaddr;
+  uint32_t p_paddr;
+  uint32_t p_filesz;
+  uint32_t p_memsz;
+  uint32_t p_flags;
+  uint32_t p_align;
+};
+
 static_assert(sizeof(Elf32_Ehdr) == 52);
+static_assert(sizeof(Elf32_Phdr) == 32);
 static_assert(sizeof(Elf32_Shdr) == 40);
 static_assert(sizeof(Elf32_Sym) == 16);
 static_assert(sizeof(Elf32_Rel) == 8);

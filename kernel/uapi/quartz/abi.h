@@ -10,6 +10,8 @@
  * base (user/user.ld); the stack starts just below the limit. */
 #define QUARTZ_USER_BASE 0x40000000u
 #define QUARTZ_USER_LIMIT 0xC0000000u
+/* The page size user programs see (AT_PAGESZ; Linux i386's PAGE_SIZE, asm/page_types.h). */
+#define QUARTZ_PAGE_SIZE 4096u
 
 /* open() flags (asm-generic/fcntl.h, octal as there). */
 #define O_RDONLY 00
