@@ -13,6 +13,7 @@ QUARTZ_PACKAGES=(
   gdb                                 # tools/debug.sh and the GDB tests
   clang lld libclang-rt-14-dev        # libFuzzer harnesses (tests/fuzz)
   clang-format                        # the house style (tools/format.sh, ctest style.*)
+  cpio                                # initramfs archives (newc), the cpio reader's tests
 )
 
 # The programs the scripts, tests and CMake files run, and the package of the list above
@@ -25,6 +26,7 @@ QUARTZ_COMMANDS=(
   i686-linux-gnu-gcc:g++-i686-linux-gnu i686-linux-gnu-g++:g++-i686-linux-gnu
   grub-mkrescue:grub-common xorriso:xorriso mformat:mtools
   qemu-system-i386:qemu-system-x86 gdb:gdb clang++:clang clang-format:clang-format
+  cpio:cpio
 )
 
 quartz_install_deps() {
