@@ -91,8 +91,10 @@ inline std::vector<uint8_t> cpio_of(const std::filesystem::path& dir, const char
   std::filesystem::path out = dir.parent_path() / (dir.filename().string() + "." + format);
   std::string cmd = "cd '" + dir.string() + "' && find . | LC_ALL=C sort | '" + kCpio + "' -o -H " +
                     format + " --quiet > '" + out.string() + "'";
-  if (std::system(cmd.c_str()) != 0) return {};
-  return read_file(out);
+  int rc = std::system(cmd.c_str());
+  std::vector<uint8_t> bytes = rc == 0 ? read_file(out) : std::vector<uint8_t>{};
+  std::filesystem::remove(out);
+  return bytes;
 }
 
 // A fresh empty directory for one test.
