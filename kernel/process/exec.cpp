@@ -9,6 +9,7 @@
 #include "kernel/kheap.h"
 #include "kernel/lib/elf_exec.h"
 #include "kernel/lib/kstring.h"
+#include "kernel/lib/user_stack.h"
 #include "kernel/process/process.h"
 #include "kernel/trace.h"
 #include "kernel/uapi/quartz/errno.h"
@@ -45,37 +46,23 @@ size_t count(const char* const* v) {
   return n;
 }
 
-// The initial stack as Linux i386 lays it out (fs/binfmt_elf.c, create_elf_tables), from
-// the top down: the strings, then at a 16-byte aligned esp: argc, argv[] and NULL, envp[]
-// and NULL, the auxiliary vector (AT_PAGESZ, AT_ENTRY, AT_NULL). Built in `buf`, which
-// stands for the top `cap` bytes below `top`. Returns the user esp, or 0 if it does not fit.
+// The initial stack (kernel/lib/user_stack: Linux's layout) in `buf`, which stands for the
+// top `cap` bytes below `top`. Returns the user esp, or 0 if it does not fit (E2BIG).
 uintptr_t build_stack(uint8_t* buf, size_t cap, uintptr_t top, const char* const* argv,
                       const char* const* envp, uintptr_t entry) {
   const size_t argc = count(argv), envc = count(envp);
   if (argc + envc > kMaxArgs) return 0;
-  auto string = [&](size_t i) { return i < argc ? argv[i] : envp[i - argc]; };
-  size_t total = 0;
-  for (size_t i = 0; i < argc + envc; ++i) total += __builtin_strlen(string(i)) + 1;
-  const size_t words = 1 + argc + 1 + envc + 1 + 6;
-  if (total + words * 4 + 16 > cap) return 0;
-  const size_t str = cap - total;  // the strings, in order, up to the top
-  const size_t at = ((str - words * 4) & ~size_t(15));
-  auto* w = reinterpret_cast<uint32_t*>(buf + at);
-  size_t k = 0, pos = str;
-  w[k++] = uint32_t(argc);
+  auto* strings = static_cast<UserString*>(kmalloc((argc + envc + 1) * sizeof(UserString)));
+  if (!strings) return 0;
   for (size_t i = 0; i < argc + envc; ++i) {
-    const size_t len = __builtin_strlen(string(i)) + 1;
-    __builtin_memcpy(buf + pos, string(i), len);
-    w[k++] = uint32_t(top - cap + pos);
-    pos += len;
-    if (i + 1 == argc) w[k++] = 0;  // argv's NULL
+    const char* s = i < argc ? argv[i] : envp[i - argc];
+    strings[i] = {s, uint32_t(__builtin_strlen(s))};
   }
-  if (argc == 0) w[k++] = 0;
-  w[k++] = 0;  // envp's NULL
-  w[k++] = AT_PAGESZ, w[k++] = uint32_t(kPageSize);
-  w[k++] = AT_ENTRY, w[k++] = uint32_t(entry);
-  w[k++] = AT_NULL, w[k++] = 0;
-  return top - cap + at;
+  uint32_t sp = 0;
+  const int r = user_stack_build(buf, uint32_t(cap), uint32_t(top), strings, uint32_t(argc),
+                                 strings + argc, uint32_t(envc), uint32_t(entry), &sp);
+  kfree(strings);
+  return r == 0 ? sp : 0;
 }
 
 }  // namespace

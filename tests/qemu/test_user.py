@@ -32,6 +32,7 @@ class Shell:
 
 
 def _mem(q):
+    q.command("sleep 20")  # exited threads are freed by the idle thread: let it run
     out = q.command("mem")
     heap = re.search(r"heap: (\d+) bytes in use in (\d+) allocations", out).groups()
     pages = re.search(r"pages: (\d+) free", out).group(1)
