@@ -190,3 +190,16 @@ def thousand_fork_exec_exit_cycles_leave_memory_as_it_was(build):
         out = q.command("exec /test/forkloop 1000 /bin/true", timeout=170)
         assert re.search(r"forkloop: runs=1000 ok=1000 failed=0", out), out
         assert _mem(q) == before, (before, _mem(q))
+
+
+def tmp_is_writable_and_the_rest_read_only(build):
+    with _boot(build) as q:
+        q.prompt()
+        before = q.command("exec /bin/ls /tmp")
+        out = q.command("exec /test/tmpfiles")
+        assert out.rstrip().endswith("tmpfiles: ok"), out
+        # What it created and removed is gone; its directory stays (there is no rmdir).
+        after = q.command("exec /bin/ls /tmp")
+        assert re.fullmatch(re.escape(before) + r"tmpdir\.\d+\n", after), (before, after)
+        out = q.command("exec /bin/cat /tmp")
+        assert "Is a directory" in out, out
