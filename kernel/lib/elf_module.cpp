@@ -594,6 +594,29 @@ bool elf_section_address(const ElfLayout& layout, const ElfLoad& load, uint32_t 
   return true;
 }
 
+bool elf_module_name(const ElfInfo& info, char* out, size_t cap) {
+  for (uint32_t i = 1; i < info.sym_count; ++i) {
+    const Elf32_Sym s = symbol(info, i);
+    if (elf32_st_type(s.st_info) != STT_FILE) continue;
+    const char* base = sym_name(info, s);
+    for (const char* p = base; *p; ++p)
+      if (*p == '/') base = p + 1;
+    size_t len = 0;
+    while (base[len] && base[len] != '.') ++len;
+    if (len == 0 || len >= cap) return false;
+    for (size_t k = 0; k < len; ++k) {
+      const char c = base[k];
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-';
+      if (!ok) return false;
+    }
+    __builtin_memcpy(out, base, len);
+    out[len] = '\0';
+    return true;
+  }
+  return false;
+}
+
 bool elf_find_symbol(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
                      const char* name, uint32_t* addr) {
   for (uint32_t i = 1; i < info.sym_count; ++i) {

@@ -115,6 +115,11 @@ bool elf_relocate(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& l
 
 // ---- helpers (all require a successful elf_validate of the same image) ----
 
+// The module's name as the compiler recorded it: the first STT_FILE symbol ("sched.c"),
+// without its directory and extension ("sched"), as Linux names a module after the
+// object it was built from (KBUILD_MODNAME). False if there is none, or it is empty, too
+// long for cap, or has characters other than letters, digits, '_' and '-'.
+bool elf_module_name(const ElfInfo& info, char* out, size_t cap);
 // Name of section shndx ("" if out of range).
 const char* elf_section_name(const ElfInfo& info, uint32_t shndx);
 // Index of the first section with this name, or 0 if none.

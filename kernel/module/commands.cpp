@@ -77,11 +77,11 @@ void show_modules(ProcFile* out, void*) {
 
 int cmd_insmod(int argc, char** argv) {
   if (argc != 2) return shell_usage("insmod");
-  return load(argv[1]);
+  return load(argv[1]) ? 1 : 0;
 }
 int cmd_rmmod(int argc, char** argv) {
   if (argc != 2) return shell_usage("rmmod");
-  return unload(argv[1]);
+  return unload(argv[1]) ? 1 : 0;
 }
 int cmd_lsmod(int argc, char**) {
   if (argc != 1) return shell_usage("lsmod");
@@ -120,6 +120,9 @@ void modules_init() {
 }
 
 int module_load(const char* name) { return load(name); }
+int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned) {
+  return load_image(name, image, size, owned);
+}
 int module_unload(const char* name) { return unload(name); }
 
 bool module_symbol(const char* mod, const char* symbol, uintptr_t* addr) {

@@ -69,8 +69,11 @@ struct module {
   quartz::SymbolTable syms;
   quartz::IntrusiveListNode node;  // g_modules
   wait_queue_head_t unload_wq;     // rmmod waits here for the last reader to leave
+  // The image the module was loaded from, when it is a copy the module owns (init_module
+  // from a program; freed with the module). Null for a boot module, which stays in memory.
+  uint8_t* owned_image;
   // Where each allocated section went, for debuggers (`add-symbol-file NAME.ko -s ...`).
-  // Names point into the boot module's image, which stays in memory.
+  // Names point into the image (a boot module's, or owned_image).
   struct {
     const char* name;
     uint32_t addr;
@@ -117,6 +120,9 @@ const BootModule* find_boot_module(const char* name);
 
 // ---- load.cpp ----
 int load(const char* name);
+// Loads `name` from image[0, size); owned (may be null) is a kmalloc'd copy the module
+// keeps and frees, or that is freed at once if the load fails. 0 or a negative errno.
+int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned);
 void free_module(module* m);  // module lock; nothing may reach it
 void set_not_busy(module* m);
 void run_cleanup(void* module);      // for fault_call_recoverable

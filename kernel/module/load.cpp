@@ -2,6 +2,7 @@
 // exports, relocate, publish it `coming`, run its constructors and init_module, and the
 // one way out on failure; freeing a module.
 #include "kernel/module/internal.h"
+#include "kernel/uapi/quartz/errno.h"
 #include <new>
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/fault.h"
@@ -152,6 +153,7 @@ void free_module(module* m) {  // module lock; no reader can reach it any more
   }
   kfree(m->symblob);
   kfree(m->ctors);
+  kfree(m->owned_image);
   m->~module();
   kfree(m);
 }
@@ -168,32 +170,32 @@ uint32_t count_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad
 }
 
 // Places, links and checks NAME.ko; on success *out is ready to publish (state Coming,
-// busy). On failure prints the reason, undoes everything and returns false. Module lock.
-bool place_and_link(const char* name, const BootModule* bm, module** out) {
+// busy). On failure prints the reason, undoes everything and returns a negative errno
+// (ENOEXEC: not a module we can load; ENOMEM; ENOENT: a symbol nobody exports, as Linux).
+// Module lock.
+int place_and_link(const char* name, const uint8_t* image, size_t size, module** out) {
   const char* tname = trace_intern(name);
   auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
   phase(kModValidate);
-  const auto* image = reinterpret_cast<const uint8_t*>(bm->start);
-  const size_t size = bm->end - bm->start;
   ElfInfo info;
   ElfError err;
   static ElfLayout layout;  // ~1 KiB: not on the stack (module lock)
   if (!elf_validate(image, size, &info, &err) || !elf_layout(info, &layout, &err)) {
     kprintf("insmod: %s.ko: %s\n", name, err.msg);
-    return false;
+    return -ENOEXEC;
   }
   phase(kModAllocate);
   const uint32_t total = layout.text_size + layout.data_size;
   const uintptr_t base = alloc_va(total);
   if (!base || !paging_map_fresh(base, total, pte::kWritable, true)) {
     kprintf("insmod: %s: out of memory for %u bytes\n", name, unsigned(total));
-    return false;
+    return -ENOMEM;
   }
   auto* m = static_cast<module*>(kzalloc(sizeof(module)));
   if (!m) {
     paging_unmap_free(base, base + total);
     kprintf("insmod: %s: out of memory\n", name);
-    return false;
+    return -ENOMEM;
   }
   new (m) module{};
   str_copy(m->name, name, sizeof m->name);
@@ -206,13 +208,17 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
 
   // From here on, every failure takes the one way out below.
   const char* why = nullptr;
+  int error = -ENOEXEC;
   char msg[96];
   ResolveCtx rctx{m, {}, 0, false};
   const ElfLoad load{reinterpret_cast<uint8_t*>(m->text_addr), uint32_t(m->text_addr),
                      reinterpret_cast<uint8_t*>(m->data_addr), uint32_t(m->data_addr)};
   uint32_t init = 0, cleanup = 0;
   phase(kModResolve);  // resolving and relocating happen in one pass over the relocations
-  if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) why = err.msg;
+  if (!elf_relocate(info, layout, load, resolve, &rctx, &err)) {
+    why = err.msg;
+    error = -ENOENT;  // Linux's answer for an unknown symbol (the usual reason)
+  }
   if (!why) phase(kModRelocate);
   if (!why && rctx.too_many_deps) why = "uses more than 8 modules";
   if (!why && !elf_find_symbol(info, layout, load, "init_module", &init)) why = "no init_module";
@@ -249,6 +255,7 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
     m->symblob = static_cast<uint8_t*>(kmalloc(blob_len ? blob_len : 1));
     if (!m->ctors || !m->symblob) {
       why = "out of memory for its symbol table";
+      error = -ENOMEM;
     } else {
       uint32_t* p = m->ctors;
       elf_for_each_ctor(info, layout, load, false, collect_ctor, &p);
@@ -261,7 +268,7 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
     phase(kModFailed);
     kprintf("insmod: %s.ko: %s\n", name, why);
     discard(m, base, total);
-    return false;
+    return error;
   }
   // Text and read-only data become read-only (CR0.WP makes that bind the kernel too).
   for (uintptr_t va = m->text_addr; va < m->text_addr + m->text_size; va += kPageSize)
@@ -278,7 +285,7 @@ bool place_and_link(const char* name, const BootModule* bm, module** out) {
     m->sections[m->nsections++] = {elf_section_name(info, i), addr};
   }
   *out = m;
-  return true;
+  return 0;
 }
 
 void set_not_busy(module* m) {
@@ -289,7 +296,26 @@ void set_not_busy(module* m) {
 int load(const char* name) {
   if (__builtin_strlen(name) > kNameMax) {
     kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
-    return 1;
+    return -ENAMETOOLONG;
+  }
+  const BootModule* bm;
+  {
+    ModuleLockGuard lock;
+    bm = find_boot_module(name);
+  }
+  if (!bm) {
+    kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
+    return -ENOENT;
+  }
+  return load_image(name, reinterpret_cast<const uint8_t*>(bm->start), bm->end - bm->start,
+                    nullptr);
+}
+
+int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned) {
+  if (__builtin_strlen(name) > kNameMax) {
+    kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
+    kfree(owned);
+    return -ENAMETOOLONG;
   }
   const char* tname = trace_intern(name);
   auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
@@ -298,14 +324,14 @@ int load(const char* name) {
     ModuleLockGuard lock;
     if (module* old = find_loaded(name)) {
       kprintf("insmod: %s is already loaded (%s)\n", name, mod_state_name(state_of(old)));
-      return 1;
+      kfree(owned);
+      return -EEXIST;
     }
-    const BootModule* bm = find_boot_module(name);
-    if (!bm) {
-      kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
-      return 1;
+    if (const int r = place_and_link(name, image, size, &m); r < 0) {
+      kfree(owned);
+      return r;
     }
-    if (!place_and_link(name, bm, &m)) return 1;
+    m->owned_image = owned;  // freed with the module from here on
     InterruptDisabler guard;
     loaded.push_back(*m);  // Coming and busy: visible, but nobody enters it yet
   }
@@ -324,7 +350,7 @@ int load(const char* name) {
         "insmod: %s: init_module faulted; the module is marked failed: its tasks and /proc "
         "files were taken away, its memory is kept and never run again (rmmod %s frees it)\n",
         name, name);
-    return 1;
+    return -EFAULT;
   }
   if (call.rc != 0) {
     phase(kModFailed);
@@ -343,10 +369,10 @@ int load(const char* name) {
     if (check_leftovers(m) != 0) {
       set_not_busy(m);
       kprintf("insmod: %s: not freed; it stays '%s'\n", name, mod_state_name(state_of(m)));
-      return 1;
+      return call.rc < 0 ? call.rc : -EINVAL;
     }
     free_module(m);
-    return 1;
+    return call.rc < 0 ? call.rc : -EINVAL;  // init_module's own error, as Linux returns it
   }
   {
     InterruptDisabler guard;

@@ -21,9 +21,13 @@ struct module;  // opaque to modules: THIS_MODULE points at one
 
 namespace quartz {
 void modules_init();
-// Both return 0 on success, or print one line saying why not and return nonzero; a
-// refused load changes nothing (heap, module list, queues).
-int module_load(const char* name);
+// All return 0 on success, or print one line saying why not and return a negative errno
+// (Linux's values: EEXIST, ENOENT, ENOEXEC, ENOMEM, EBUSY, EWOULDBLOCK, or init_module's
+// own error); a refused load changes nothing (heap, module list, queues).
+int module_load(const char* name);  // a boot module
+// From an image in memory (init_module from a program). owned: a kmalloc'd image the
+// module keeps (its section names point into it) and frees; freed at once on failure.
+int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned);
 int module_unload(const char* name);
 // The address of a global symbol of a loaded module (for tests and the debugger).
 bool module_symbol(const char* module, const char* symbol, uintptr_t* addr);

@@ -1,6 +1,7 @@
 // rmmod's phases: the decision, waiting for readers, cleanup_module and destructors,
 // and the check before freeing (registries, other modules' data, threads' call chains).
 #include "kernel/module/internal.h"
+#include "kernel/uapi/quartz/errno.h"
 #include <new>
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/fault.h"
@@ -153,11 +154,11 @@ int unload(const char* name) {
     m = find_loaded(name);
     if (!m) {
       kprintf("rmmod: %s is not loaded\n", name);
-      return 1;
+      return -ENOENT;
     }
     if (state_of(m) == ModState::Live && !m->cleanup) {
       kprintf("rmmod: %s has no cleanup_module: it cannot be unloaded\n", name);
-      return 1;
+      return -EBUSY;
     }
     {
       InterruptDisabler guard;
@@ -165,12 +166,12 @@ int unload(const char* name) {
     }
     if (verdict == UnloadVerdict::UsedByModules) {
       print_users(name, m);
-      return 1;
+      return -EWOULDBLOCK;
     }
     if (verdict == UnloadVerdict::Busy) {
       kprintf("rmmod: %s: an insmod or rmmod of it is in progress (%s)\n", name,
               mod_state_name(state_of(m)));
-      return 1;
+      return -EBUSY;
     }
   }
   // Not under the module lock from here to the check: other modules load and unload.
@@ -190,7 +191,7 @@ int unload(const char* name) {
           "rmmod: %s is in use: %d reader%s of its /proc files did not finish within %u s; "
           "it stays live\n",
           name, readers, readers == 1 ? "" : "s", kReaderWaitSeconds);
-      return 1;
+      return -EBUSY;
     }
     trace(TraceType::Module, trace_ptr(tname), kModCleanup);
     const unsigned long start = jiffies;
@@ -209,7 +210,7 @@ int unload(const char* name) {
           "rmmod: %s: cleanup_module faulted; the module is marked failed (rmmod %s again "
           "frees it once nothing points in)\n",
           name, name);
-      return 1;
+      return -EBUSY;
     }
     trace(TraceType::Module, trace_ptr(tname), kModGoing);
   }
@@ -224,7 +225,7 @@ int unload(const char* name) {
         "rmmod: %s: not freed: %d reference%s into its memory remain%s; it stays '%s' "
         "(rmmod %s again to re-check)\n",
         name, left, left == 1 ? "" : "s", left == 1 ? "s" : "", mod_state_name(state_of(m)), name);
-    return 1;
+    return -EBUSY;
   }
   trace(TraceType::Module, trace_ptr(tname), kModFree);
   const bool failed = verdict == UnloadVerdict::FreeFailed;

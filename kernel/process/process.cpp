@@ -20,17 +20,15 @@
 extern "C" [[noreturn]] void enter_user_frame(quartz::InterruptFrame* frame);
 
 namespace quartz {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // The process table (interrupts off). In namespace quartz, by this name, for the GDB
 // helpers (tools/gdb/quartz.py: `processes`).
 Process* g_processes[kMaxProcesses];
 
 namespace {
-int last_pid = 0;               // interrupts off
-Process* init_proc = nullptr;   // interrupts off; started by init= (Linux's pid 1)
+int last_pid = 0;              // interrupts off
+Process* init_proc = nullptr;  // interrupts off; started by init= (Linux's pid 1)
 void (*init_exit_hook)() = nullptr;
 DECLARE_WAIT_QUEUE_HEAD(kernel_child_exit);  // children of the kernel exit here
 

@@ -110,6 +110,8 @@ constexpr Table make_table() {
   t[SYS_brk] = make("brk", sys_brk);
   t[SYS_signal] = make("signal", sys_signal_call);
   t[SYS_getppid] = make("getppid", sys_getppid);
+  t[SYS_init_module] = make("init_module", sys_init_module);
+  t[SYS_delete_module] = make("delete_module", sys_delete_module);
   t[SYS_sched_yield] = make("sched_yield", sys_sched_yield);
   t[SYS_nanosleep] = make("nanosleep", sys_nanosleep);
   t[SYS_getcwd] = make("getcwd", sys_getcwd);

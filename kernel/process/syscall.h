@@ -29,6 +29,10 @@ long sys_getcwd(InterruptFrame& f);
 long sys_mkdir(InterruptFrame& f);
 long sys_unlink(InterruptFrame& f);
 
+// Module calls (kernel/process/module_calls.cpp).
+long sys_init_module(InterruptFrame& f);
+long sys_delete_module(InterruptFrame& f);
+
 }  // namespace quartz
 
 // isr.asm's int $0x80 entry calls this with interrupts off; it returns with them off.

@@ -967,3 +967,29 @@ TEST(ElfMalformedSweep, EveryByteCorruptionIsSafe) {
 }
 
 }  // namespace
+
+TEST(ElfModuleName, FromTheFileSymbolTheCompilerWrote) {
+  Img img{fixture("golden")};
+  ElfInfo info;
+  ElfError err;
+  ASSERT_TRUE(elf_validate(img.b.data(), img.b.size(), &info, &err)) << err.msg;
+  char name[32];
+  ASSERT_TRUE(elf_module_name(info, name, sizeof name));
+  EXPECT_STREQ(name, "golden");  // golden.c
+  char tiny[4];
+  EXPECT_FALSE(elf_module_name(info, tiny, sizeof tiny));  // "golden" does not fit
+}
+
+TEST(ElfModuleName, NoneWithoutAFileSymbol) {
+  Img img{fixture("golden")};
+  ElfInfo info;
+  ElfError err;
+  ASSERT_TRUE(elf_validate(img.b.data(), img.b.size(), &info, &err)) << err.msg;
+  // Turn every STT_FILE symbol into STT_NOTYPE: a stripped-like module has no name.
+  for (uint32_t i = 1; i < info.sym_count; ++i) {
+    uint8_t* st_info = img.b.data() + info.symoff + i * sizeof(Elf32_Sym) + 12;
+    if ((*st_info & 0xf) == STT_FILE) *st_info &= 0xf0;
+  }
+  char name[32];
+  EXPECT_FALSE(elf_module_name(info, name, sizeof name));
+}

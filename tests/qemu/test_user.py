@@ -203,3 +203,32 @@ def tmp_is_writable_and_the_rest_read_only(build):
         assert re.fullmatch(re.escape(before) + r"tmpdir\.\d+\n", after), (before, after)
         out = q.command("exec /bin/cat /tmp")
         assert "Is a directory" in out, out
+
+
+def modules_load_and_unload_from_a_program(build):
+    # init_module and delete_module from ring 3, with Linux's error numbers; the program
+    # that calls delete_module sleeps in the module's cleanup_module until the tick.
+    with _boot(build) as q:
+        q.prompt()
+        out = q.command("exec /test/modcall load /lib/modules/sched.ko")
+        assert "modcall: init_module(/lib/modules/sched.ko) = 0" in out, out
+        assert re.search(r"(?m)^sched +\d+ +0 +- +live$", q.command("lsmod"))
+        out = q.command("exec /test/modcall load /lib/modules/sched.ko")
+        assert "= -17 EEXIST" in out, out
+        out = q.command("exec /test/modcall load /bin/true")
+        assert "= -8 ENOEXEC" in out and "not a relocatable object" in out, out
+        out = q.command("exec /test/modcall load /lib/modules/consumer.ko")
+        assert "= -2 ENOENT" in out and "unknown symbol provider_calls" in out, out
+        out = q.command("exec /test/modcall load /lib/modules/bad_init.ko")
+        assert "= -22 EINVAL" in out, out  # init_module's own error
+        out = q.command("exec /test/modcall unload sched")
+        assert re.search(r"sched: unloaded \(cleanup_module took 1 tick\)", out), out
+        assert "modcall: delete_module(sched) = 0" in out, out
+        out = q.command("exec /test/modcall unload sched")
+        assert "= -2 ENOENT" in out, out
+        assert q.command("lsmod").count("\n") == 1  # the header only
+        before = _mem(q)
+        for _ in range(20):
+            q.command("exec /test/modcall load /lib/modules/sched.ko")
+            q.command("exec /test/modcall unload sched")
+        assert _mem(q) == before  # the image copy goes with the module

@@ -1,0 +1,66 @@
+// init_module and delete_module: loading a module from an image a program read (Linux 2.6's
+// system call, the one /sbin/insmod uses) and unloading one by name.
+#include "kernel/arch/x86/uaccess.h"
+#include "kernel/console.h"
+#include "kernel/kheap.h"
+#include "kernel/lib/elf_module.h"
+#include "kernel/module/module.h"
+#include "kernel/process/syscall.h"
+#include "kernel/uapi/quartz/errno.h"
+
+namespace quartz {
+namespace {
+constexpr size_t kMaxModuleImage = 8 << 20;  // bytes init_module takes
+constexpr size_t kModuleNameMax = 31;        // kernel/module: the longest name
+}  // namespace
+
+// init_module(image, len, params). The module's name is the one its compiler recorded
+// (elf_module_name), as Linux names a module after what it was built from, not after the
+// file it was read from. Parameters are not supported yet: a non-empty string is EINVAL.
+long sys_init_module(InterruptFrame& f) {
+  const uintptr_t user_image = f.ebx;
+  const size_t len = f.ecx;
+  if (len == 0) return -ENOEXEC;
+  if (len > kMaxModuleImage) return -EFBIG;
+  if (f.edx) {
+    char params[128];
+    const int r = strncpy_from_user(params, f.edx, sizeof params);
+    if (r < 0) return r == -ENAMETOOLONG ? -EINVAL : r;
+    if (params[0]) {
+      kprintf("init_module: module parameters are not supported yet (\"%s\")\n", params);
+      return -EINVAL;
+    }
+  }
+  auto* image = static_cast<uint8_t*>(kmalloc(len));
+  if (!image) return -ENOMEM;
+  if (copy_from_user(image, user_image, len) < 0) {
+    kfree(image);
+    return -EFAULT;
+  }
+  ElfInfo info;
+  ElfError err;
+  char name[kModuleNameMax + 1];
+  if (!elf_validate(image, len, &info, &err)) {
+    kprintf("init_module: %s\n", err.msg);
+    kfree(image);
+    return -ENOEXEC;
+  }
+  if (!elf_module_name(info, name, sizeof name)) {
+    kprintf("init_module: the image has no module name (no STT_FILE symbol: stripped?)\n");
+    kfree(image);
+    return -ENOEXEC;
+  }
+  return module_load_image(name, image, len, image);
+}
+
+// delete_module(name, flags). The flags (O_NONBLOCK, O_TRUNC) are accepted and not yet
+// acted on: rmmod waits as the kernel shell's does (docs/modules.md).
+long sys_delete_module(InterruptFrame& f) {
+  char name[kModuleNameMax + 1];
+  const int r = strncpy_from_user(name, f.ebx, sizeof name);
+  if (r == -ENAMETOOLONG) return -ENOENT;  // no module has a name that long
+  if (r < 0) return r;
+  return module_unload(name);
+}
+
+}  // namespace quartz
