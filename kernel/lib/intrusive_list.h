@@ -36,6 +36,24 @@ __attribute__((no_sanitize("undefined"))) inline T* owner_of(Node* node) {
       reinterpret_cast<std::uintptr_t>(&(reinterpret_cast<T*>(kProbe)->*Member)) - kProbe;
   return reinterpret_cast<T*>(reinterpret_cast<std::uintptr_t>(node) - offset);
 }
+
+// The forward iterator of both lists: follows next_ from a node until the list's end node.
+template <class T, class Node, Node T::*Member>
+class NodeIterator {
+ public:
+  explicit NodeIterator(Node* n) : node_(n) {}
+  T& operator*() const { return *owner_of<T, Node, Member>(node_); }
+  T* operator->() const { return owner_of<T, Node, Member>(node_); }
+  NodeIterator& operator++() {
+    node_ = node_->next_;
+    return *this;
+  }
+  bool operator==(const NodeIterator& o) const { return node_ == o.node_; }
+  bool operator!=(const NodeIterator& o) const { return node_ != o.node_; }
+
+ private:
+  Node* node_;
+};
 }  // namespace list_detail
 
 class IntrusiveListNode {
@@ -52,6 +70,8 @@ class IntrusiveListNode {
  private:
   template <class T, IntrusiveListNode T::*Member>
   friend class IntrusiveList;
+  template <class T, class Node, Node T::*Member>
+  friend class list_detail::NodeIterator;
   constexpr IntrusiveListNode(IntrusiveListNode* next, IntrusiveListNode* prev)
       : next_(next), prev_(prev) {}
 
@@ -134,22 +154,7 @@ class IntrusiveList {
     }
   }
 
-  class Iterator {
-   public:
-    T& operator*() const { return *owner(node_); }
-    T* operator->() const { return owner(node_); }
-    Iterator& operator++() {
-      node_ = node_->next_;
-      return *this;
-    }
-    bool operator==(const Iterator& o) const { return node_ == o.node_; }
-    bool operator!=(const Iterator& o) const { return node_ != o.node_; }
-
-   private:
-    friend class IntrusiveList;
-    explicit Iterator(IntrusiveListNode* n) : node_(n) {}
-    IntrusiveListNode* node_;
-  };
+  using Iterator = list_detail::NodeIterator<T, IntrusiveListNode, Member>;
   // Iteration must not remove the current element; use pop_front() loops for that.
   Iterator begin() { return Iterator(sentinel_.next_); }
   Iterator end() { return Iterator(&sentinel_); }
@@ -189,6 +194,8 @@ class IntrusiveSListNode {
  private:
   template <class T, IntrusiveSListNode T::*Member>
   friend class IntrusiveSList;
+  template <class T, class Node, Node T::*Member>
+  friend class list_detail::NodeIterator;
   IntrusiveSListNode* next_ = nullptr;
   bool linked_ = false;
 };
@@ -248,22 +255,7 @@ class IntrusiveSList {
     }
   }
 
-  class Iterator {
-   public:
-    T& operator*() const { return *owner(node_); }
-    T* operator->() const { return owner(node_); }
-    Iterator& operator++() {
-      node_ = node_->next_;
-      return *this;
-    }
-    bool operator==(const Iterator& o) const { return node_ == o.node_; }
-    bool operator!=(const Iterator& o) const { return node_ != o.node_; }
-
-   private:
-    friend class IntrusiveSList;
-    explicit Iterator(IntrusiveSListNode* n) : node_(n) {}
-    IntrusiveSListNode* node_;
-  };
+  using Iterator = list_detail::NodeIterator<T, IntrusiveSListNode, Member>;
   Iterator begin() { return Iterator(head_); }
   Iterator end() { return Iterator(nullptr); }
 
