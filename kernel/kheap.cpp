@@ -101,7 +101,7 @@ void take_pending_tasks_out(uintptr_t lo, uintptr_t hi) {
   // Bounded: a task too corrupt to unlink is reported each round and left in place.
   for (int round = 0; round < 1024; ++round) {
     tq_struct* found[8];
-    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask, found, 8);
+    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask, found, sizeof found / sizeof found[0]);
     if (n == 0) return;
     for (size_t i = 0; i < n; ++i) {
       kprintf("kfree(%p): the block holds a pending task\n", reinterpret_cast<void*>(lo));

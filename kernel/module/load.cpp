@@ -57,6 +57,12 @@ struct ResolveCtx {
   bool too_many_deps;
 };
 
+const kernel_symbol* kernel_export(const char* name) {
+  for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k)
+    if (str_eq(k->name, name)) return k;
+  return nullptr;
+}
+
 bool resolve(void* vctx, const char* name, uint32_t* addr) {
   auto* ctx = static_cast<ResolveCtx*>(vctx);
   // The module's own identity: THIS_MODULE, and the handle C++ destructors register with.
@@ -64,11 +70,9 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
     *addr = reinterpret_cast<uint32_t>(ctx->self);
     return true;
   }
-  for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k) {
-    if (str_eq(k->name, name)) {
-      *addr = reinterpret_cast<uint32_t>(k->addr);
-      return true;
-    }
+  if (const kernel_symbol* k = kernel_export(name)) {
+    *addr = reinterpret_cast<uint32_t>(k->addr);
+    return true;
   }
   for (module& m : loaded) {
     if (state_of(&m) != ModState::Live) continue;  // only a live module's exports count
@@ -90,8 +94,7 @@ bool resolve(void* vctx, const char* name, uint32_t* addr) {
 }
 
 bool exported_elsewhere(const char* name, const module* self, const char** where) {
-  for (const kernel_symbol* k = __ksymtab_start; k < __ksymtab_end; ++k)
-    if (str_eq(k->name, name)) return *where = "the kernel", true;
+  if (kernel_export(name)) return *where = "the kernel", true;
   for (module& m : loaded) {
     if (&m == self) continue;
     for (uint32_t i = 0; i < m.nexports; ++i)
@@ -126,12 +129,23 @@ void run_destructors(void* arg) {
 }
 
 // ---- load ----
-void discard(module* m, uintptr_t base, uint32_t total) {  // module lock; never published
-  paging_unmap_free(base, base + total);
+// The module's heap allocations and the struct itself (its pages are unmapped first).
+// Registrations that never ran (a failed module's __cxa_atexit) are dropped.
+void release(module* m) {
+  while (AtExit* a = m->atexit) {
+    m->atexit = a->next;
+    kfree(a);
+  }
   kfree(m->symblob);
   kfree(m->ctors);
+  kfree(m->owned_image);
   m->~module();
   kfree(m);
+}
+
+void discard(module* m, uintptr_t base, uint32_t total) {  // module lock; never published
+  paging_unmap_free(base, base + total);
+  release(m);
 }
 
 void free_module(module* m) {  // module lock; no reader can reach it any more
@@ -147,15 +161,7 @@ void free_module(module* m) {  // module lock; no reader can reach it any more
   }
   tq_forget_queues_in_range(m->text_addr, m->end());  // its own queues, empty and idle
   paging_unmap_free(m->text_addr, m->end());
-  while (AtExit* a = m->atexit) {  // registered but never run (a failed module)
-    m->atexit = a->next;
-    kfree(a);
-  }
-  kfree(m->symblob);
-  kfree(m->ctors);
-  kfree(m->owned_image);
-  m->~module();
-  kfree(m);
+  release(m);
 }
 
 void collect_ctor(void* ctx, uint32_t fn) {
@@ -220,7 +226,10 @@ int place_and_link(const char* name, const uint8_t* image, size_t size, module**
     error = -ENOENT;  // Linux's answer for an unknown symbol (the usual reason)
   }
   if (!why) phase(kModRelocate);
-  if (!why && rctx.too_many_deps) why = "uses more than 8 modules";
+  if (!why && rctx.too_many_deps) {
+    snformat(msg, sizeof msg, "uses more than %d modules", kMaxDeps);
+    why = msg;
+  }
   if (!why && !elf_find_symbol(info, layout, load, "init_module", &init)) why = "no init_module";
   if (!why && !elf_check_ctors(info, layout, load, &err)) why = err.msg;
   if (!why) {

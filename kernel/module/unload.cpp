@@ -59,7 +59,8 @@ void undo_init(module* m) {
   const uintptr_t lo = m->text_addr, hi = m->end();
   for (int round = 0; round < 8; ++round) {
     tq_struct* tasks[16];
-    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask | kTqHitRoutine, tasks, 16);
+    const size_t n = tq_collect_in_range(lo, hi, kTqHitTask | kTqHitRoutine, tasks,
+                                         sizeof tasks / sizeof tasks[0]);
     if (!n) break;
     for (size_t i = 0; i < n; ++i) {
       kprintf("  %s: undoing a task its init_module left queued\n", m->name);
