@@ -3,7 +3,7 @@
 // entry points for freed memory, unloaded modules and faults.
 //
 // Contract (besides the C API's, in quartz/tqueue.h):
-//   tq_timer_bottom_half*   IRQ 0 only, after the EOI, interrupts on.
+//   tq_timer_bottom_half*   irq_exit only, after a tick (mark_tick_bh), interrupts on.
 //   bh_disable/bh_enable    any context; they nest.
 //   tq_current_routine      any context: the routine running in THIS context (thread and
 //                           interrupt level), for might_sleep.
@@ -27,8 +27,8 @@ namespace quartz {
 // Boot: /proc/tq, the `tq` command, tq_timer on the registry, and the fault-recovery hook
 // that abandons a faulting thread's drains (see tq_abandon_drains_of_current_thread).
 void tqueue_init();
-// IRQ 0's bottom half: drains tq_timer (or counts a skipped tick). Called by the IRQ 0
-// path after the EOI, with interrupts on.
+// The tick's bottom half: drains tq_timer (or counts a skipped tick). Called by irq_exit
+// (kernel/irq.h) after the EOI of a tick, with interrupts on.
 void tq_timer_bottom_half();
 void tq_timer_bottom_half_traced();  // the same with trace points (tracing on)
 // Holds off the tq_timer drain (like Linux's local_bh_disable): ticks still count
