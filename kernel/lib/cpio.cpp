@@ -44,9 +44,7 @@ int fail(CpioReader* r, CpioError* err, size_t offset, const char* fmt, ...) {
     va_start(ap, fmt);
     vsnformat(err->msg + n, sizeof err->msg - n, fmt, ap);
     va_end(ap);
-    // Names come from the archive: a hostile one must not break the line or the console.
-    for (char* c = err->msg; *c != '\0'; ++c)
-      if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
+    make_printable(err->msg);  // names come from the archive
   }
   return -EINVAL;
 }

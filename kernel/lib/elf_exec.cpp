@@ -21,9 +21,7 @@ int fail(ExecError* err, const char* fmt, ...) {
     va_start(ap, fmt);
     vsnformat(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    // The interpreter's name comes from the image: keep the line printable.
-    for (char* c = err->msg; *c != '\0'; ++c)
-      if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
+    make_printable(err->msg);  // the interpreter's name comes from the image
   }
   return -ENOEXEC;
 }

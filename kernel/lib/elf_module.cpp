@@ -28,9 +28,7 @@ bool fail(ElfError* err, const char* fmt, ...) {
     va_start(ap, fmt);
     vsnformat(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    // Names come from the image: a hostile one must not break the line or the console.
-    for (char* c = err->msg; *c != '\0'; ++c)
-      if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
+    make_printable(err->msg);  // names come from the image
   }
   return false;
 }

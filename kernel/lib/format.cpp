@@ -370,6 +370,11 @@ int vsnformat(char* buf, size_t size, const char* fmt, va_list ap) {
   return n;
 }
 
+void make_printable(char* s) {
+  for (char* c = s; *c != '\0'; ++c)
+    if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
+}
+
 int snformat(char* buf, size_t size, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -29,6 +29,10 @@ int format(PutcFn out, void* ctx, const char* fmt, ...) __attribute__((format(pr
 // Like vsnprintf/snprintf: writes at most size-1 characters plus a NUL when size > 0
 // (buf may be null when size == 0) and returns the length the full output would have had.
 int vsnformat(char* buf, size_t size, const char* fmt, va_list ap);
+// For one-line messages built from untrusted bytes (names read from an image or an
+// archive): every control or non-ASCII character of the string becomes '?', so a hostile
+// name cannot break the line or drive the console.
+void make_printable(char* s);
 int snformat(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
 }  // namespace quartz

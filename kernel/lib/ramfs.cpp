@@ -243,8 +243,7 @@ uint8_t dirent_type(const RamfsNode* n) {
 int load_fail(CpioError* err, int code, const CpioEntry& e, const char* why) {
   if (err != nullptr) {
     snformat(err->msg, sizeof err->msg, "cpio offset %zu: \"%.48s\": %s", e.offset, e.name, why);
-    for (char* c = err->msg; *c != '\0'; ++c)
-      if (static_cast<unsigned char>(*c) < 0x20 || static_cast<unsigned char>(*c) >= 0x7f) *c = '?';
+    make_printable(err->msg);
   }
   return code;
 }
