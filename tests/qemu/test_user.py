@@ -232,3 +232,21 @@ def modules_load_and_unload_from_a_program(build):
             q.command("exec /test/modcall load /lib/modules/sched.ko")
             q.command("exec /test/modcall unload sched")
         assert _mem(q) == before  # the image copy goes with the module
+
+
+def orphans_go_to_init_which_reaps_them(build):
+    # A shell that exits leaves its background job behind: the job's parent becomes init
+    # (pid 1), and when the job ends, init reaps it (no zombie is left).
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        out = sh.run("/bin/sh")  # a second shell, child of the first
+        q.send("sleep 1 &\n")
+        pid = q.expect(r"\[(\d+)\]").group(1)
+        q.expect(re.escape(SH_PROMPT))
+        q.send("exit\n")  # the inner shell exits; its sleep is an orphan now
+        q.expect(re.escape(SH_PROMPT))
+        out = sh.run("ps")
+        assert re.search(rf"(?m)^ +{pid} +1 S .* sleep ", out), out
+        sh.run("sleep 2", timeout=60)  # in the guest: the orphan's 1 s is over after it
+        out = sh.run("ps")
+        assert not re.search(rf"(?m)^ +{pid} ", out), out  # ended, and reaped by init

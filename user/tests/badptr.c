@@ -139,6 +139,11 @@ int main(int argc, char** argv) {
   CASE("getdents64(-1, buf, 4096)", SYS_getdents64, -1, buf, 4096);
   CASE("getdents64(999, buf, 4096)", SYS_getdents64, 999, buf, 4096);
 
+  /* numbers no kernel has: ENOSYS */
+  CASE("syscall(500)", 500, 0, 0, 0);
+  CASE("syscall(1000)", 1000, 0, 0, 0);
+  CASE("syscall(-1)", -1, 0, 0, 0);
+
   /* getcwd (the current directory is /): only the bytes it writes must be valid */
   CASE("getcwd(NULL, 4096)", SYS_getcwd, NULL, 4096, 0);
   CASE("getcwd(0xC0001000, 4096)", SYS_getcwd, KHEAP, 4096, 0);
