@@ -123,7 +123,7 @@ int module_load(const char* name) { return load(name); }
 int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned) {
   return load_image(name, image, size, owned);
 }
-int module_unload(const char* name) { return unload(name); }
+int module_unload(const char* name, int flags) { return unload(name, flags); }
 
 bool module_symbol(const char* mod, const char* symbol, uintptr_t* addr) {
   ModuleLockGuard lock;

@@ -129,7 +129,8 @@ void run_cleanup(void* module);      // for fault_call_recoverable
 void run_destructors(void* module);  // for fault_call_recoverable
 
 // ---- unload.cpp ----
-int unload(const char* name);
+// flags: delete_module's (O_NONBLOCK: refuse a module with readers inside at once).
+int unload(const char* name, int flags = 0);
 int check_leftovers(module* m);  // module lock; prints each, returns the count
 void undo_init(module* m);       // takes away its tasks and /proc files
 

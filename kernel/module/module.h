@@ -28,7 +28,9 @@ int module_load(const char* name);  // a boot module
 // From an image in memory (init_module from a program). owned: a kmalloc'd image the
 // module keeps (its section names point into it) and frees; freed at once on failure.
 int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned);
-int module_unload(const char* name);
+// flags: delete_module(2)'s; with O_NONBLOCK a module that readers are inside is refused
+// at once (EWOULDBLOCK) instead of waited for (up to 5 s, then EBUSY).
+int module_unload(const char* name, int flags = 0);
 // The address of a global symbol of a loaded module (for tests and the debugger).
 bool module_symbol(const char* module, const char* symbol, uintptr_t* addr);
 

@@ -1,6 +1,7 @@
 // rmmod's phases: the decision, waiting for readers, cleanup_module and destructors,
 // and the check before freeing (registries, other modules' data, threads' call chains).
 #include "kernel/module/internal.h"
+#include "kernel/uapi/quartz/abi.h"
 #include "kernel/uapi/quartz/errno.h"
 #include <new>
 #include "kernel/arch/x86/cpu.h"
@@ -147,7 +148,7 @@ void print_users(const char* name, const module* m) {
   kprintf("\n");
 }
 
-int unload(const char* name) {
+int unload(const char* name, int flags) {
   module* m;
   UnloadVerdict verdict;
   {
@@ -178,6 +179,17 @@ int unload(const char* name) {
   // Not under the module lock from here to the check: other modules load and unload.
   const char* tname = trace_intern(name);
   unsigned long took = 0;
+  if (verdict == UnloadVerdict::Start && (flags & O_NONBLOCK) && active_of(m) != 0) {
+    // Linux's delete_module with O_NONBLOCK: a module in use is refused at once.
+    const int readers = active_of(m);
+    {
+      InterruptDisabler guard;
+      mod_abort_unload(m->life);
+    }
+    kprintf("rmmod: %s is in use: %d reader%s of its /proc files; it stays live\n", name,
+            readers, readers == 1 ? "" : "s");
+    return -EWOULDBLOCK;
+  }
   if (verdict == UnloadVerdict::Start) {
     // No new reader enters a Going module; wait for those inside (a /proc read).
     const long left =

@@ -53,14 +53,17 @@ long sys_init_module(InterruptFrame& f) {
   return module_load_image(name, image, len, image);
 }
 
-// delete_module(name, flags). The flags (O_NONBLOCK, O_TRUNC) are accepted and not yet
-// acted on: rmmod waits as the kernel shell's does (docs/modules.md).
+// delete_module(name, flags). O_NONBLOCK: a module whose /proc files are being read is
+// refused at once with EWOULDBLOCK (Linux's rule); without it the caller waits for the
+// readers to leave (up to 5 s, then EBUSY), as Linux 2.6's `rmmod --wait` did. Either way
+// the caller then sleeps in cleanup_module for as long as the module's protocol takes.
+// O_TRUNC (force) is not supported: it is ignored.
 long sys_delete_module(InterruptFrame& f) {
   char name[kModuleNameMax + 1];
   const int r = strncpy_from_user(name, f.ebx, sizeof name);
   if (r == -ENAMETOOLONG) return -ENOENT;  // no module has a name that long
   if (r < 0) return r;
-  return module_unload(name);
+  return module_unload(name, int(f.ecx));
 }
 
 }  // namespace quartz

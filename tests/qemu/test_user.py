@@ -5,7 +5,7 @@ import os
 import re
 import time
 
-from quartz_qemu import Qemu, initramfs, shipped_modules
+from quartz_qemu import Qemu, initramfs, shipped_modules, test_modules
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SH_PROMPT = "$ "
@@ -250,3 +250,53 @@ def orphans_go_to_init_which_reaps_them(build):
         sh.run("sleep 2", timeout=60)  # in the guest: the orphan's 1 s is over after it
         out = sh.run("ps")
         assert not re.search(rf"(?m)^ +{pid} ", out), out  # ended, and reaped by init
+
+
+def insmod_rmmod_lsmod_programs_tell_the_guides_story(build):
+    # The guide's chapter with processes: at the user shell, /sbin/insmod reads the module
+    # and calls init_module; /sbin/rmmod calls delete_module and sleeps in cleanup_module
+    # until the timer routine has seen the flag; the shell waits for it.
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        out = sh.run("insmod /lib/modules/sched.ko")
+        assert re.search(r"sched: loaded at 0xd[0-9a-f]+", out), out
+        assert re.search(r"(?m)^sched +\d+ +0 +- +live$", sh.run("lsmod"))
+        sh.run("sleep 1")
+        assert re.search(r"Timer called \d+ times so far", sh.run("cat /proc/sched"))
+        out = sh.run("rmmod sched")
+        assert re.search(r"sched: unloaded \(cleanup_module took 1 tick\)", out), out
+        assert sh.run("lsmod").count("\n") == 1
+        # Errors as Linux's tools print them.
+        out = sh.run("rmmod sched")
+        assert "rmmod: ERROR: Module sched is not currently loaded" in out, out
+        out = sh.run("insmod /lib/modules/nope.ko")
+        assert ("insmod: ERROR: could not load module /lib/modules/nope.ko: "
+                "No such file or directory") in out, out
+        sh.run("insmod /lib/modules/sched.ko")
+        out = sh.run("insmod /lib/modules/sched.ko")
+        assert "insmod: ERROR: could not insert module /lib/modules/sched.ko: File exists" in out
+        out = sh.run("insmod /bin/true")
+        assert "could not insert module /bin/true: Exec format error" in out, out
+        out = sh.run("rmmod /lib/modules/sched.ko")  # a path names the module too
+        assert "sched: unloaded" in out, out
+
+
+def rmmod_o_nonblock_refuses_a_module_in_use(build):
+    # A kernel thread is inside a module's /proc show function: /sbin/rmmod (O_NONBLOCK,
+    # as Linux's) is refused at once; rmmod -w waits for the reader, then unloads.
+    mods = test_modules(build, "slow_reader", "sleepy_reader")
+    with Qemu(build, initrd=mods + [initramfs(build)]) as q:
+        q.prompt()
+        q.command("insmod sleepy_reader")
+        q.command("bg cat /proc/sleepy_reader")  # sleeps 8 s inside the module
+        q.command("sleep 10")
+        out = q.command("exec /sbin/rmmod sleepy_reader")
+        assert "rmmod: ERROR: Module sleepy_reader is in use" in out, out
+        assert "1 reader of its /proc files; it stays live" in out, out
+        assert re.search(r"(?m)^sleepy_reader +\d+ +1 +- +live$", q.command("lsmod"))
+        q.command("insmod slow_reader")
+        q.command("bg cat /proc/slow_reader")  # 30 ticks inside
+        q.command("sleep 50")
+        out = q.command("exec /sbin/rmmod -w slow_reader", timeout=60)
+        assert "slow_reader: unloaded" in out, out
+        assert out.index("slow_reader: done after") < out.index("slow_reader: unloaded"), out
