@@ -186,8 +186,8 @@ int unload(const char* name, int flags) {
       InterruptDisabler guard;
       mod_abort_unload(m->life);
     }
-    kprintf("rmmod: %s is in use: %d reader%s of its /proc files; it stays live\n", name,
-            readers, readers == 1 ? "" : "s");
+    kprintf("rmmod: %s is in use: %d reader%s of its /proc files; it stays live\n", name, readers,
+            readers == 1 ? "" : "s");
     return -EWOULDBLOCK;
   }
   if (verdict == UnloadVerdict::Start) {
