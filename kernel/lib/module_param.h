@@ -40,6 +40,12 @@ struct ParamDesc {
   uint32_t perm;  // Linux's sysfs mode (0444...); 0 = not shown
 };
 
+// A description (MODULE_PARM_DESC), laid out as module.h's struct quartz_param_desc.
+struct ParamText {
+  const char* name;
+  const char* text;
+};
+
 // The longest params string the kernel takes (init_module's, the shell's), with its NUL.
 constexpr size_t kParamsMax = 1024;
 // The most words one string may hold.
