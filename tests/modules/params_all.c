@@ -23,6 +23,4 @@ int init_module(void)
     return 0;
 }
 
-void cleanup_module(void)
-{
-}
+void cleanup_module(void) {}

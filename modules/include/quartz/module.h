@@ -88,22 +88,20 @@ typedef unsigned int __quartz_param_type_uint;
 typedef bool __quartz_param_type_bool;
 typedef char *__quartz_param_type_charp;
 
-#define module_param(name, type, perm)                                                     \
-    static inline __attribute__((unused)) __quartz_param_type_##type *__param_check_##name( \
-        void)                                                                              \
-    {                                                                                      \
-        return &(name); /* an error here: the variable's type is not `type` */            \
-    }                                                                                      \
-    static const char __param_str_##name[] = #name;                                        \
-    static const struct quartz_param __param_##name                                        \
-        __attribute__((used, aligned(4), section(".quartz_params"))) = {                   \
+#define module_param(name, type, perm)                                                           \
+    static inline __attribute__((unused)) __quartz_param_type_##type *__param_check_##name(void) \
+    {                                                                                            \
+        return &(name); /* an error here: the variable's type is not `type` */                   \
+    }                                                                                            \
+    static const char __param_str_##name[] = #name;                                              \
+    static const struct quartz_param __param_##name                                              \
+        __attribute__((used, aligned(4), section(".quartz_params"))) = {                         \
             __param_str_##name, (void *)&(name), QUARTZ_PARAM_##type, (perm)}
 
-#define MODULE_PARM_DESC(name, text)                                                       \
-    static const char __param_desc_str_##name[] = text;                                    \
-    static const struct quartz_param_desc __param_desc_##name                              \
-        __attribute__((used, aligned(4), section(".quartz_parm_desc"))) = {                \
-            #name, __param_desc_str_##name}
+#define MODULE_PARM_DESC(name, text)                                          \
+    static const char __param_desc_str_##name[] = text;                       \
+    static const struct quartz_param_desc __param_desc_##name __attribute__(( \
+        used, aligned(4), section(".quartz_parm_desc"))) = {#name, __param_desc_str_##name}
 
 /* Error numbers for init_module's return value (return -EINVAL etc.), Linux's values. */
 #define ENOMEM 12
