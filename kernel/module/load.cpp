@@ -138,10 +138,18 @@ const char* apply_params(module* m, const ElfInfo& info, const ElfLayout& layout
     const ParamDesc& p = m->params[i];
     const uintptr_t a = reinterpret_cast<uintptr_t>(p.addr);
     const uint32_t size = p.type == kParamBool ? 1 : 4;
-    if (!m->contains(reinterpret_cast<uintptr_t>(p.name)) || a < m->data_addr ||
-        a + size > m->end() || p.type > kParamCharp) {
-      snformat(msg, msglen, "parameter %u is malformed (outside the module's data, or type %u)",
-               unsigned(i), unsigned(p.type));
+    if (!m->contains(reinterpret_cast<uintptr_t>(p.name))) {
+      snformat(msg, msglen, "parameter %u: its name lies outside the module", unsigned(i));
+      return msg;
+    }
+    if (p.type > kParamCharp) {
+      snformat(msg, msglen, "parameter %s: unknown type %u", p.name, unsigned(p.type));
+      make_printable(msg);  // the name is the image's
+      return msg;
+    }
+    if (a < m->data_addr || a + size > m->end()) {
+      snformat(msg, msglen, "parameter %s: its variable lies outside the module's data", p.name);
+      make_printable(msg);
       return msg;
     }
   }

@@ -10,7 +10,8 @@ COUNT = r"Timer called (\d+) times so far"
 
 
 def _boot(build, **kw):
-    return Qemu(build, initrd=shipped_modules(build) + test_modules(build, "params_all"), **kw)
+    mods = shipped_modules(build) + test_modules(build, "params_all", "params_bad")
+    return Qemu(build, initrd=mods, **kw)
 
 
 def _nothing_loaded(q):
@@ -62,6 +63,13 @@ def bad_parameters_are_refused(build):
         ]:
             out = q.command(cmd)
             assert out == msg + "\n", (cmd, out)
+            _nothing_loaded(q)
+        # A descriptor pointing into the module's code (not made by module_param) is refused
+        # before anything is stored, with or without parameters.
+        for cmd in ("insmod params_bad", "insmod params_bad bad=1"):
+            out = q.command(cmd)
+            assert out == ("insmod: params_bad.ko: parameter bad: its variable lies outside "
+                           "the module's data\n"), (cmd, out)
             _nothing_loaded(q)
         # init_module refusing a value it parsed (sched wants interval >= 1): undone too.
         out = q.command("insmod sched interval=0")
