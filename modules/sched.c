@@ -1,12 +1,23 @@
 /* sched: the guide's "Scheduling Tasks" example: a task on tq_timer counts the ticks,
  * /proc/sched reports the count, and rmmod waits (wait_event, no lost wakeup) until the
- * task has taken itself off the queue. */
+ * task has taken itself off the queue. The parameter `interval` (insmod sched
+ * interval=5) makes the routine do its work every interval-th tick. */
 #include <quartz/module.h> /* the guide: linux/kernel.h, module.h, proc_fs.h, tqueue.h, sched.h */
 
 /* The number of times the timer interrupt has been called so far. Written by the routine
  * (interrupt context), read by /proc/sched (the shell's thread): one aligned int, so a
  * reader sees either the old or the new value. */
 static volatile int TimerIntrpt = 0;
+
+/* Module parameter: the routine does its work (counts, and looks at `die`) once every
+ * `interval` ticks; between, it only requeues itself. Set by insmod before init_module
+ * runs, read-only after (0444: /proc/params shows it). */
+static int interval = 1;
+module_param(interval, int, 0444);
+MODULE_PARM_DESC(interval, "ticks between two runs of the work (default 1)");
+
+/* Ticks since the work last ran: written by the routine only. */
+static int ticks_waited = 0;
 
 /* Set by cleanup_module to tell the routine it is time to die (the guide's `die`). */
 static volatile int die = 0;
@@ -37,6 +48,14 @@ static void sched_tick(void *irrelevant)
 {
     (void)irrelevant;
 
+    /* Not our tick yet: come back at the next one. (Requeuing here even once `die` is
+     * set is what makes rmmod take up to `interval` ticks: the work below notices.) */
+    if (++ticks_waited < interval) {
+        queue_task(&Task, &tq_timer);
+        return;
+    }
+    ticks_waited = 0;
+
     /* Increment the counter */
     TimerIntrpt++;
 
@@ -64,6 +83,7 @@ static void sched_show(struct ProcFile *out, void *data)
 {
     (void)data;
     proc_printf(out, "Timer called %d times so far\n", TimerIntrpt);
+    proc_printf(out, "interval: %d ticks\n", interval);
 }
 
 /* Initialize the module - register the proc file, start the task. */
@@ -73,6 +93,10 @@ int init_module(void)
      * registration's error: had that failed, the module would have been freed with
      * the task still on tq_timer (see bad_init.c). We register first, so the failure
      * path has nothing to undo. */
+    if (interval < 1) {
+        printk("sched: interval must be at least 1 (got %d)\n", interval);
+        return -EINVAL;
+    }
     if (proc_create("sched", sched_show, NULL, THIS_MODULE) != 0)
         return -EBUSY;
 

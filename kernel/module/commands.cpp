@@ -75,9 +75,100 @@ void show_modules(ProcFile* out, void*) {
   kfree(rows);
 }
 
+// ---- /proc/params: every parameter of every module, copied under the guard ----
+struct ParamRow {
+  char module[kNameMax + 1];
+  char name[kNameMax + 1];
+  uint32_t type, perm;
+  char value[48];
+  char text[64];
+};
+
+void show_params(ProcFile* out, void*) {
+  size_t count = 0;
+  {
+    InterruptDisabler guard;
+    for (module& m : loaded) count += m.nparams;
+  }
+  const size_t cap = count + 8;  // a few may be loaded while we allocate
+  auto* rows = static_cast<ParamRow*>(kmalloc(cap * sizeof(ParamRow)));
+  if (!rows) {
+    proc_printf(out, "params: out of memory\n");
+    return;
+  }
+  size_t n = 0, total = 0;
+  {
+    InterruptDisabler guard;  // a module in the list is mapped: its variables can be read
+    for (module& m : loaded) {
+      for (uint32_t i = 0; i < m.nparams; ++i) {
+        const ParamDesc& p = m.params[i];
+        if (!p.perm) continue;  // Linux: perm 0 means no sysfs file
+        if (++total > cap) continue;
+        ParamRow& r = rows[n++];
+        str_copy(r.module, m.name, sizeof r.module);
+        str_copy(r.name, p.name, sizeof r.name);
+        r.type = p.type;
+        r.perm = p.perm;
+        format_param_value(p, r.value, sizeof r.value);
+        r.text[0] = 0;
+        for (uint32_t t = 0; t < m.nparam_texts; ++t)
+          if (str_eq(m.param_texts[t].name, p.name))
+            str_copy(r.text, m.param_texts[t].text, sizeof r.text);
+        make_printable(r.text);
+      }
+    }
+  }
+  proc_printf(out, "%-16s %-16s %-5s %4s  %-12s %s\n", "Module", "Parameter", "Type", "Perm",
+              "Value", "Description");
+  for (size_t i = 0; i < n; ++i) {
+    const ParamRow& r = rows[i];
+    proc_printf(out, "%-16s %-16s %-5s %04o  %-12s %s\n", r.module, r.name, param_type_name(r.type),
+                unsigned(r.perm), r.value, r.text);
+  }
+  if (total > n) proc_printf(out, "... and %u more\n", unsigned(total - n));
+  kfree(rows);
+}
+
+// Joins argv[from, argc) into "a=1 name=\"two words\"" (split_args took the quotes away:
+// a word with a blank gets them back around its value), or returns false if too long.
+bool join_params(int argc, char** argv, int from, char* out, size_t cap) {
+  size_t len = 0;
+  out[0] = 0;
+  for (int i = from; i < argc; ++i) {
+    const char* w = argv[i];
+    bool blank = false;
+    for (const char* c = w; *c; ++c) blank |= *c == ' ' || *c == '\t';
+    const char* eq = w;
+    while (*eq && *eq != '=') ++eq;
+    int k;
+    if (!blank)
+      k = snformat(out + len, cap - len, "%s%s", len ? " " : "", w);
+    else if (*eq)
+      k = snformat(out + len, cap - len, "%s%.*s=\"%s\"", len ? " " : "", int(eq - w), w, eq + 1);
+    else
+      k = snformat(out + len, cap - len, "%s\"%s\"", len ? " " : "", w);
+    len += size_t(k);
+    if (len >= cap) return false;
+  }
+  return true;
+}
+
 int cmd_insmod(int argc, char** argv) {
-  if (argc != 2) return shell_usage("insmod");
-  return load(argv[1]) ? 1 : 0;
+  if (argc < 2) return shell_usage("insmod");
+  if (argc == 2) return load(argv[1]) ? 1 : 0;
+  auto* params = static_cast<char*>(kmalloc(kParamsMax));
+  if (!params) {
+    kprintf("insmod: out of memory\n");
+    return 1;
+  }
+  int rc = 1;
+  if (!join_params(argc, argv, 2, params, kParamsMax))
+    kprintf("insmod: %s: the parameters are longer than %u characters\n", argv[1],
+            unsigned(kParamsMax - 1));
+  else
+    rc = load(argv[1], params) ? 1 : 0;
+  kfree(params);
+  return rc;
 }
 int cmd_rmmod(int argc, char** argv) {
   if (argc != 2) return shell_usage("rmmod");
@@ -108,7 +199,8 @@ int cmd_modules(int argc, char**) {
 }  // namespace mod
 
 using namespace mod;
-SHELL_COMMAND(insmod, "NAME", "load boot module NAME.ko and run its init_module", cmd_insmod);
+SHELL_COMMAND(insmod, "NAME [PARAM=VALUE ...]",
+              "load boot module NAME.ko, set its parameters, run its init_module", cmd_insmod);
 SHELL_COMMAND(rmmod, "NAME", "run cleanup_module, check nothing points in, free", cmd_rmmod);
 SHELL_COMMAND(lsmod, "", "loaded modules: size, use count, users, state", cmd_lsmod);
 SHELL_COMMAND(modules, "", "the boot modules insmod can load", cmd_modules);
@@ -117,11 +209,13 @@ void modules_init() {
   fault_set_address_namer(name_address);
   fault_add_recovery_hook(on_fault);
   proc_create("modules", show_modules, nullptr, nullptr);
+  proc_create("params", show_params, nullptr, nullptr);
 }
 
-int module_load(const char* name) { return load(name); }
-int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned) {
-  return load_image(name, image, size, owned);
+int module_load(const char* name, const char* params) { return load(name, params); }
+int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned,
+                      const char* params) {
+  return load_image(name, image, size, owned, params);
 }
 int module_unload(const char* name, int flags) { return unload(name, flags); }
 

@@ -22,6 +22,7 @@
 #include "kernel/lib/ksyms.h"
 #include "kernel/module/module.h"
 #include "kernel/lib/module_core.h"
+#include "kernel/lib/module_param.h"
 #include "kernel/multiboot.h"
 #include "kernel/procfs.h"
 #include "kernel/sched.h"
@@ -72,6 +73,14 @@ struct module {
   // The image the module was loaded from, when it is a copy the module owns (init_module
   // from a program; freed with the module). Null for a boot module, which stays in memory.
   uint8_t* owned_image;
+  // Parameters (module_param): the descriptors in our relocated .quartz_params, the
+  // descriptions of .quartz_parm_desc, and the kernel's copy of the params string that
+  // charp parameters point into (freed with the module; null when none was given).
+  const quartz::ParamDesc* params;
+  uint32_t nparams;
+  const quartz::ParamText* param_texts;
+  uint32_t nparam_texts;
+  char* params_copy;
   // Where each allocated section went, for debuggers (`add-symbol-file NAME.ko -s ...`).
   // Names point into the image (a boot module's, or owned_image).
   struct {
@@ -119,10 +128,14 @@ void boot_module_name(const BootModule& bm, char* out, size_t cap);
 const BootModule* find_boot_module(const char* name);
 
 // ---- load.cpp ----
-int load(const char* name);
+// params (null or "" = none): "name=value ..." for the module's module_param variables,
+// applied after relocation and before init_module; a refused string fails the load with
+// EINVAL and one line naming the parameter, nothing loaded.
+int load(const char* name, const char* params = nullptr);
 // Loads `name` from image[0, size); owned (may be null) is a kmalloc'd copy the module
 // keeps and frees, or that is freed at once if the load fails. 0 or a negative errno.
-int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned);
+int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned,
+               const char* params = nullptr);
 void free_module(module* m);  // module lock; nothing may reach it
 void set_not_busy(module* m);
 void run_cleanup(void* module);      // for fault_call_recoverable

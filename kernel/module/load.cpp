@@ -12,6 +12,7 @@
 #include "kernel/lib/format.h"
 #include "kernel/kheap.h"
 #include "kernel/lib/kstring.h"
+#include "kernel/lib/module_param.h"
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
@@ -103,6 +104,77 @@ bool exported_elsewhere(const char* name, const module* self, const char** where
   return false;
 }
 
+// ---- parameters ----
+// module.h's struct quartz_param and quartz_param_desc, as the kernel reads them.
+static_assert(sizeof(ParamDesc) == 16 && offsetof(ParamDesc, addr) == 4 &&
+              offsetof(ParamDesc, type) == 8 && offsetof(ParamDesc, perm) == 12);
+static_assert(sizeof(ParamText) == 8 && offsetof(ParamText, text) == 4);
+
+// The bytes of section NAME in the module's (relocated) memory, or false.
+bool section_in_module(const ElfInfo& info, const ElfLayout& layout, const ElfLoad& load,
+                       const char* name, uint32_t* addr, uint32_t* bytes) {
+  const uint32_t sec = elf_find_section(info, name);
+  const uint8_t* unused;
+  *bytes = 0;
+  return sec && elf_section_address(layout, load, sec, addr) &&
+         elf_section_data(info, sec, &unused, bytes);
+}
+
+// Finds the module's parameters, checks each points into the module, and applies params
+// (after relocation, before init_module). nullptr, or the reason (in msg) with *error set.
+const char* apply_params(module* m, const ElfInfo& info, const ElfLayout& layout,
+                         const ElfLoad& load, const char* params, char* msg, size_t msglen,
+                         int* error) {
+  uint32_t addr, bytes;
+  if (section_in_module(info, layout, load, ".quartz_params", &addr, &bytes)) {
+    m->params = reinterpret_cast<const ParamDesc*>(addr);
+    m->nparams = bytes / sizeof(ParamDesc);
+  }
+  if (section_in_module(info, layout, load, ".quartz_parm_desc", &addr, &bytes)) {
+    m->param_texts = reinterpret_cast<const ParamText*>(addr);
+    m->nparam_texts = bytes / sizeof(ParamText);
+  }
+  for (uint32_t i = 0; i < m->nparams; ++i) {
+    const ParamDesc& p = m->params[i];
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p.addr);
+    const uint32_t size = p.type == kParamBool ? 1 : 4;
+    if (!m->contains(reinterpret_cast<uintptr_t>(p.name))) {
+      snformat(msg, msglen, "parameter %u: its name lies outside the module", unsigned(i));
+      return msg;
+    }
+    if (p.type > kParamCharp) {
+      snformat(msg, msglen, "parameter %s: unknown type %u", p.name, unsigned(p.type));
+      make_printable(msg);  // the name is the image's
+      return msg;
+    }
+    if (a < m->data_addr || a + size > m->end()) {
+      snformat(msg, msglen, "parameter %s: its variable lies outside the module's data", p.name);
+      make_printable(msg);
+      return msg;
+    }
+  }
+  for (uint32_t i = 0; i < m->nparam_texts; ++i)
+    if (!m->contains(reinterpret_cast<uintptr_t>(m->param_texts[i].name)) ||
+        !m->contains(reinterpret_cast<uintptr_t>(m->param_texts[i].text)))
+      return "a parameter's description lies outside the module";
+  if (!params || !*params) return nullptr;
+  const size_t len = __builtin_strlen(params);
+  *error = -EINVAL;
+  if (len >= kParamsMax) {
+    snformat(msg, msglen, "the parameters are longer than %u characters", unsigned(kParamsMax - 1));
+    return msg;
+  }
+  m->params_copy = static_cast<char*>(kmalloc(len + 1));
+  if (!m->params_copy) {
+    *error = -ENOMEM;
+    return "out of memory for its parameters";
+  }
+  __builtin_memcpy(m->params_copy, params, len + 1);
+  if (!parse_module_params(m->params_copy, m->params, m->nparams, msg, msglen)) return msg;
+  *error = 0;
+  return nullptr;
+}
+
 // ---- constructors and destructors ----
 void run_list(uint32_t* fns, uint32_t n) {
   for (uint32_t i = 0; i < n; ++i) reinterpret_cast<void (*)()>(fns[i])();
@@ -139,6 +211,7 @@ void release(module* m) {
   kfree(m->symblob);
   kfree(m->ctors);
   kfree(m->owned_image);
+  kfree(m->params_copy);
   m->~module();
   kfree(m);
 }
@@ -179,7 +252,8 @@ uint32_t count_ctors(const ElfInfo& info, const ElfLayout& layout, const ElfLoad
 // busy). On failure prints the reason, undoes everything and returns a negative errno
 // (ENOEXEC: not a module we can load; ENOMEM; ENOENT: a symbol nobody exports, as Linux).
 // Module lock.
-int place_and_link(const char* name, const uint8_t* image, size_t size, module** out) {
+int place_and_link(const char* name, const uint8_t* image, size_t size, const char* params,
+                   module** out) {
   const char* tname = trace_intern(name);
   auto phase = [&](TraceModulePhase p) { trace(TraceType::Module, trace_ptr(tname), p); };
   phase(kModValidate);
@@ -215,7 +289,7 @@ int place_and_link(const char* name, const uint8_t* image, size_t size, module**
   // From here on, every failure takes the one way out below.
   const char* why = nullptr;
   int error = -ENOEXEC;
-  char msg[96];
+  char msg[128];
   ResolveCtx rctx{m, {}, 0, false};
   const ElfLoad load{reinterpret_cast<uint8_t*>(m->text_addr), uint32_t(m->text_addr),
                      reinterpret_cast<uint8_t*>(m->data_addr), uint32_t(m->data_addr)};
@@ -255,6 +329,11 @@ int place_and_link(const char* name, const uint8_t* image, size_t size, module**
         why = msg;
       }
     }
+  }
+  if (!why) {
+    int perror = -ENOEXEC;
+    why = apply_params(m, info, layout, load, params, msg, sizeof msg, &perror);
+    if (why) error = perror;
   }
   if (!why) {
     m->nctors = count_ctors(info, layout, load, false);
@@ -302,7 +381,7 @@ void set_not_busy(module* m) {
   m->life.busy = false;
 }
 
-int load(const char* name) {
+int load(const char* name, const char* params) {
   if (__builtin_strlen(name) > kNameMax) {
     kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
     return -ENAMETOOLONG;
@@ -316,11 +395,12 @@ int load(const char* name) {
     kprintf("insmod: %s: no such module (see 'modules' for the boot modules)\n", name);
     return -ENOENT;
   }
-  return load_image(name, reinterpret_cast<const uint8_t*>(bm->start), bm->end - bm->start,
-                    nullptr);
+  return load_image(name, reinterpret_cast<const uint8_t*>(bm->start), bm->end - bm->start, nullptr,
+                    params);
 }
 
-int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned) {
+int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned,
+               const char* params) {
   if (__builtin_strlen(name) > kNameMax) {
     kprintf("insmod: %s: name too long (max %u characters)\n", name, unsigned(kNameMax));
     kfree(owned);
@@ -336,7 +416,7 @@ int load_image(const char* name, const uint8_t* image, size_t size, uint8_t* own
       kfree(owned);
       return -EEXIST;
     }
-    if (const int r = place_and_link(name, image, size, &m); r < 0) {
+    if (const int r = place_and_link(name, image, size, params, &m); r < 0) {
       kfree(owned);
       return r;
     }

@@ -24,10 +24,13 @@ void modules_init();
 // All return 0 on success, or print one line saying why not and return a negative errno
 // (Linux's values: EEXIST, ENOENT, ENOEXEC, ENOMEM, EBUSY, EWOULDBLOCK, or init_module's
 // own error); a refused load changes nothing (heap, module list, queues).
-int module_load(const char* name);  // a boot module
+// params (null or "" = none): the module parameters, "interval=5 name=\"two words\""
+// (docs/modules.md, Parameters); a refused string is EINVAL with one line, nothing loaded.
+int module_load(const char* name, const char* params = nullptr);  // a boot module
 // From an image in memory (init_module from a program). owned: a kmalloc'd image the
 // module keeps (its section names point into it) and frees; freed at once on failure.
-int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned);
+int module_load_image(const char* name, const uint8_t* image, size_t size, uint8_t* owned,
+                      const char* params = nullptr);
 // flags: delete_module(2)'s; with O_NONBLOCK a module that readers are inside is refused
 // at once (EWOULDBLOCK) instead of waited for (up to 5 s, then EBUSY).
 int module_unload(const char* name, int flags = 0);

@@ -4,6 +4,7 @@
 #include "kernel/console.h"
 #include "kernel/kheap.h"
 #include "kernel/lib/elf_module.h"
+#include "kernel/lib/module_param.h"
 #include "kernel/module/module.h"
 #include "kernel/process/syscall.h"
 #include "kernel/uapi/quartz/errno.h"
@@ -12,25 +13,11 @@ namespace quartz {
 namespace {
 constexpr size_t kMaxModuleImage = 8 << 20;  // bytes init_module takes
 constexpr size_t kModuleNameMax = 31;        // kernel/module: the longest name
-}  // namespace
 
-// init_module(image, len, params). The module's name is the one its compiler recorded
-// (elf_module_name), as Linux names a module after what it was built from, not after the
-// file it was read from. Parameters are not supported yet: a non-empty string is EINVAL.
-long sys_init_module(InterruptFrame& f) {
-  const uintptr_t user_image = f.ebx;
-  const size_t len = f.ecx;
-  if (len == 0) return -ENOEXEC;
-  if (len > kMaxModuleImage) return -EFBIG;
-  if (f.edx) {
-    char params[128];
-    const int r = strncpy_from_user(params, f.edx, sizeof params);
-    if (r < 0) return r == -ENAMETOOLONG ? -EINVAL : r;
-    if (params[0]) {
-      kprintf("init_module: module parameters are not supported yet (\"%s\")\n", params);
-      return -EINVAL;
-    }
-  }
+// The image at user_image[0, len) loaded as a module, named after what its compiler
+// recorded (elf_module_name), as Linux names a module after what it was built from, not
+// after the file it was read from.
+long load_from_user(uintptr_t user_image, size_t len, const char* params) {
   auto* image = static_cast<uint8_t*>(kmalloc(len));
   if (!image) return -ENOMEM;
   if (copy_from_user(image, user_image, len) < 0) {
@@ -50,7 +37,35 @@ long sys_init_module(InterruptFrame& f) {
     kfree(image);
     return -ENOEXEC;
   }
-  return module_load_image(name, image, len, image);
+  return module_load_image(name, image, len, image, params);
+}
+}  // namespace
+
+// init_module(image, len, params). params (may be null): "name=value ..." for the
+// module's module_param variables (docs/modules.md, Parameters), applied by the loader
+// before init_module runs; a refused or over-long (1023+ characters) string is EINVAL,
+// nothing loaded.
+long sys_init_module(InterruptFrame& f) {
+  const uintptr_t user_image = f.ebx;
+  const size_t len = f.ecx;
+  if (len == 0) return -ENOEXEC;
+  if (len > kMaxModuleImage) return -EFBIG;
+  char* params = nullptr;  // freed below; the module keeps a copy of its own
+  if (f.edx) {
+    params = static_cast<char*>(kmalloc(kParamsMax));
+    if (!params) return -ENOMEM;
+    const int r = strncpy_from_user(params, f.edx, kParamsMax);
+    if (r < 0) {
+      kfree(params);
+      if (r != -ENAMETOOLONG) return r;
+      kprintf("init_module: the parameters are longer than %u characters\n",
+              unsigned(kParamsMax - 1));
+      return -EINVAL;
+    }
+  }
+  const long rc = load_from_user(user_image, len, params);
+  kfree(params);
+  return rc;
 }
 
 // delete_module(name, flags). O_NONBLOCK: a module whose /proc files are being read is

@@ -52,6 +52,57 @@ extern struct module __this_module;
 int init_module(void);
 void cleanup_module(void);
 
+/* ---- Parameters ------------------------------------------------------------------------
+ * module_param(name, type, perm) makes the module's variable `name` settable at load time:
+ * `insmod sched interval=5` (kernel shell) or `/sbin/insmod sched.ko interval=5` (the
+ * params string of init_module(2)). type is int, uint (unsigned int), bool or charp
+ * (char *); the variable must have exactly that type (a compile error otherwise) and be
+ * a writable global (static is fine). The loader stores the values after relocation and
+ * BEFORE init_module runs, so init_module sees them and may refuse bad ones (-EINVAL).
+ * Linux's rules: name=value, name="two words", a bare name sets a bool to true; bools
+ * take 1/0, y/n, Y/N, true/false; ints take decimal or 0x hex, 32-bit. An unknown name or
+ * a bad value fails the load with EINVAL and one line ("interval: 'abc' is not an int"),
+ * with nothing loaded. A charp points into a kernel-owned copy of the string that lives
+ * as long as the module. perm is Linux's sysfs mode (0444: readable): a non-zero perm
+ * shows the value in /proc/params; values cannot be changed after loading.
+ * MODULE_PARM_DESC(name, text) describes one; /proc/params shows the text.
+ * Both expand to data only (sections .quartz_params and .quartz_parm_desc). */
+#include <stdbool.h> /* bool, for module_param(x, bool, ...) in C (freestanding header) */
+
+struct quartz_param {
+    const char *name;
+    void *addr;
+    unsigned int type; /* QUARTZ_PARAM_int ... */
+    unsigned int perm;
+};
+struct quartz_param_desc {
+    const char *name;
+    const char *text;
+};
+#define QUARTZ_PARAM_int   0
+#define QUARTZ_PARAM_uint  1
+#define QUARTZ_PARAM_bool  2
+#define QUARTZ_PARAM_charp 3
+typedef int __quartz_param_type_int;
+typedef unsigned int __quartz_param_type_uint;
+typedef bool __quartz_param_type_bool;
+typedef char *__quartz_param_type_charp;
+
+#define module_param(name, type, perm)                                                           \
+    static inline __attribute__((unused)) __quartz_param_type_##type *__param_check_##name(void) \
+    {                                                                                            \
+        return &(name); /* an error here: the variable's type is not `type` */                   \
+    }                                                                                            \
+    static const char __param_str_##name[] = #name;                                              \
+    static const struct quartz_param __param_##name                                              \
+        __attribute__((used, aligned(4), section(".quartz_params"))) = {                         \
+            __param_str_##name, (void *)&(name), QUARTZ_PARAM_##type, (perm)}
+
+#define MODULE_PARM_DESC(name, text)                                          \
+    static const char __param_desc_str_##name[] = text;                       \
+    static const struct quartz_param_desc __param_desc_##name __attribute__(( \
+        used, aligned(4), section(".quartz_parm_desc"))) = {#name, __param_desc_str_##name}
+
 /* Error numbers for init_module's return value (return -EINVAL etc.), Linux's values. */
 #define ENOMEM 12
 #define EBUSY  16
