@@ -20,6 +20,7 @@ Ramfs fs;
 DEFINE_MUTEX(fs_mutex);  // every ramfs call (the library does no locking of its own)
 RamfsNode* proc_dir = nullptr;
 constexpr int kSpecialConsole = 1;
+constexpr int kSpecialNull = 2;
 constexpr size_t kProcText = 16384;        // a /proc file's text is cut here
 constexpr uint32_t kProcIno = 0x70000000;  // /proc files' inode numbers start here
 
@@ -110,6 +111,9 @@ long console_write_op(File*, const char* buf, size_t n) {
   return long(n);
 }
 
+long null_read(File*, char*, size_t) { return 0; }
+long null_write(File*, const char*, size_t n) { return long(n); }
+
 long node_read(File* f, char* buf, size_t n) {
   FsLock lock;
   const int32_t r = ramfs_read(f->node, f->pos, buf, uint32_t(n));
@@ -174,6 +178,7 @@ long proc_getdents(File* f, char* buf, size_t n) {
 }
 
 const FileOps kConsoleOps{console_read, console_write_op, nullptr, false};
+const FileOps kNullOps{null_read, null_write, nullptr, false};
 const FileOps kNodeOps{node_read, node_write, node_getdents, true};
 const FileOps kProcDirOps{nullptr, read_only, proc_getdents, false};
 const FileOps kProcFileOps{text_read, read_only, nullptr, true};
@@ -239,12 +244,13 @@ void vfs_init(const uint8_t* initramfs, size_t size) {
       kprintf("initramfs: %u files, %u directories, %u KiB%s\n", stats.files, stats.directories,
               unsigned(stats.bytes / 1024), stats.skipped ? " (other types skipped)" : "");
   }
-  // What every system has, archive or not: /dev/console, /proc, a writable /tmp.
+  // What every system has, archive or not: /dev/console, /dev/null, /proc, a writable /tmp.
   RamfsNode* node = nullptr;
   ramfs_mkdir(&fs, nullptr, "/dev", 0755, true);
   ramfs_mkdir(&fs, nullptr, "/proc", 0555, true);
   ramfs_mkdir(&fs, nullptr, "/tmp", 01777, true);
   ramfs_add_special(&fs, nullptr, "/dev/console", S_IFCHR | 0620, kSpecialConsole, nullptr, &node);
+  ramfs_add_special(&fs, nullptr, "/dev/null", S_IFCHR | 0666, kSpecialNull, nullptr, &node);
   if (ramfs_lookup(&fs, nullptr, "/proc", &proc_dir) < 0) proc_dir = nullptr;
   if (ramfs_lookup(&fs, nullptr, "/tmp", &node) == 0) ramfs_set_writable(node, true);
 }
@@ -267,7 +273,7 @@ int vfs_open(Node* cwd, const char* path, int flags, File** out) {
   if (r < 0) return r;
   const FileOps* ops = &kNodeOps;
   if (n->type == RamfsType::Special)
-    ops = &kConsoleOps;
+    ops = n->special_kind == kSpecialNull ? &kNullOps : &kConsoleOps;
   else if (n == proc_dir)
     ops = &kProcDirOps;
   File* f = new_file(ops, n, flags);

@@ -80,6 +80,15 @@ long sys_nanosleep(InterruptFrame& f) {
   return -EINTR;
 }
 
+// clock_gettime(clock, &ts): the time since boot, from jiffies (a tick's resolution).
+long sys_clock_gettime(InterruptFrame& f) {
+  if (f.ebx != CLOCK_MONOTONIC && f.ebx != CLOCK_REALTIME) return -EINVAL;
+  const uint64_t hz = timer_hz();
+  const uint64_t t = jiffies;  // wraps after 2^32 ticks, as Linux's 32-bit jiffies
+  quartz_timespec ts{int32_t(t / hz), int32_t((t % hz) * (1000000000 / hz))};
+  return copy_to_user(f.ecx, &ts, sizeof ts);
+}
+
 struct Entry {
   const char* name;
   SyscallFn fn;
@@ -119,6 +128,7 @@ constexpr Table make_table() {
   t[SYS_fstat64] = make("fstat64", sys_fstat64);
   t[SYS_getdents64] = make("getdents64", sys_getdents64);
   t[SYS_exit_group] = make("exit_group", sys_exit);
+  t[SYS_clock_gettime] = make("clock_gettime", sys_clock_gettime);
   return table;
 }
 constexpr Table kTable = make_table();

@@ -9,7 +9,7 @@
 namespace quartz {
 
 using SyscallFn = long (*)(InterruptFrame& f);
-constexpr uint32_t kSyscallCount = 256;
+constexpr uint32_t kSyscallCount = 288;  // above the highest number Quartz implements (265)
 // The name of a system call number ("getpid"), or "?" (traces, strace-like lines).
 const char* syscall_name(uint32_t nr);
 // Prints each system call of processes as it returns (`strace on|off`), like strace.

@@ -300,3 +300,42 @@ def rmmod_o_nonblock_refuses_a_module_in_use(build):
         out = q.command("exec /sbin/rmmod -w slow_reader", timeout=60)
         assert "slow_reader: unloaded" in out, out
         assert out.index("slow_reader: done after") < out.index("slow_reader: unloaded"), out
+
+
+def crond_runs_the_guides_first_way(build):
+    # "We run a new process off of crontab ... to wake up a kernel module": crond forks and
+    # execs /bin/cat /proc/cronwork every 100 ms (/etc/crontab); each read is one run of
+    # the module's work. kill stops it: then only our own reads count.
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        sh.run("insmod /lib/modules/cronwork.ko")
+        out = sh.run("crond &")
+        pid = re.search(r"\[(\d+)\]", out).group(1)
+        sh.run("sleep 1")
+        runs = int(re.search(r"cronwork: (\d+) runs", sh.run("cat /proc/cronwork")).group(1))
+        assert runs >= 5, runs  # about 10 in a second, less under a loaded host
+        assert re.search(rf"(?m)^ +{pid} +\d+ S .* crond +nanosleep$", sh.run("ps"))
+        sh.run(f"kill {pid}")
+        sh.run("sleep 1")  # any job started before the kill has ended by now
+        r1 = int(re.search(r"cronwork: (\d+) runs", sh.run("cat /proc/cronwork")).group(1))
+        sh.run("sleep 1")
+        r2 = int(re.search(r"cronwork: (\d+) runs", sh.run("cat /proc/cronwork")).group(1))
+        assert r2 == r1 + 1, (r1, r2)  # our own read only: crond is gone
+
+
+def crond_reports_bad_lines_and_failing_jobs_and_goes_on(build):
+    with _boot(build, append="init=/sbin/init") as q:
+        sh = Shell(q)
+        sh.run("insmod /lib/modules/cronwork.ko")
+        sh.run("crond -f /test/crontab.bad &")
+        sh.run("sleep 1")
+        out = q.output
+        assert "crond: /test/crontab.bad:2: '100' is not a period" in out, out[-2000:]
+        assert "crond: /test/crontab.bad:3: 'fast' is not a period" in out
+        assert "crond: /test/crontab.bad:4: no command; line skipped" in out
+        assert "crond: 2 jobs from /test/crontab.bad" in out
+        assert out.count("crond: /bin/nope: No such file or directory") == 1, out[-2000:]
+        assert out.count("crond: /bin/nope exited with status 127; crond goes on") == 1
+        assert re.search(r"(?m) crond +nanosleep$", sh.run("ps"))  # still running
+        out = sh.run("crond -f /nope")
+        assert "crond: /nope: No such file or directory" in out, out

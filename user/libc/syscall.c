@@ -79,6 +79,10 @@ int nanosleep(const struct timespec* req, struct timespec* rem) {
   return sys_result(sys_call2(SYS_nanosleep, (long)req, (long)rem));
 }
 
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+  return sys_result(sys_call2(SYS_clock_gettime, clock, (long)ts));
+}
+
 /* brk(0) asks for the current break; the kernel answers with the break it has, which is the
  * old one when it refused to move it (Linux's rule: brk never returns an error code). */
 static char* current_break;

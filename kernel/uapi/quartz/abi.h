@@ -85,6 +85,11 @@ struct quartz_timespec {
   int32_t tv_nsec;
 };
 
+/* clock_gettime() clocks (uapi/linux/time.h). Quartz has no date: CLOCK_REALTIME counts
+ * from boot, as CLOCK_MONOTONIC does. */
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+
 /* Signals (arch/x86/include/uapi/asm/signal.h). Quartz has default actions only, plus
  * SIG_IGN through signal(); every signal below terminates the process by default except
  * SIGCHLD, which is ignored. */

@@ -32,5 +32,6 @@
 #define SYS_fstat64 197
 #define SYS_getdents64 220
 #define SYS_exit_group 252
+#define SYS_clock_gettime 265
 
 #endif
