@@ -11,7 +11,8 @@ import bench  # noqa: E402
 
 COMMANDS = ("bootstat; bench tick; schedbench; modbench sched; cronbench 10; "
             "exec /test/bench_syscall 10; exec /test/bench_spawn /bin/true 2; "
-            "exec /test/bench_switch 10; poweroff 0")
+            "exec /test/bench_switch 10; exec /sbin/insmod /lib/modules/cronwork.ko; "
+            "exec /test/bench_cron 2; poweroff 0")
 USER = ("bench_syscall", "bench_spawn", "bench_switch")
 
 
@@ -48,14 +49,15 @@ def bench_commands_print_key_values(build):
                                               "clean_exit": True}},
                                "bench": raw["bench"], "schedbench": raw["schedbench"],
                                "modbench": raw["modbench"], "cronbench": raw["cronbench"],
-                               "user": {u: raw[u] for u in USER}})
+                               "user": {u: raw[u] for u in USER}, "bench_cron": raw["bench_cron"]})
     rep = json.loads(json.dumps(bench.report(figs)))
     metrics = [f["metric"] for f in rep["figures"]]
     assert metrics == [m for m in bench.SPECS if m in metrics], metrics  # the table's order
     assert {"boot_instructions_128mib", "empty_tick_instructions", "per_task_instructions",
             "yield_round_trip_instructions", "wake_from_irq0_instructions",
             "module_cycle_instructions", "periodic_ratio", "syscall_round_trip_instructions",
-            "spawn_instructions", "process_switch_instructions"} <= set(metrics), metrics
+            "spawn_instructions", "process_switch_instructions", "periodic_crond_instructions",
+            "periodic_crond_ratio"} <= set(metrics), metrics
     for f in rep["figures"]:
         for field in ("metric", "value", "unit", "goal", "met", "includes"):
             assert field in f, (field, f)
