@@ -52,7 +52,8 @@ static void parse_line(const char* path, int lineno, char* line) {
     while (*p == ' ' || *p == '\t' || *p == '\r') *p++ = '\0';
     if (!*p) break;
     if (n == kMaxArgs + 1) {
-      fprintf(stderr, "crond: %s:%d: more than %d arguments; line skipped\n", path, lineno, kMaxArgs);
+      fprintf(stderr, "crond: %s:%d: more than %d arguments; line skipped\n", path, lineno,
+              kMaxArgs);
       return;
     }
     words[n++] = p;
@@ -61,8 +62,8 @@ static void parse_line(const char* path, int lineno, char* line) {
   if (n == 0) return;
   long period = parse_period(words[0]);
   if (period < 0) {
-    fprintf(stderr, "crond: %s:%d: '%s' is not a period (e.g. 100ms or 2s); line skipped\n",
-            path, lineno, words[0]);
+    fprintf(stderr, "crond: %s:%d: '%s' is not a period (e.g. 100ms or 2s); line skipped\n", path,
+            lineno, words[0]);
     return;
   }
   if (n == 1) {

@@ -29,8 +29,10 @@ static uint64_t round_of(enum Kind kind) {
     open("/dev/null", O_WRONLY);
     char* cat[] = {"cat", "/proc/cronwork", NULL};
     char* tru[] = {"true", NULL};
-    if (kind == kActivation) execv("/bin/cat", cat);
-    else execv("/bin/true", tru);
+    if (kind == kActivation)
+      execv("/bin/cat", cat);
+    else
+      execv("/bin/true", tru);
     _exit(127);
   }
   int st;
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
       "fork + exec /bin/cat /proc/cronwork + its read + exit + reap; then fork+exit+reap alone, "
       "the exec of /bin/true on top, and one open/read/close of the file; minimum of %d)\n",
       (unsigned long long)best[kActivation], (unsigned long long)best[kForkExit],
-      (unsigned long long)(best[kForkExecTrue] - best[kForkExit]),
-      (unsigned long long)read_best, n, n);
+      (unsigned long long)(best[kForkExecTrue] - best[kForkExit]), (unsigned long long)read_best, n,
+      n);
   return 0;
 }
