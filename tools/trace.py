@@ -96,6 +96,8 @@ def run_qemu(build, commands, mode, extra_append, timeout):
     if not os.path.exists(kernel):
         raise TraceError(f"no kernel at {kernel}; build first: cmake --build {build}")
     mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
+    if os.path.exists(os.path.join(build, "initramfs.cpio")):  # user programs, for `exec`
+        mods.append(os.path.join(build, "initramfs.cpio"))
     wrapped = ["trace clear", "trace start", *commands, "trace stop", "trace dump", "poweroff 0"]
     base = " ".join(w for w in ("panic=exit", extra_append) if w)
     script = "; ".join(wrapped)

@@ -3,7 +3,8 @@
  * read runs the module's work, cat writes and exits), and reap it; the minimum of N rounds
  * (default 20). Then where the instructions go, each measured on its own: fork + exit +
  * reap of a child that execs nothing, exec of /bin/true on top of that, and one
- * open/read/close of /proc/cronwork from this process. Needs cronwork loaded. */
+ * open/read/close of /proc/cronwork from this process. Needs cronwork loaded.
+ * `bench_cron once`: one activation and nothing else (for a trace picture). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +59,10 @@ static uint64_t proc_read(void) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "once") == 0) {
+    round_of(kActivation);
+    return 0;
+  }
   int n = argc > 1 ? atoi(argv[1]) : 20;
   if (n <= 0 || argc > 2) {
     fprintf(stderr, "usage: bench_cron [ROUNDS]\n");
