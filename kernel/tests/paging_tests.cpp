@@ -1,6 +1,7 @@
 // In-kernel self-tests of paging: the unmapped NULL and guard pages, read-only kernel text,
 // the identity map's extent and 4 MiB pages, and a map/unmap round trip.
 #include "kernel/arch/x86/cpu.h"
+#include "kernel/arch/x86/irq_guard.h"
 #include "kernel/arch/x86/paging.h"
 #include "kernel/pmm.h"
 #include "kernel/selftest.h"
@@ -72,6 +73,37 @@ SELFTEST(paging_map_unmap_roundtrip) {
   ST_EXPECT(!paging_is_mapped(va));
   ST_EXPECT(!paging_unmap(va, &pa));
   pmm_free(frame);
+  return true;
+}
+
+// A kernel page remapped while a process's address space is active: the kernel half is
+// shared, so the change must reach the TLB even though the active directory is not the
+// kernel's. (A stale entry once sent a new thread's first stack frame to the freed page
+// of the thread that had the slot before.)
+SELFTEST(paging_kernel_remap_seen_from_a_process_space) {
+  const uintptr_t va = kStackAreaBase + kStackAreaSize - kPageSize;  // a spare high page
+  const uintptr_t a = pmm_alloc(), b = pmm_alloc();
+  AddressSpace* as = as_create();
+  ST_EXPECT(a && b && as);
+  bool ok;
+  {
+    InterruptDisabler guard;  // no switch: the process's space stays loaded throughout
+    as_activate(as);
+    paging_map(va, a, pte::kWritable);
+    *reinterpret_cast<volatile uint32_t*>(va) = 1;  // the TLB now holds va -> a
+    uintptr_t pa;
+    paging_unmap(va, &pa);
+    paging_map(va, b, pte::kWritable);
+    *reinterpret_cast<volatile uint32_t*>(va) = 2;  // must land in b
+    paging_unmap(va, &pa);
+    as_activate(nullptr);
+    ok = *reinterpret_cast<volatile uint32_t*>(a) == 1 &&
+         *reinterpret_cast<volatile uint32_t*>(b) == 2;
+  }
+  as_destroy(as);
+  pmm_free(a);
+  pmm_free(b);
+  ST_EXPECT(ok);
   return true;
 }
 

@@ -72,8 +72,12 @@ uint32_t* active_pd() {
   return enabled ? reinterpret_cast<uint32_t*>(g_loaded_cr3) : page_directory;
 }
 
+// After a change to pd's entry for va: the TLB forgets va if the change can be seen from
+// the active space. The kernel half is shared by every directory, so a kernel address is
+// always flushed, whichever space is active (a thread stack mapped while a process's space
+// is loaded must not be reached through a stale entry for the page that was there before).
 void flush(const uint32_t* pd, uintptr_t va) {
-  if (enabled && pd == active_pd()) cpu::invlpg(va);
+  if (enabled && (!is_user(va) || pd == active_pd())) cpu::invlpg(va);
 }
 
 bool map_in(uint32_t* pd, uintptr_t va, uintptr_t pa, uint32_t flags) {
