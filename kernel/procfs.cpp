@@ -60,14 +60,9 @@ int cmd_ls(int argc, char** argv) {
   if (argc > 2 || (argc == 2 && !str_eq(argv[1], "/proc") && !str_eq(argv[1], "/proc/")))
     return shell_usage("ls");
   // Names are copied under the guard and printed after it.
-  char names[kMaxEntries][kMaxName + 1];  // 1 KiB: the table's own limit
-  int n = 0;
-  {
-    InterruptDisabler guard;
-    for (const Entry& e : entries)
-      if (e.show) __builtin_memcpy(names[n++], e.name, kMaxName + 1);
-  }
-  for (int i = 0; i < n; ++i) kprintf("/proc/%s\n", names[i]);
+  char names[kMaxEntries][kProcNameMax];  // 1 KiB: the table's own limit
+  const size_t n = proc_names(names, kMaxEntries);
+  for (size_t i = 0; i < n; ++i) kprintf("/proc/%s\n", names[i]);
   return 0;
 }
 }  // namespace

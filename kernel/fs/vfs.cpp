@@ -21,8 +21,10 @@ DEFINE_MUTEX(fs_mutex);  // every ramfs call (the library does no locking of its
 RamfsNode* proc_dir = nullptr;
 constexpr int kSpecialConsole = 1;
 constexpr int kSpecialNull = 2;
-constexpr size_t kProcText = 16384;        // a /proc file's text is cut here
-constexpr uint32_t kProcIno = 0x70000000;  // /proc files' inode numbers start here
+constexpr size_t kProcText = 16384;            // a /proc file's text is cut here
+constexpr uint32_t kProcIno = 0x70000000;      // /proc files' inode numbers start here
+constexpr size_t kProcTableMax = 32;           // procfs's table holds no more
+char proc_table[kProcTableMax][kProcNameMax];  // fs_mutex: the names, copied to list or find
 
 struct FsLock {
   FsLock() { mutex_lock(&fs_mutex); }
@@ -157,20 +159,13 @@ long proc_getdents(File* f, char* buf, size_t n) {
     if (used != 0) return used;  // records, or -EINVAL (not even one fits)
     f->pos = kTableStart;
   }
-  static char names[32][kProcNameMax];  // serialised by fs_mutex
   FsLock lock;
-  const size_t count = proc_names(names, 32);
+  const size_t count = proc_names(proc_table, kProcTableMax);
   for (size_t i = size_t(f->pos - kTableStart); i < count; ++i) {
-    const size_t len = __builtin_strlen(names[i]);
-    const size_t reclen = (sizeof(quartz_dirent64) + len + 1 + 7) & ~size_t(7);
-    if (size_t(used) + reclen > n) return used ? used : -EINVAL;
-    auto* d = reinterpret_cast<quartz_dirent64*>(buf + used);
-    __builtin_memset(d, 0, reclen);
-    d->d_ino = kProcIno + i;
-    d->d_off = int64_t(f->pos + 1);
-    d->d_reclen = uint16_t(reclen);
-    d->d_type = DT_REG;
-    __builtin_memcpy(d->d_name, names[i], len + 1);
+    const uint32_t reclen =
+        ramfs_put_dirent(buf + used, uint32_t(n - size_t(used)), kProcIno + i, int64_t(f->pos + 1),
+                         DT_REG, proc_table[i], uint32_t(__builtin_strlen(proc_table[i])));
+    if (reclen == 0) return used ? used : -EINVAL;
     used += long(reclen);
     ++f->pos;
   }
@@ -217,11 +212,10 @@ void proc_stat(quartz_stat64* st) {
 }
 
 bool proc_exists(const char* name) {
-  static char names[32][kProcNameMax];  // serialised by fs_mutex
   FsLock lock;
-  const size_t n = proc_names(names, 32);
+  const size_t n = proc_names(proc_table, kProcTableMax);
   for (size_t i = 0; i < n; ++i)
-    if (str_eq(names[i], name)) return true;
+    if (str_eq(proc_table[i], name)) return true;
   return false;
 }
 

@@ -484,6 +484,21 @@ int ramfs_truncate(Ramfs* fs, RamfsNode* n) {
   return 0;
 }
 
+uint32_t ramfs_put_dirent(void* buf, uint32_t room, uint64_t ino, int64_t next, uint8_t type,
+                          const char* name, uint32_t name_len) {
+  const uint32_t reclen = (kDirentHeader + name_len + 1 + 7) & ~7u;
+  if (reclen > room) return 0;
+  uint8_t* rec = static_cast<uint8_t*>(buf);
+  __builtin_memset(rec, 0, reclen);
+  const uint16_t rl = static_cast<uint16_t>(reclen);
+  __builtin_memcpy(rec + 0, &ino, 8);
+  __builtin_memcpy(rec + 8, &next, 8);
+  __builtin_memcpy(rec + 16, &rl, 2);
+  rec[18] = type;
+  __builtin_memcpy(rec + kDirentHeader, name, name_len);
+  return reclen;
+}
+
 int32_t ramfs_getdents(const RamfsNode* dir, uint64_t* cookie, void* buf, uint32_t len) {
   if (dir->type != RamfsType::Directory) return -ENOTDIR;
   uint8_t* out = static_cast<uint8_t*>(buf);
@@ -505,22 +520,13 @@ int32_t ramfs_getdents(const RamfsNode* dir, uint64_t* cookie, void* buf, uint32
     } else {
       return static_cast<int32_t>(used);
     }
-    uint32_t reclen = (kDirentHeader + name_len + 1 + 7) & ~7u;
-    if (reclen > len - used) {
+    const uint32_t reclen =
+        ramfs_put_dirent(out + used, len - used, n->ino, static_cast<int64_t>(pos + 1),
+                         dirent_type(n), name, name_len);
+    if (reclen == 0) {
       if (used == 0) return -EINVAL;
       return static_cast<int32_t>(used);
     }
-    uint8_t* rec = out + used;
-    __builtin_memset(rec, 0, reclen);
-    uint64_t ino = n->ino;
-    int64_t next = static_cast<int64_t>(pos + 1);
-    uint16_t rl = static_cast<uint16_t>(reclen);
-    uint8_t type = dirent_type(n);
-    __builtin_memcpy(rec + 0, &ino, 8);
-    __builtin_memcpy(rec + 8, &next, 8);
-    __builtin_memcpy(rec + 16, &rl, 2);
-    rec[18] = type;
-    __builtin_memcpy(rec + kDirentHeader, name, name_len);
     used += reclen;
     *cookie = pos + 1;
     if (pos >= kFirstChildPos) child = child->next;

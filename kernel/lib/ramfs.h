@@ -140,6 +140,10 @@ int ramfs_truncate(Ramfs* fs, RamfsNode* n);
 // hold the next record, -ENOTDIR. Entries added or removed between calls do not make
 // others repeat or go missing.
 int32_t ramfs_getdents(const RamfsNode* dir, uint64_t* cookie, void* buf, uint32_t len);
+// One such record (for entries that are not nodes of the tree, e.g. /proc's table): the
+// record's length, or 0 if it needs more than room bytes.
+uint32_t ramfs_put_dirent(void* buf, uint32_t room, uint64_t ino, int64_t next, uint8_t type,
+                          const char* name, uint32_t name_len);
 
 // stat64(2)'s answer for n (times are 0: Quartz has no clock of dates).
 void ramfs_stat(const RamfsNode* n, quartz_stat64* st);

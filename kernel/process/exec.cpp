@@ -196,11 +196,7 @@ int sys_execve(InterruptFrame& f) {
   }
   as_destroy(old);
   p->brk_start = p->brk = img.brk;
-  const char* base = a->path;
-  for (const char* s = a->path; *s; ++s)
-    if (*s == '/' && s[1]) base = s + 1;
-  str_copy(p->name, base, sizeof p->name);
-  str_copy(current_thread()->name, base, sizeof current_thread()->name);
+  process_name_from_path(p, a->path);
   kfree(a);
   for (File*& file : p->fds)
     if (file && (file->flags & O_CLOEXEC)) {

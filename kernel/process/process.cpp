@@ -73,13 +73,6 @@ void release_resources(Process* p) {
   p->cwd = nullptr;
 }
 
-void name_from_path(Process* p, const char* path) {
-  const char* base = path;
-  for (const char* s = path; *s; ++s)
-    if (*s == '/' && s[1]) base = s + 1;
-  str_copy(p->name, base, sizeof p->name);
-}
-
 // A new process's thread starts here: it becomes the process's thread, loads the address
 // space and the kernel stack for user-mode entries, and enters user mode.
 void user_thread_start(void* arg) {
@@ -191,14 +184,26 @@ void user_fault(InterruptFrame& f) {
 
 }  // namespace
 
+void process_name_from_path(Process* p, const char* path) {
+  const char* base = path;
+  for (const char* s = path; *s; ++s)
+    if (*s == '/' && s[1]) base = s + 1;
+  str_copy(p->name, base, sizeof p->name);
+  if (p->thread) str_copy(p->thread->name, base, sizeof p->thread->name);
+}
+
 bool signal_pending(const Process* p) { return p && p->sig_pending != 0; }
 
-int wait_interruptible(wait_queue_head_t* wq, bool (*cond)(void*), void* ctx) {
+int wait_interruptible(wait_queue_head_t* wq, bool (*cond)(void*), void* ctx,
+                       const unsigned long* deadline) {
   Thread* self = current_thread();
   Process* p = self->process;
   for (;;) {
     self->interruptible = true;  // before the queue: a kill in between wakes us or is seen
-    prepare_to_wait(wq);
+    if (deadline)
+      prepare_to_wait_timeout(wq, *deadline);
+    else
+      prepare_to_wait(wq);
     if (cond(ctx) || signal_pending(p)) break;
     schedule();
   }
@@ -211,7 +216,7 @@ int process_spawn(const char* path, const char* const* argv, bool detached) {
   Process* p = new_process("");
   if (!p) return -ENOMEM;
   p->detached = detached;
-  name_from_path(p, path);
+  process_name_from_path(p, path);
   p->cwd = vfs_root();
   File* console = vfs_open_console();
   for (int fd = 0; fd < 3; ++fd) p->fds[fd] = fd ? file_get(console) : console;

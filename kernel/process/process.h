@@ -64,6 +64,10 @@ void process_set_init_exit_hook(void (*hook)());
 // status, or -ECHILD. Thread context; a kernel thread.
 int process_wait_kernel_child(int pid);
 
+// The program's file name (the last component of path) becomes the process's name, as
+// Linux's comm, and its thread's (what ps and the traces show).
+void process_name_from_path(Process* p, const char* path);
+
 // System calls that manage processes (kernel/process/syscall.cpp dispatches to them).
 int sys_fork(InterruptFrame& f);
 [[noreturn]] void process_exit(int wait_status);
@@ -77,8 +81,10 @@ int process_kill(int pid, int sig);
 // and ends the process if a signal whose action is to terminate is pending.
 void exit_to_user_mode(InterruptFrame& f);
 // Sleep helpers for system calls: like wait_event, but a pending signal ends the wait.
-// Returns 0 when cond() is true, -EINTR when a signal came first.
-int wait_interruptible(wait_queue_head_t* wq, bool (*cond)(void*), void* ctx);
+// Returns 0 when cond() is true, -EINTR when a signal came first. With a deadline (in
+// jiffies) the sleep also ends then, for cond to see.
+int wait_interruptible(wait_queue_head_t* wq, bool (*cond)(void*), void* ctx,
+                       const unsigned long* deadline = nullptr);
 bool signal_pending(const Process* p);
 
 // Calls fn for each process (for ps, /proc/processes): a snapshot, taken with

@@ -61,17 +61,9 @@ long sys_nanosleep(InterruptFrame& f) {
       jiffies + (ticks > QUARTZ_TIMEOUT_HORIZON ? QUARTZ_TIMEOUT_HORIZON : ticks);
   wait_queue_head_t wq;
   __init_waitqueue_head(&wq, "nanosleep");
-  Thread* self = current_thread();
-  Process* p = self->process;
-  for (;;) {
-    if (long(deadline - jiffies) <= 0) return 0;
-    if (signal_pending(p)) break;
-    self->interruptible = true;
-    prepare_to_wait_timeout(&wq, deadline);
-    if (!signal_pending(p)) schedule();
-    self->interruptible = false;
-    finish_wait(&wq);
-  }
+  auto over = [](void* d) { return long(*static_cast<const unsigned long*>(d) - jiffies) <= 0; };
+  unsigned long until = deadline;
+  if (wait_interruptible(&wq, over, &until, &until) == 0) return 0;
   if (f.ecx) {
     const long left = long(deadline - jiffies) > 0 ? long(deadline - jiffies) : 0;
     quartz_timespec rem{int32_t(left / hz), int32_t((left % hz) * (1000000000 / hz))};
