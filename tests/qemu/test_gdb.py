@@ -1,7 +1,8 @@
 """GDB against QEMU's gdbstub, the real gdb with tools/gdb/gdbinit and quartz.py: stopping at
 the kernel's first instruction, in the IRQ0 handler (jiffies advances between two stops),
 in a module's task routine with its symbols loaded automatically (and dropped at rmmod),
-and the Python commands tq, threads, btthread, waitq and modules.
+and the Python commands tq, threads, btthread, waitq and modules; the rmmod process asleep
+in cleanup_module, seen from GDB through delete_module into the module.
 
 GDB reads its commands from a pipe; after each one the test sends `echo MARKER` and waits
 for the marker, so every step waits for output and none sleeps a fixed time. QEMU starts
@@ -457,5 +458,46 @@ def gdb_user_program_break_main(build):
         token = g.send("continue")
         s.qemu.expect("Welcome to Quartz user space")
         s.check(s.qemu.command("echo alive") == "alive\n", "shell after the breakpoint")
+        g.interrupt()
+        g.wait(token)
+
+
+def gdb_rmmod_process_sleeps_in_cleanup(build):
+    # The guide's story seen in GDB: /sbin/rmmod (a process) is asleep in the module's
+    # cleanup_module, called by the delete_module system call; its kernel stack goes from
+    # the int 0x80 entry through sys_delete_module and the unloader into the module.
+    with Session(build, initrd=[os.path.join(build, "initramfs.cpio")]) as s:
+        g = s.gdb
+        token = g.send("continue")
+        s.qemu.prompt(timeout=30)
+        # interval=3000: the work runs (and lets cleanup_module return) 30 s after insmod.
+        s.qemu.command("exec /sbin/insmod /lib/modules/sched.ko interval=3000")
+        s.qemu.command("bg exec /sbin/rmmod sched")
+        for _ in range(200):  # each ps is a round trip: this waits on output
+            ps = s.qemu.command("ps")
+            if re.search(r"rmmod +sleeping +WaitQ", ps):
+                break
+        s.check(re.search(r"rmmod +sleeping +WaitQ", ps), "ps: rmmod asleep on WaitQ", ps)
+        g.interrupt()
+        out = g.wait(token)
+        s.check("SIGINT" in out, "Ctrl-C did not stop the target", out)
+        out = g.run("threads")
+        s.check(re.search(r"(?m)^ +\d+ rmmod +sleeping +WaitQ \(0x[0-9a-f]+\)", out),
+                "threads: rmmod sleeps on the module's WaitQ", out)
+        out = g.run("waitq WaitQ")
+        s.check(re.search(r"wait queue WaitQ \(0x[0-9a-f]+\): 1 sleeper\(s\)\n +\d+ rmmod", out),
+                "waitq WaitQ: the rmmod process", out)
+        out = g.run("btthread rmmod")
+        frames = re.findall(r"(?m)^#\d+ +(?:0x[0-9a-f]+ in )?(\S+)", out)
+        want = ["cleanup_module", "sys_delete_module", "syscall_dispatch"]
+        for fn in want:
+            s.check(any(fn in f for f in frames), f"btthread rmmod lacks {fn}", out)
+        order = [next(i for i, f in enumerate(frames) if fn in f) for fn in want]
+        s.check(order == sorted(order), "btthread rmmod: cleanup_module, then "
+                "sys_delete_module, then syscall_dispatch, innermost first", out)
+        s.check(any("unload" in f for f in frames[order[0]:order[1]]),
+                "btthread rmmod: the unloader between delete_module and cleanup_module", out)
+        token = g.send("continue")
+        s.check(s.qemu.command("echo still-alive") == "still-alive\n", "shell after gdb")
         g.interrupt()
         g.wait(token)
