@@ -295,12 +295,28 @@ def run(cmd, **kw):
                           errors="replace", **kw)
 
 
-def build_tree(tree, build, jobs):
-    """Configures (once) and builds what the graders need. Returns (ok, log tail)."""
+def cached_user_option(build):
+    """QUARTZ_USER in the build's CMake cache: True, False, or None (not configured)."""
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("QUARTZ_USER:"):
+                    return line.strip().split("=", 1)[1].upper() in ("ON", "1", "TRUE", "YES")
+    except OSError:
+        return None
+    return True  # the option's default
+
+
+def build_tree(tree, build, jobs, user=False):
+    """Configures (once) and builds what the graders need: user space (a third of the
+    build) only for a lab that grades it (`"user": true` in labs.json). Returns (ok, log
+    tail)."""
     steps = []
-    if not os.path.exists(os.path.join(build, "CMakeCache.txt")):
-        # No user space: no lab grades it yet, and it is a third of the build.
-        steps.append(["cmake", "-S", tree, "-B", build, "-DQUARTZ_USER=OFF"])
+    cached = cached_user_option(build)
+    if cached is None:
+        steps.append(["cmake", "-S", tree, "-B", build, f"-DQUARTZ_USER={'ON' if user else 'OFF'}"])
+    elif user and not cached:
+        steps.append(["cmake", "-S", tree, "-B", build, "-DQUARTZ_USER=ON"])
     steps.append(["cmake", "--build", build, "-j", str(jobs),
                   "--target", "quartz_target", "quartz_host_tests"])
     for cmd in steps:
@@ -447,7 +463,7 @@ def grade(lab, tree, labs, args):
     results = []
     build_error = None
     if not args.no_build:
-        ok, log = build_tree(tree, build, args.jobs)
+        ok, log = build_tree(tree, build, args.jobs, user=bool(spec.get("user")))
         if not ok:
             build_error = log
     if build_error is None:

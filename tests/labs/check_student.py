@@ -70,7 +70,8 @@ def main():
     # Debug: the host tests compile at -O0, five times faster than -O2 (the kernel's own
     # build type does not change).
     rc, out = sh(["cmake", "-S", work, "-B", build, "-DCMAKE_BUILD_TYPE=Debug",
-                  f"-DQUARTZ_HOST_TEST_FILTER={files or 'pic_pit'}", "-DQUARTZ_USER=OFF"])
+                  f"-DQUARTZ_HOST_TEST_FILTER={files or 'pic_pit'}",
+                  f"-DQUARTZ_USER={'ON' if labs[n].get('user') else 'OFF'}"])
     if rc != 0:
         fail("configure failed:\n" + out[-3000:])
     rc, out = sh(["cmake", "--build", build, "-j", str(args.jobs),

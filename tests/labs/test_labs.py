@@ -3,7 +3,7 @@ like the others. Each checks one thing a lab asks for more precisely than the ge
 suite does; all use -icount where timing matters and wait for output, never a fixed time."""
 import re
 
-from quartz_qemu import Qemu, exit_status
+from quartz_qemu import Qemu, exit_status, initramfs, test_modules
 
 UPTIME = r"up (\d+) ticks, (\d+)\.(\d\d) s at HZ=(\d+)\n"
 
@@ -52,3 +52,39 @@ def lab2_exception_headers(build):
             line = m.group(0).rstrip("\n")
             assert line == header, f"crash {kind}: {line!r} != {header!r}"
             q.prompt()
+
+
+def lab6_waitpid_from_a_program(build):
+    # /test/waittest checks waitpid as Linux defines it (the same binary passes on Linux);
+    # afterwards no zombie of its children is left in the process table.
+    with Qemu(build, initrd=[initramfs(build)]) as q:
+        q.prompt()
+        out = q.command("exec /test/waittest", timeout=60)
+        fails = [line for line in out.splitlines() if "FAIL" in line]
+        assert not fails, "\n".join(fails)
+        assert "waittest: 13 passed, 0 failed" in out, out
+        ps = q.command("ps")
+        assert not re.search(r"(?m)^ +\d+ +\d+ Z ", ps), "zombies left after waittest:\n" + ps
+
+
+def lab6_delete_module_nonblock_is_refused_at_once(build):
+    # A kernel thread is inside sleepy_reader's /proc file (8 s). delete_module with
+    # O_NONBLOCK (0x800, what /sbin/rmmod passes) returns -EWOULDBLOCK (-11) at once, well
+    # before the 5 s the waiting variant would give the reader; the module stays live.
+    with Qemu(build, icount=True,
+              initrd=test_modules(build, "sleepy_reader") + [initramfs(build)]) as q:
+        q.prompt()
+        q.command("insmod sleepy_reader")
+        q.command("bg cat /proc/sleepy_reader")
+        q.command("sleep 10")
+        q.command("strace on")
+        before = int(re.search(r"up (\d+) ticks", q.command("uptime")).group(1))
+        out = q.command("exec /sbin/rmmod sleepy_reader", timeout=60)
+        after = int(re.search(r"up (\d+) ticks", q.command("uptime")).group(1))
+        q.command("strace off")
+        m = re.search(r"delete_module\(0x[0-9a-f]+, 0x800, 0x[0-9a-f]+\) = (-?\d+)", out)
+        assert m, "no delete_module call with O_NONBLOCK in the strace output:\n" + out
+        assert int(m.group(1)) == -11, f"delete_module returned {m.group(1)}, not -11 (EWOULDBLOCK)"
+        assert after - before < 100, f"the refusal took {after - before} ticks: it must not wait"
+        assert re.search(r"(?m)^sleepy_reader +\d+ +1 +- +live$", q.command("lsmod")), \
+            "the module must stay live"

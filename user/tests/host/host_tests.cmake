@@ -9,6 +9,7 @@ set(USER_HOST_TESTS
   sh_ctrl_c_ends_only_the_foreground_program init_restarts_the_shell
   printf_family libc_functions malloc_stress malloc_refuses_a_bad_free
   kill_and_sleep badptr_matches_golden execbad_on_the_host forkloop_runs_and_counts
+  waittest_passes_on_linux
   faults_end_in_sigsegv bench_programs_print_key_values initramfs_layout_and_reproducible)
 foreach(fn ${USER_HOST_TESTS})
   add_test(NAME user.${fn}

@@ -9,6 +9,7 @@ Never run here: /test/forkbomb (it would fork until this machine's limit)."""
 import argparse
 import filecmp
 import os
+import re
 import select
 import signal
 import subprocess
@@ -420,6 +421,13 @@ def forkloop_runs_and_counts():
     code, out, err = run([p("tests/forkloop"), "2", "/nope"])
     expect(code == 1 and "failed=2" in out and "forkloop: /nope: No such file" in err,
            "forkloop of a missing program", out, err)
+
+
+def waittest_passes_on_linux():
+    # waittest's expectations (lab 6's waitpid) are Linux's: it passes here first.
+    code, out, err = run([p("tests/waittest")])
+    expect(code == 0 and re.search(r"waittest: (\d+) passed, 0 failed", out)
+           and int(re.search(r"(\d+) passed", out).group(1)) == 13, "waittest on Linux", out, err)
 
 
 def faults_end_in_sigsegv():
