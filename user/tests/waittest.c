@@ -50,8 +50,8 @@ int main(void) {
   pid_t a = child(0, 42);
   r = waitpid(a, &st, 0);
   check(r == a, "waitpid(pid) returns the child's pid", "the pid", r, errno);
-  check(r == a && WIFEXITED(st) && WEXITSTATUS(st) == 42, "exit status 42 reported", "WEXITSTATUS 42",
-        st, 0);
+  check(r == a && WIFEXITED(st) && WEXITSTATUS(st) == 42, "exit status 42 reported",
+        "WEXITSTATUS 42", st, 0);
   errno = 0;
   r = waitpid(a, &st, 0);
   check(r == -1 && errno == ECHILD, "a reaped child is gone: ECHILD", "-1 ECHILD", r, errno);
@@ -71,7 +71,8 @@ int main(void) {
     r = waitpid(-1, &st, 0);
     int found = 0;
     for (int i = 0; i < 3; ++i)
-      if (r == kids[i] && !seen[i] && WIFEXITED(st) && WEXITSTATUS(st) == i + 1) seen[i] = found = 1;
+      if (r == kids[i] && !seen[i] && WIFEXITED(st) && WEXITSTATUS(st) == i + 1)
+        seen[i] = found = 1;
     if (!found) ok = 0;
   }
   check(ok, "waitpid(-1) reaps each of three children once, with its status",
