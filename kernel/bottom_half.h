@@ -37,16 +37,21 @@ constexpr uint32_t kBhTasklet = 1u << 17;
 
 // Written with interrupts off (or by one atomic `or`); irq_exit takes and clears it.
 extern volatile uint32_t g_bh_pending;
-// bh_disable's nesting count: non-zero holds every bottom half off.
-extern volatile uint32_t g_bh_disable_count;
+// bh_disable's nesting count, in units of kBhHeldOne (above every pending bit, so that
+// the tick's fast path tests "only TQUEUE_BH, nothing held" with one compare of
+// pending | g_bh_held): non-zero holds every bottom half off.
+constexpr uint32_t kBhHeldOne = 1u << 24;
+extern volatile uint32_t g_bh_held;
 
 // Any context: makes the next irq_exit run these bottom halves.
 inline void bh_mark(uint32_t bits) { __atomic_or_fetch(&g_bh_pending, bits, __ATOMIC_RELAXED); }
 
-// irq_exit's call: `pending` is what it took from g_bh_pending. The empty tick (only
-// TQUEUE_BH, nothing held off) goes straight to the tq_timer drain (tq_kernel.cpp).
-void bottom_half(uint32_t pending);
-void bottom_half_traced(uint32_t pending);
+// irq_exit's call: `pending` is what it took from g_bh_pending. The usual tick (only
+// TQUEUE_BH, nothing held off) goes straight to the tq_timer drain (tq_kernel.cpp, where
+// the drain is inlined: the empty tick's figure); anything else to bottom_half_slow.
+// (`break quartz::tq_timer_bottom_half` in GDB stops at every tick's bottom half.)
+void tq_timer_bottom_half(uint32_t pending);
+void tq_timer_bottom_half_traced(uint32_t pending);
 // Everything else: the full order above (bottom_half.cpp).
 void bottom_half_slow(uint32_t pending, bool traced);
 

@@ -22,16 +22,10 @@ namespace quartz {
 
 // Asks this interrupt's irq_exit to run the tick's bottom halves with interrupts on,
 // once the handler has returned and the EOI has gone out, so that further ticks and other
-// IRQs may arrive while the deferred work runs: always the tq_timer drain (Linux 2.2's
-// mark_bh(TQUEUE_BH)), and the timers when one is due (mark_bh(TIMER_BH)). "None due" is
-// one compare against the cached earliest expiry. The timer's IRQ handler calls it at
-// every tick, after jiffies moved on.
-inline void mark_tick_bh() {
-  uint32_t bits = kBhTqueue;
-  if (timer_due(jiffies)) [[unlikely]]
-    bits |= kBhTimer;
-  g_bh_pending = g_bh_pending | bits;  // interrupts are off in an IRQ handler
-}
+// IRQs may arrive while the deferred work runs (Linux 2.2's mark_bh(TQUEUE_BH); the
+// timers' TIMER_BH is decided there, by one compare against the cached earliest expiry).
+// The timer's IRQ handler calls it at every tick. One instruction.
+inline void mark_tick_bh() { bh_mark(kBhTqueue); }
 
 // The arch dispatcher is a template on Traced, instantiated twice and chosen once per
 // interrupt by g_trace_enabled: the plain build (tracing off) has no trace points on the
@@ -60,9 +54,9 @@ template <bool Traced>
     cpu::raw_sti();
     if constexpr (Traced) {
       if (pending & kBhTqueue) trace_event(TraceType::Tick, uint32_t(jiffies), 0);
-      bottom_half_traced(pending);
+      tq_timer_bottom_half_traced(pending);
     } else {
-      bottom_half(pending);
+      tq_timer_bottom_half(pending);
     }
     cpu::raw_cli();
   }

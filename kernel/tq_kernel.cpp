@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "kernel/might_sleep.h"
 #include "kernel/kallsyms.h"
+#include "kernel/ktimer.h"
 #include "kernel/panic.h"
 #include "kernel/procfs.h"
 #include "kernel/sched.h"
@@ -115,18 +116,18 @@ using TracingTaskQueue = TaskQueue<InterruptDisabler, TracingTqHooks>;
 
 // The bottom half of (almost) every tick: only TQUEUE_BH pending and nothing held off,
 // so straight to the drain (the empty tick's figure). Anything else takes the layer's
-// full path (kernel/bottom_half.cpp), which comes back through tq_timer_bottom_half.
-void bottom_half(uint32_t pending) {
-  if (pending != kBhTqueue || g_bh_disable_count) [[unlikely]] {
+// full path (kernel/bottom_half.cpp), which comes back through tq_timer_drain.
+void tq_timer_bottom_half(uint32_t pending) {
+  if ((pending | g_bh_held) != kBhTqueue || timer_due(jiffies)) [[unlikely]] {
     bottom_half_slow(pending, false);
     return;
   }
   KernelTaskQueue::run(&tq_timer);
 }
 
-void bottom_half_traced(uint32_t pending) { bottom_half_slow(pending, true); }
+void tq_timer_bottom_half_traced(uint32_t pending) { bottom_half_slow(pending, true); }
 
-void tq_timer_bottom_half(bool traced) {
+void tq_timer_drain(bool traced) {
   if (traced)
     TracingTaskQueue::run(&tq_timer);
   else

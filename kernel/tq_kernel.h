@@ -3,7 +3,7 @@
 // entry points for freed memory, unloaded modules and faults.
 //
 // Contract (besides the C API's, in quartz/tqueue.h):
-//   tq_timer_bottom_half    the bottom-half layer only (kernel/bottom_half.h), interrupts on.
+//   tq_timer_drain          the bottom-half layer only (kernel/bottom_half.h), interrupts on.
 //   tq_current_routine      any context: the routine running in THIS context (thread and
 //                           interrupt level), for might_sleep.
 //   tq_find_in_range, tq_forget_queues_in_range, tq_cancel_in_range, tq_free_queues_in_range
@@ -29,7 +29,7 @@ namespace quartz {
 void tqueue_init();
 // The TQUEUE_BH part of the bottom-half layer (kernel/bottom_half.h): drains tq_timer
 // (with trace points when `traced`), or counts a tick it held off.
-void tq_timer_bottom_half(bool traced);
+void tq_timer_drain(bool traced);
 void tq_note_skipped_tick();
 // The routine running right now in a drain in the current context (this thread at this
 // interrupt level), or null (for might_sleep).
