@@ -7,6 +7,7 @@
 #include "kernel/kheap.h"
 #include "kernel/procfs.h"
 #include "kernel/timer.h"
+#include <quartz/timer.h>
 #include <quartz/tqueue.h>
 #include <quartz/wait.h>
 
@@ -30,6 +31,14 @@ EXPORT_SYMBOL(tq_timer);
 EXPORT_SYMBOL(queue_task);
 EXPORT_SYMBOL(run_task_queue);
 EXPORT_SYMBOL(cancel_task_sync);
+EXPORT_SYMBOL(timer_setup);
+EXPORT_SYMBOL(init_timer_data_form);
+EXPORT_SYMBOL(add_timer);
+EXPORT_SYMBOL(mod_timer);
+EXPORT_SYMBOL(del_timer);
+EXPORT_SYMBOL(del_timer_sync);
+EXPORT_SYMBOL(timer_shutdown_sync);
+EXPORT_SYMBOL(timer_pending);
 EXPORT_SYMBOL(__init_waitqueue_head);
 EXPORT_SYMBOL(wake_up);
 EXPORT_SYMBOL(sleep_on);

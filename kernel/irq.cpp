@@ -1,8 +1,8 @@
-// The out-of-line half of kernel/irq.h: the tick's bottom-half flag.
+// The out-of-line half of kernel/irq.h: the mask of pending bottom halves.
 #include "kernel/irq.h"
 
 namespace quartz {
 
-volatile bool g_tick_bh_pending = false;
+volatile uint32_t g_bh_pending = 0;
 
 }  // namespace quartz

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
+#include "kernel/bottom_half.h"
+#include "kernel/ktimer.h"
 #include "kernel/sched.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
@@ -18,12 +20,12 @@
 
 namespace quartz {
 
-// Asks this interrupt's irq_exit to run the tick's bottom half (the tq_timer drain) with
-// interrupts on, once the handler has returned and the EOI has gone out, so that further
-// ticks and other IRQs may arrive while the deferred work runs (Linux 2.2's
-// mark_bh(TIMER_BH)). The timer's IRQ handler calls it at every tick.
-extern volatile bool g_tick_bh_pending;
-inline void mark_tick_bh() { g_tick_bh_pending = true; }
+// Asks this interrupt's irq_exit to run the tick's bottom halves with interrupts on,
+// once the handler has returned and the EOI has gone out, so that further ticks and other
+// IRQs may arrive while the deferred work runs (Linux 2.2's mark_bh(TQUEUE_BH); the
+// timers' TIMER_BH is decided there, by one compare against the cached earliest expiry).
+// The timer's IRQ handler calls it at every tick. One instruction.
+inline void mark_tick_bh() { bh_mark(kBhTqueue); }
 
 // The arch dispatcher is a template on Traced, instantiated twice and chosen once per
 // interrupt by g_trace_enabled: the plain build (tracing off) has no trace points on the
@@ -44,17 +46,17 @@ template <bool Traced>
 // the slice (the interrupted thread resumes here later and returns through iret).
 template <bool Traced>
 [[gnu::always_inline]] inline void irq_exit(uint32_t vector) {
-  if (g_tick_bh_pending) {
-    // Like Linux's timer bottom half: the EOI has gone, so further ticks (and other
-    // IRQs) may arrive while the deferred work runs. The work must cope with that. The
-    // flag is cleared first: a tick nested in the drain marks, and runs, its own.
-    g_tick_bh_pending = false;
+  if (const uint32_t pending = g_bh_pending) {
+    // Like Linux's bottom halves: the EOI has gone, so further ticks (and other IRQs)
+    // may arrive while the deferred work runs. The work must cope with that. The mask is
+    // cleared first: a tick nested in it marks, and runs, its own.
+    g_bh_pending = 0;
     cpu::raw_sti();
     if constexpr (Traced) {
-      trace_event(TraceType::Tick, uint32_t(jiffies), 0);
-      tq_timer_bottom_half_traced();
+      if (pending & kBhTqueue) trace_event(TraceType::Tick, uint32_t(jiffies), 0);
+      tq_timer_bottom_half_traced(pending);
     } else {
-      tq_timer_bottom_half();
+      tq_timer_bottom_half(pending);
     }
     cpu::raw_cli();
   }

@@ -19,6 +19,7 @@
 #include "kernel/timer.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/process.h"
+#include "kernel/ktimer.h"
 #include "kernel/tq_kernel.h"
 #include "drivers/keyboard.h"
 #include "drivers/uart.h"
@@ -125,6 +126,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   const uint32_t hz = hz_from_cmdline();
   timer_init(hz);
   tqueue_init();
+  timers_init();
   sched_init();
   apply_sched_cmdline();
   modules_init();

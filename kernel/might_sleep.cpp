@@ -3,6 +3,7 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
 #include "kernel/kallsyms.h"
+#include "kernel/ktimer.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/lib/time_conv.h"
@@ -21,6 +22,14 @@ void might_sleep(const char* what, const void* caller) {
         "%s called from task-queue routine %s (%p): routines run in interrupt context "
         "and must not sleep",
         what, name, reinterpret_cast<void*>(routine));
+  }
+  if (TimerFn fn = timer_current_function()) [[unlikely]] {
+    char name[96];
+    ksyms_describe(reinterpret_cast<uintptr_t>(fn), name, sizeof name);
+    panic(
+        "%s called from timer function %s (%p): timer functions run in interrupt context "
+        "and must not sleep",
+        what, name, reinterpret_cast<void*>(fn));
   }
   if (in_interrupt()) [[unlikely]] {
     char name[96];

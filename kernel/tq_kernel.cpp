@@ -7,9 +7,11 @@
 #include "kernel/arch/x86/idt.h"
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/arch/x86/paging.h"
+#include "kernel/bottom_half.h"
 #include "kernel/console.h"
 #include "kernel/might_sleep.h"
 #include "kernel/kallsyms.h"
+#include "kernel/ktimer.h"
 #include "kernel/panic.h"
 #include "kernel/procfs.h"
 #include "kernel/sched.h"
@@ -79,7 +81,6 @@ struct KernelTqHooks : TaskQueueHooksBase {
     print_backtrace(cpu::frame_pointer());
   }
 };
-volatile uint32_t bh_disable_count = 0;  // interrupts off to change
 }  // namespace
 
 using KernelTaskQueue = TaskQueue<InterruptDisabler, KernelTqHooks>;
@@ -113,30 +114,27 @@ struct TracingTqHooks : KernelTqHooks {
 using TracingTaskQueue = TaskQueue<InterruptDisabler, TracingTqHooks>;
 }  // namespace
 
-void tq_timer_bottom_half() {
-  if (bh_disable_count) [[unlikely]] {
-    KernelTaskQueue::note_skipped(&tq_timer, 1);
+// The bottom half of (almost) every tick: only TQUEUE_BH pending and nothing held off,
+// so straight to the drain (the empty tick's figure). Anything else takes the layer's
+// full path (kernel/bottom_half.cpp), which comes back through tq_timer_drain.
+void tq_timer_bottom_half(uint32_t pending) {
+  if ((pending | g_bh_held) != kBhTqueue || timer_due(jiffies)) [[unlikely]] {
+    bottom_half_slow(pending, false);
     return;
   }
   KernelTaskQueue::run(&tq_timer);
 }
 
-void tq_timer_bottom_half_traced() {
-  if (bh_disable_count) {
-    KernelTaskQueue::note_skipped(&tq_timer, 1);
-    return;
-  }
-  TracingTaskQueue::run(&tq_timer);
+void tq_timer_bottom_half_traced(uint32_t pending) { bottom_half_slow(pending, true); }
+
+void tq_timer_drain(bool traced) {
+  if (traced)
+    TracingTaskQueue::run(&tq_timer);
+  else
+    KernelTaskQueue::run(&tq_timer);
 }
 
-void bh_disable() {
-  InterruptDisabler guard;
-  bh_disable_count = bh_disable_count + 1;
-}
-void bh_enable() {
-  InterruptDisabler guard;
-  if (bh_disable_count) bh_disable_count = bh_disable_count - 1;
-}
+void tq_note_skipped_tick() { KernelTaskQueue::note_skipped(&tq_timer, 1); }
 
 void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine(); }
 

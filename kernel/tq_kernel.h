@@ -3,8 +3,7 @@
 // entry points for freed memory, unloaded modules and faults.
 //
 // Contract (besides the C API's, in quartz/tqueue.h):
-//   tq_timer_bottom_half*   irq_exit only, after a tick (mark_tick_bh), interrupts on.
-//   bh_disable/bh_enable    any context; they nest.
+//   tq_timer_drain          the bottom-half layer only (kernel/bottom_half.h), interrupts on.
 //   tq_current_routine      any context: the routine running in THIS context (thread and
 //                           interrupt level), for might_sleep.
 //   tq_find_in_range, tq_forget_queues_in_range, tq_cancel_in_range, tq_free_queues_in_range
@@ -15,6 +14,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include "kernel/bottom_half.h"
 #include "kernel/lib/task_queue.h"
 
 extern "C" {
@@ -27,14 +27,10 @@ namespace quartz {
 // Boot: /proc/tq, the `tq` command, tq_timer on the registry, and the fault-recovery hook
 // that abandons a faulting thread's drains (see tq_abandon_drains_of_current_thread).
 void tqueue_init();
-// The tick's bottom half: drains tq_timer (or counts a skipped tick). Called by irq_exit
-// (kernel/irq.h) after the EOI of a tick, with interrupts on.
-void tq_timer_bottom_half();
-void tq_timer_bottom_half_traced();  // the same with trace points (tracing on)
-// Holds off the tq_timer drain (like Linux's local_bh_disable): ticks still count
-// jiffies, and each tick that could not drain is counted as skipped. Nests.
-void bh_disable();
-void bh_enable();
+// The TQUEUE_BH part of the bottom-half layer (kernel/bottom_half.h): drains tq_timer
+// (with trace points when `traced`), or counts a tick it held off.
+void tq_timer_drain(bool traced);
+void tq_note_skipped_tick();
 // The routine running right now in a drain in the current context (this thread at this
 // interrupt level), or null (for might_sleep).
 void (*tq_current_routine())(void*);

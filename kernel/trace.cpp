@@ -116,6 +116,18 @@ void emit(const TraceEvent& e, bool& first) {
       name_of(e.a, name, sizeof name);
       json_string(name);
       break;
+    case TraceType::TimerStart:
+    case TraceType::TimerEnd:
+      begin(e.type == TraceType::TimerStart ? "B" : "E", kIrqTid, "timer");
+      name_of(e.a, name, sizeof name);
+      json_string(name);
+      break;
+    case TraceType::TaskletStart:
+    case TraceType::TaskletEnd:
+      begin(e.type == TraceType::TaskletStart ? "B" : "E", kIrqTid, "tasklet");
+      name_of(e.a, name, sizeof name);
+      json_string(name);
+      break;
     case TraceType::WakeUp: {
       begin("i", e.thread, "wait");
       snformat(name, sizeof name, "wake_up %s (%u woken)", reinterpret_cast<const char*>(e.a), e.b);

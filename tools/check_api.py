@@ -11,7 +11,8 @@ import sys
 # A file-scope declaration in a C header: `type name(args);` or `extern type name;`.
 # Macros, typedefs, struct bodies and comments are stripped first.
 # One statement (the text between two semicolons or braces), after stripping.
-DECL_FN = re.compile(r"^\s*(?:extern\s+)?[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\([^(){}]*\)\s*"
+# The arguments may hold one level of parentheses: a function-pointer parameter.
+DECL_FN = re.compile(r"^\s*(?:extern\s+)?[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\((?:[^(){}]|\([^(){}]*\))*\)\s*"
                      r"(?:__attribute__\s*\(\(.*\)\)\s*)?$", re.S)
 DECL_VAR = re.compile(r"^\s*extern\s+[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*$", re.S)
 EXPORT = re.compile(r"^\s*EXPORT_SYMBOL\(\s*([A-Za-z_]\w*)\s*\)\s*;", re.M)

@@ -31,6 +31,10 @@ enum class TraceType : uint16_t {
   Fork,          // a = parent pid, b = child pid
   Exec,          // a = pid
   Exit,          // a = pid, b = wait status
+  TimerStart,    // a = timer function, b = timer (the traced bottom half only)
+  TimerEnd,      // a = timer function
+  TaskletStart,  // a = tasklet function, b = tasklet
+  TaskletEnd,    // a = tasklet function
 };
 
 enum TraceModulePhase : uint32_t {

@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "kernel/lib/format.h"
 #include "kernel/kheap.h"
+#include "kernel/ktimer.h"
 #include "kernel/lib/kstring.h"
 #include "kernel/pmm.h"
 #include "kernel/shell.h"
@@ -54,6 +55,28 @@ struct LeftoverCtx {
   kprintf("  %s: /proc/%s is still registered\n", ctx->m->name, name);
 }
 
+// Armed timers in the module (timer or function there) and a timer function of the
+// module running right now: the bottom half would call into freed memory.
+void report_timer(void* vctx, const TimerRangeHit& hit) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  if (hit.what & kTimerHitRunning) {
+    kprintf("  %s: timer %p is running its function ", ctx->m->name,
+            static_cast<const void*>(hit.timer));
+    print_target(hit.function);
+    kprintf("\n");
+    return;
+  }
+  kprintf("  %s: armed timer %p (function ", ctx->m->name, static_cast<const void*>(hit.timer));
+  print_target(hit.function);
+  kprintf(", expires %lu, jiffies %lu)\n", hit.expires, jiffies);
+}
+int deferred_leftovers(module* m) {
+  LeftoverCtx ctx{m, 0};
+  timer_find_in_range(m->text_addr, m->end(), report_timer, &ctx);
+  return ctx.count;
+}
+
 // What init_module left behind is taken away: its queued tasks (collected, then
 // cancelled: a routine running elsewhere is waited for), its /proc files.
 void undo_init(module* m) {
@@ -68,6 +91,9 @@ void undo_init(module* m) {
       cancel_task_sync(tasks[i]);
     }
   }
+  if (const size_t n = timer_disarm_in_range(lo, hi))
+    kprintf("  %s: disarmed %u timer%s its init_module left armed\n", m->name, unsigned(n),
+            n == 1 ? "" : "s");
   if (const int n = proc_remove_matching(m, lo, hi))
     kprintf("  %s: removed %d /proc file%s its init_module left behind\n", m->name, n,
             n == 1 ? "" : "s");
@@ -131,7 +157,8 @@ int threads_inside(module* m) {
 
 // Returns how many things still point into m, printing each. Module lock.
 int check_leftovers(module* m) {
-  return registry_leftovers(m) + pointers_from_other_modules(m) + threads_inside(m);
+  return registry_leftovers(m) + deferred_leftovers(m) + pointers_from_other_modules(m) +
+         threads_inside(m);
 }
 
 // ---- unload ----

@@ -34,6 +34,7 @@
 
 #include <quartz/export.h> /* EXPORT_SYMBOL(sym): publish sym to later modules            */
 #include <quartz/tqueue.h> /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
+#include <quartz/timer.h>  /* struct timer_list, timer_setup, mod_timer, del_timer_sync, ... */
 #include <quartz/wait.h>   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
 #include <quartz/mutex.h>  /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
 
