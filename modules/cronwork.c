@@ -2,24 +2,18 @@
  * work when its /proc file is read, and something outside (the guide: a process run off
  * crontab; here the shell's `every` command) reads the file on a schedule. Compare with
  * tqwork, the second way, in `cronbench`. */
-#include <quartz/module.h>
+#include "periodic_work.h"
 
-/* The periodic work: the same in cronwork and tqwork, so only the way it is driven differs. */
-int cronwork_runs = 0;
-static unsigned int cronwork_state = 1;
-
-static void cronwork_do_work(void)
-{
-    cronwork_runs++;
-    cronwork_state = cronwork_state * 1103515245u + 12345u;
-}
+/* The periodic work: the same in every module of the comparison (periodic_work.h), so only
+ * the way it is driven differs. */
+struct periodic_work cronwork_work;
 
 /* Reading /proc/cronwork does one unit of work (runs in the reading thread). */
 static void cronwork_show(struct ProcFile *out, void *data)
 {
     (void)data;
-    cronwork_do_work();
-    proc_printf(out, "cronwork: %d runs\n", cronwork_runs);
+    periodic_work_run(&cronwork_work);
+    proc_printf(out, "cronwork: %d runs\n", cronwork_work.runs);
 }
 
 int init_module(void)

@@ -38,6 +38,8 @@ KEYS = {
     "modbench": ("module", "insmod_instructions", "rmmod_instructions", "cycle_instructions"),
     "cronbench": ("ticks", "every_activations", "every_instructions", "tq_activations",
                   "tq_instructions"),
+    # One line per mechanism and per edition (read by deferred_costs); these come first.
+    "deferbench": ("ticks", "idle_instructions"),
     # The user-space benchmarks are programs (user/tests/bench_*.c), run by `exec`.
     "bench_syscall": ("getpid_instructions", "rounds"),
     "bench_spawn": ("spawn_instructions", "spawn_mean_instructions", "rounds"),
@@ -139,6 +141,39 @@ _spec("periodic_crond_ratio", "periodic", "periodic work: crond process / `tq_ti
       The crond activation above divided by the `tq_timer` task's (`cronbench 100`): the
       guide's "we run a new process off of crontab, read a new executable to memory, and all
       this just to wake up a kernel module which is in memory anyway", in instructions.""")
+# The same periodic job (modules/periodic_work.h) driven by each mechanism (`deferbench`).
+DEFERRED = (("tq_timer", "`tq_timer` task (Linux 2.2/2.4)", "tqwork"),
+            ("timer", "kernel timer", "timerwork"),
+            ("tasklet", "tasklet scheduled by a timer", "taskletwork"),
+            ("workqueue", "delayed work item (worker thread)", "workwork"),
+            ("cron_thread", "kernel-thread crontab + /proc read", "cronwork"))
+for _key, _label, _mod in DEFERRED:
+    _spec(f"deferred_{_key}_instructions", "deferred", f"same job, {_label}: per activation",
+          "instructions", None, f"""
+          `deferbench 100`: busy instructions over 100 ticks with module `{_mod}` doing the
+          job once per tick, minus those of the idle system over 100 ticks, divided by the
+          activations counted: the mechanism's own cost (arming, the interrupt-side work,
+          any thread switch) plus the job's few instructions.""",
+          family="same periodic job: instructions per activation")
+    _spec(f"deferred_{_key}_late_ticks", "deferred", f"same job, {_label}: ticks late under load",
+          "ticks", None, f"""
+          `deferbench 100`: while a kernel thread spins for 100 ticks (it never sleeps; the
+          round-robin slice is 10 ticks), the most ticks by which an activation of `{_mod}`'s
+          job came after its due tick (one tick after the previous one); the mean is in the
+          JSON (`mean_x100`).""", family="same periodic job: ticks late under load")
+EDITIONS = (("sched", "2.2/2.4 `tq_timer`, flag + `wait_event`"),
+            ("sched_legacy", "2.4 as printed, flag + `sleep_on`"),
+            ("sched_timer", "2.4 kernel timer, `del_timer_sync`"),
+            ("sched_tasklet", "tasklet, `tasklet_kill`"),
+            ("sched_wq26", "2.6 delayed work, cancel + flush + destroy"),
+            ("sched_work", "today's work item, `destroy_workqueue`"),
+            ("sched_dwork", "modern, `cancel_delayed_work_sync`"))
+for _name, _label in EDITIONS:
+    _spec(f"edition_{_name}_unload_ticks", "deferred", f"rmmod `{_name}` ({_label})", "ticks",
+          None, f"""
+          `deferbench`: `insmod {_name}`, 10 ticks of counting, then the ticks its `rmmod`
+          takes, `cleanup_module` and the check before freeing included: what the unload
+          protocol of its edition costs.""", family="the guide's module: rmmod latency")
 _spec("syscall_round_trip_instructions", "user", "system call round trip (`getpid`)",
       "instructions", ("<=", 200), """
       `/test/bench_syscall`: from the program's rdtsc before `getpid()` to the one after it:
@@ -231,6 +266,24 @@ def periodic_costs(build):
         pairs = expect_figures(q, "cronbench")
         q.wait_exit()
         return pairs
+
+
+def deferred_costs(build):
+    """deferbench's lines: {"mechanisms": {key: pairs}, "editions": {name: ticks}}."""
+    mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
+    with Qemu(build, icount=True, initrd=mods,
+              append='run="deferbench 100; echo deferbench-done; poweroff 0"') as q:
+        q.expect(r"deferbench-done\n", 600)
+        text = q.output
+        q.wait_exit()
+    mech, eds = {}, {}
+    for line in text.splitlines():
+        pairs = parse_figures(line, "deferbench")
+        if "mechanism" in pairs and "instructions" in pairs:
+            mech[pairs["mechanism"]] = pairs
+        elif "edition" in pairs and "unload_ticks" in pairs:
+            eds[pairs["edition"]] = pairs["unload_ticks"]
+    return {"mechanisms": mech, "editions": eds}
 
 
 def user_costs(build):
@@ -377,6 +430,19 @@ def make_figures(raw):
             figs.append(figure("periodic_crond_ratio",
                                round(b["activation_instructions"] /
                                      raw["cronbench"]["tq_instructions"], 1)))
+    if "deferred" in raw:
+        d = raw["deferred"]
+        for key, _, _ in DEFERRED:
+            m = d["mechanisms"].get(key)
+            if not m:
+                continue  # its module is not built (yet): no row
+            figs.append(figure(f"deferred_{key}_instructions", m["instructions"],
+                               activations=m["activations"]))
+            figs.append(figure(f"deferred_{key}_late_ticks", m["late_max"],
+                               mean_x100=m["late_mean_x100"], activations=m["load_activations"]))
+        for name, _ in EDITIONS:
+            if name in d["editions"]:
+                figs.append(figure(f"edition_{name}_unload_ticks", d["editions"][name]))
     if "user" in raw:
         u = raw["user"]
         figs.append(figure("syscall_round_trip_instructions",
@@ -432,6 +498,7 @@ def main():
     raw = {"boot": {mib: boot_to_prompt(build, mib) for mib in BOOT_MEMORY_MIB},
            "bench": tick_costs(build), "schedbench": sched_costs(build),
            "modbench": module_costs(build), "cronbench": periodic_costs(build),
+           "deferred": deferred_costs(build),
            "user": user_costs(build), "bench_cron": crond_costs(build),
            "idle_cpu_percent": idle_cpu_percent(build)}
     figs = make_figures(raw)

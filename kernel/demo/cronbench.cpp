@@ -45,8 +45,8 @@ int cmd_cronbench(int argc, char** argv) {
   // The second way: a task requeuing itself on tq_timer.
   if (module_load("tqwork") != 0) return 1;
   uintptr_t runs_addr = 0;
-  if (!module_symbol("tqwork", "tqwork_runs", &runs_addr)) {
-    kprintf("cronbench: module tqwork has no symbol tqwork_runs; not measured\n");
+  if (!module_symbol("tqwork", "tqwork_work", &runs_addr)) {
+    kprintf("cronbench: module tqwork has no symbol tqwork_work; not measured\n");
     module_unload("tqwork");
     return 1;
   }

@@ -9,7 +9,7 @@ from quartz_qemu import Qemu, initramfs, shipped_modules
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 import bench  # noqa: E402
 
-COMMANDS = ("bootstat; bench tick; schedbench; modbench sched; cronbench 10; "
+COMMANDS = ("bootstat; bench tick; schedbench; modbench sched; cronbench 10; deferbench 10; "
             "exec /test/bench_syscall 10; exec /test/bench_spawn /bin/true 2; "
             "exec /test/bench_switch 10; exec /sbin/insmod /lib/modules/cronwork.ko; "
             "exec /test/bench_cron 2; poweroff 0")
@@ -39,6 +39,15 @@ def bench_commands_print_key_values(build):
     assert raw["modbench"]["cycle_instructions"] == (raw["modbench"]["insmod_instructions"]
                                                      + raw["modbench"]["rmmod_instructions"])
     assert raw["cronbench"]["ticks"] == 10
+    # deferbench: one line per mechanism whose module is built, one per edition.
+    lines = [bench.parse_figures(l, "deferbench") for l in out.splitlines()]
+    mech = {p["mechanism"]: p for p in lines if "mechanism" in p and "instructions" in p}
+    eds = {p["edition"]: p for p in lines if "edition" in p and "unload_ticks" in p}
+    for key in ("tq_timer", "timer", "cron_thread"):
+        assert key in mech and mech[key]["activations"] >= 9, (key, out[-3000:])
+        assert mech[key]["instructions"] > 0 and mech[key]["load_activations"] > 0, mech[key]
+    assert mech["tq_timer"]["instructions"] < mech["cron_thread"]["instructions"], mech
+    assert eds["sched"]["unload_ticks"] <= 1, eds
     # The words after the pairs are for people and may change freely; the pairs may not.
     assert bench.parse_figures("bench: a=1 b=x (c=2) d=3\nbenchx: e=4\n", "bench") == \
         {"a": 1, "b": "x"}

@@ -180,7 +180,7 @@ def cronbench_reports_a_full_job_table(build):
 
 
 def cronbench_reports_a_missing_symbol(build):
-    # A tqwork.ko without tqwork_runs: module_symbol() fails and cronbench must say so
+    # A tqwork.ko without tqwork_work: module_symbol() fails and cronbench must say so
     # instead of reading the counter through address 0.
     tmp = tempfile.mkdtemp(prefix="quartz-nosym-")
     try:
@@ -190,7 +190,7 @@ def cronbench_reports_a_missing_symbol(build):
         with Qemu(build, icount=True, initrd=mods) as q:
             q.prompt()
             out = q.command("cronbench 10", timeout=60)
-            assert "cronbench: module tqwork has no symbol tqwork_runs; not measured\n" in out, out
+            assert "cronbench: module tqwork has no symbol tqwork_work; not measured\n" in out, out
             assert "fault" not in out and "panic" not in out, out
             assert "tqwork" not in q.command("lsmod")
             assert q.command("echo alive") == "alive\n"
