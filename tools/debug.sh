@@ -133,12 +133,14 @@ debug.sh: in GDB: 'continue' runs, Ctrl-C stops, 'quit' ends GDB and QEMU; Quart
           commands: tq, threads, btthread, waitq, modules, processes, uprogram ('help tq' etc.)
 EOF
 
-gdbcmd=(gdb -q "$@" -x tools/gdb/gdbinit -ex "target remote 127.0.0.1:$port")
+gdbcmd=(gdb -q -x tools/gdb/gdbinit -ex "target remote 127.0.0.1:$port")
 if [ $break_entry -eq 1 ]; then
   # QEMU starts in the BIOS: break at the kernel's first instruction and run to it.
   gdbcmd+=(-ex "break *_start" -ex "continue")
 fi
-gdbcmd+=("$build/quartz.elf")
+# The caller's GDB arguments last: GDB runs -x/-ex in order, so `-- -batch -ex CMD` runs CMD
+# once connected (and stopped at _start with --break-entry).
+gdbcmd+=("$@" "$build/quartz.elf")
 set +e
 QUARTZ_ROOT="$root" "${gdbcmd[@]}"
 status=$?

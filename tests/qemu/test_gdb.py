@@ -255,6 +255,12 @@ def gdb_module_symbols_and_tq(build):
         s.check(re.search(r"pending:\n +\[0\] tq_struct 0xd[0-9a-f]+: routine 0xd[0-9a-f]+ "
                           r"<sched_tick>, data 0x0, pending on tq_timer", out),
                 "tq does not list the queued task", out)
+        out = g.run("tq --all")  # every registered queue: tq_timer first
+        s.check(re.search(r"^tq_timer \(0x[0-9a-f]+\): 1 queued", out, re.M), "tq --all", out)
+        out = g.run("quartz-sync-symbols")  # reloads: it must not say anything was unloaded
+        s.check("unloaded" not in out, "quartz-sync-symbols claims an unload", out)
+        s.check(re.search(r"sched_tick in section \.text of \S*/sched\.ko",
+                          g.run("info symbol sched_tick")), "symbols after quartz-sync-symbols")
         out = g.run("print tq_timer")
         s.check(re.search(r"= task_queue tq_timer: 1 queued, .*\{\[0\] = tq_struct \{routine = "
                           r"0xd[0-9a-f]+ <sched_tick>, data = 0x0, pending on tq_timer[^}]*\}\}", out),
@@ -501,3 +507,18 @@ def gdb_rmmod_process_sleeps_in_cleanup(build):
         s.check(s.qemu.command("echo still-alive") == "still-alive\n", "shell after gdb")
         g.interrupt()
         g.wait(token)
+
+
+def gdb_debug_sh_batch_commands_run_connected(build):
+    """tools/debug.sh -- -batch -ex CMD: the caller's commands run after GDB has connected
+    (and, with --break-entry, stopped at _start); GDB then exits and QEMU with it."""
+    entry = elf_entry(os.path.join(build, "quartz.elf"))
+    r = subprocess.run([os.path.join(ROOT, "tools", "debug.sh"), "--no-build", "--break-entry",
+                        "--", "-nx", "-batch", "-ex", "info registers eip", "-ex", "print jiffies"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=dict(os.environ, QUARTZ_BUILD_DIR=build), cwd=ROOT, timeout=60)
+    out = r.stdout.decode("latin-1")
+    m = re.search(r"eip\s+(0x[0-9a-f]+)", out)
+    assert m and int(m.group(1), 16) == entry, out
+    assert re.search(r"\$1 = 0\b", out), out  # jiffies before the first tick
+    assert r.returncode == 0, out

@@ -252,12 +252,20 @@ def tq_task_line(task):
 
 
 def tq_registry():
-    """Every registered queue, from TaskQueue<...>::registry_ (a static template member)."""
-    out = gdb.execute("info variables -q registry_$", to_string=True)
-    m = re.search(r"^(0x[0-9a-f]+)\s+quartz::TaskQueue<.*>::registry_$", out, re.M)
-    if not m:
-        raise QuartzError("task queue registry not found in the symbols")
-    head = read_u32(int(m.group(1), 16))
+    """Every registered queue, from the registry's head (kernel/lib/task_queue.h:
+    TqRegistry<Guard>::head, a static member of a class template, one per guard type)."""
+    out = gdb.execute("info variables -q ^quartz::TqRegistry<.*>::head$", to_string=True)
+    m = re.search(r"^(0x[0-9a-f]+)\s+quartz::TqRegistry<.*>::head$", out, re.M)
+    if m:
+        addr = int(m.group(1), 16)
+    else:  # with debug information, `info variables` lists it by file and type instead
+        try:
+            addr = int(gdb.parse_and_eval(
+                "&'quartz::TqRegistry<quartz::InterruptDisabler>::head'"))
+        except gdb.error:
+            raise QuartzError("the task queue registry (quartz::TqRegistry<...>::head) is not "
+                              "in the symbols")
+    head = read_u32(addr)
     qtype = gdb.lookup_type("task_queue_head").pointer()
     seen = set()
     while head and head not in seen:
@@ -549,7 +557,9 @@ def load_module_symbols(m):
     say(f"module {name} loaded at {text:#x}: symbols from {path}")
 
 
-def drop_module_symbols(name):
+def drop_module_symbols(name, reloading=False):
+    """Drops a module's symbols: it was unloaded, or (reloading) they are about to be read
+    again by quartz-sync-symbols, which must not claim the module went away."""
     entry = _loaded_syms.pop(name, None)
     if not entry:
         return
@@ -558,7 +568,8 @@ def drop_module_symbols(name):
     except gdb.error as e:
         say(f"module {name}: could not drop its symbols: {e}")
         return
-    say(f"module {name} unloaded: symbols dropped")
+    if not reloading:
+        say(f"module {name} unloaded: symbols dropped")
 
 
 def module_list():
@@ -668,7 +679,7 @@ class SyncSymbolsCommand(gdb.Command):
 
     def invoke(self, arg, from_tty):
         for name in list(_loaded_syms):
-            drop_module_symbols(name)
+            drop_module_symbols(name, reloading=True)
         sync_module_symbols()
 
 
