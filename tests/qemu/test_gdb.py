@@ -514,11 +514,15 @@ def gdb_debug_sh_batch_commands_run_connected(build):
     (and, with --break-entry, stopped at _start); GDB then exits and QEMU with it."""
     entry = elf_entry(os.path.join(build, "quartz.elf"))
     r = subprocess.run([os.path.join(ROOT, "tools", "debug.sh"), "--no-build", "--break-entry",
-                        "--", "-nx", "-batch", "-ex", "info registers eip", "-ex", "print jiffies"],
+                        "--", "-nx", "-batch", "-ex", "info registers eip", "-ex", "print jiffies",
+                        "-ex", "show quartz-modules-dir", "-ex", "show quartz-verbose"],
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        env=dict(os.environ, QUARTZ_BUILD_DIR=build), cwd=ROOT, timeout=60)
     out = r.stdout.decode("latin-1")
     m = re.search(r"eip\s+(0x[0-9a-f]+)", out)
     assert m and int(m.group(1), 16) == entry, out
     assert re.search(r"\$1 = 0\b", out), out  # jiffies before the first tick
+    # quartz.py's two settings: where module .ko files are looked up, and announcements.
+    assert re.search(r"Module \.ko files are looked up in '\S*/modules'\.", out), out
+    assert re.search(r"quartz-verbose.* is \"?on\"?", out, re.I), out
     assert r.returncode == 0, out
