@@ -2,7 +2,10 @@
 // bh_enable, and mark_bh for modules (see kernel/bottom_half.h for the contract).
 #include "kernel/bottom_half.h"
 #include "kernel/arch/x86/irq_guard.h"
+#include "kernel/console.h"
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
+#include <quartz/interrupt.h>
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
 
@@ -27,7 +30,35 @@ void bottom_half_slow(uint32_t pending, bool traced) {
       timers_bottom_half();
   }
   if (pending & kBhTqueue) tq_timer_drain(traced);
+  // Linux 2.4's IMMEDIATE_BH (9): tq_immediate, drained.
+  if (pending & kBhImmediate) tq_immediate_drain(traced);
+  // Then the tasklets: hi ones first (Linux's HI_SOFTIRQ before TASKLET_SOFTIRQ).
+  if (pending & kBhTaskletHi) tasklets_bottom_half(true, traced);
+  if (pending & kBhTasklet) tasklets_bottom_half(false, traced);
 }
+
+}  // namespace quartz
+
+// Linux 2.4's mark_bh for modules: TIMER_BH, TQUEUE_BH and IMMEDIATE_BH exist here.
+extern "C" void mark_bh(int nr) {
+  using namespace quartz;
+  switch (nr) {
+    case TIMER_BH:
+      bh_mark(kBhTimer);
+      return;
+    case TQUEUE_BH:
+      bh_mark(kBhTqueue);
+      return;
+    case IMMEDIATE_BH:
+      bh_mark(kBhImmediate);
+      return;
+    default:
+      kprintf("mark_bh: no bottom half %d in Quartz (TIMER_BH 0, TQUEUE_BH 1, IMMEDIATE_BH 9)\n",
+              nr);
+  }
+}
+
+namespace quartz {
 
 void bh_disable() {
   InterruptDisabler guard;

@@ -7,6 +7,7 @@
 #include "kernel/kheap.h"
 #include "kernel/procfs.h"
 #include "kernel/timer.h"
+#include <quartz/interrupt.h>
 #include <quartz/timer.h>
 #include <quartz/tqueue.h>
 #include <quartz/wait.h>
@@ -39,6 +40,16 @@ EXPORT_SYMBOL(del_timer);
 EXPORT_SYMBOL(del_timer_sync);
 EXPORT_SYMBOL(timer_shutdown_sync);
 EXPORT_SYMBOL(timer_pending);
+EXPORT_SYMBOL(tasklet_init);
+EXPORT_SYMBOL(tasklet_setup);
+EXPORT_SYMBOL(tasklet_schedule);
+EXPORT_SYMBOL(tasklet_hi_schedule);
+EXPORT_SYMBOL(tasklet_kill);
+EXPORT_SYMBOL(tasklet_disable);
+EXPORT_SYMBOL(tasklet_disable_nosync);
+EXPORT_SYMBOL(tasklet_enable);
+EXPORT_SYMBOL(mark_bh);
+EXPORT_SYMBOL(tq_immediate);
 EXPORT_SYMBOL(__init_waitqueue_head);
 EXPORT_SYMBOL(wake_up);
 EXPORT_SYMBOL(sleep_on);

@@ -4,6 +4,7 @@
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/arch/x86/paging.h"
 #include "kernel/console.h"
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/panic.h"
 #include "kernel/pmm.h"
@@ -123,7 +124,8 @@ extern "C" void kfree(void* p) {
   if (size) {
     const auto lo = reinterpret_cast<uintptr_t>(p);
     take_pending_tasks_out(lo, lo + size);
-    timer_debug_free_range(lo, lo + size);  // reports "free of an active timer", disarms
+    timer_debug_free_range(lo, lo + size);    // reports "free of an active timer", disarms
+    tasklet_debug_free_range(lo, lo + size);  // "free of a scheduled tasklet", takes it off
     tq_free_queues_in_range(lo, lo + size);
     __builtin_memset(p, kPoisonFree, size);
   }

@@ -19,6 +19,7 @@
 #include "kernel/timer.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/process/process.h"
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/tq_kernel.h"
 #include "drivers/keyboard.h"
@@ -127,6 +128,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   timer_init(hz);
   tqueue_init();
   timers_init();
+  tasklets_init();
   sched_init();
   apply_sched_cmdline();
   modules_init();

@@ -3,6 +3,7 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/idt.h"
 #include "kernel/kallsyms.h"
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
@@ -29,6 +30,14 @@ void might_sleep(const char* what, const void* caller) {
     panic(
         "%s called from timer function %s (%p): timer functions run in interrupt context "
         "and must not sleep",
+        what, name, reinterpret_cast<void*>(fn));
+  }
+  if (const uintptr_t fn = tasklet_current_function()) [[unlikely]] {
+    char name[96];
+    ksyms_describe(fn, name, sizeof name);
+    panic(
+        "%s called from tasklet function %s (%p): tasklets run in interrupt context and "
+        "must not sleep",
         what, name, reinterpret_cast<void*>(fn));
   }
   if (in_interrupt()) [[unlikely]] {

@@ -134,6 +134,19 @@ void tq_timer_drain(bool traced) {
     KernelTaskQueue::run(&tq_timer);
 }
 
+void tq_immediate_drain(bool traced) {
+  // A drain of it already in progress (this bottom half nested on it): what was queued
+  // waits for the next irq_exit, not for the next mark_bh.
+  if (tq_immediate.draining) {
+    bh_mark(kBhImmediate);
+    return;
+  }
+  if (traced)
+    TracingTaskQueue::run(&tq_immediate);
+  else
+    KernelTaskQueue::run(&tq_immediate);
+}
+
 void tq_note_skipped_tick() { KernelTaskQueue::note_skipped(&tq_timer, 1); }
 
 void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine(); }
@@ -209,6 +222,7 @@ SHELL_COMMAND(tq, "", "task queues: length, tasks, drains, longest drain", cmd_t
 
 void tqueue_init() {
   KernelTaskQueue::register_queue(&tq_timer);
+  KernelTaskQueue::register_queue(&tq_immediate);
   proc_create("tq", show_tq, nullptr, nullptr);
   fault_add_recovery_hook(abandon_faulting_drains);
 }
@@ -219,6 +233,7 @@ using quartz::KernelTaskQueue;
 
 extern "C" {
 DECLARE_TASK_QUEUE(tq_timer);
+DECLARE_TASK_QUEUE(tq_immediate);
 
 int queue_task(struct tq_struct* task, task_queue* queue) {
   if (task)

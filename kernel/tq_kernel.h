@@ -31,6 +31,8 @@ void tqueue_init();
 // (with trace points when `traced`), or counts a tick it held off.
 void tq_timer_drain(bool traced);
 void tq_note_skipped_tick();
+// The IMMEDIATE_BH part: drains tq_immediate (mark_bh(IMMEDIATE_BH) asked for it).
+void tq_immediate_drain(bool traced);
 // The routine running right now in a drain in the current context (this thread at this
 // interrupt level), or null (for might_sleep).
 void (*tq_current_routine())(void*);

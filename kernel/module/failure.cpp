@@ -1,5 +1,6 @@
 // A module whose code faulted: marked failed, detached from the kernel (its tasks and
 // /proc files taken away) from the fault path, never run again.
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/module/internal.h"
 #include <new>
@@ -27,6 +28,7 @@ void detach(module* m) {
   proc_remove_matching(m, m->text_addr, m->end());
   tq_cancel_in_range(m->text_addr, m->end());
   timer_disarm_in_range(m->text_addr, m->end());
+  tasklet_drop_in_range(m->text_addr, m->end());
 }
 
 // The fault path: if the faulting code is a module's, or a module's code is among the

@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "kernel/lib/format.h"
 #include "kernel/kheap.h"
+#include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/lib/kstring.h"
 #include "kernel/pmm.h"
@@ -71,9 +72,30 @@ void report_timer(void* vctx, const TimerRangeHit& hit) {
   print_target(hit.function);
   kprintf(", expires %lu, jiffies %lu)\n", hit.expires, jiffies);
 }
+// Scheduled or running tasklets of the module (tasklet or function there), and those
+// scheduled again after their tasklet_kill (quartz/interrupt.h).
+void report_tasklet(void* vctx, const TaskletRangeHit& hit) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  const void* t = hit.tasklet;
+  if (hit.what & kTaskletHitRunning) {
+    kprintf("  %s: tasklet %p is running its function ", ctx->m->name, t);
+    print_target(hit.function);
+    kprintf("\n");
+  } else if (hit.what & kTaskletHitAfterKill) {
+    kprintf("  %s: tasklet %p (function ", ctx->m->name, t);
+    print_target(hit.function);
+    kprintf(") was scheduled again after tasklet_kill: stop what schedules it, then kill it\n");
+  } else {
+    kprintf("  %s: scheduled tasklet %p (function ", ctx->m->name, t);
+    print_target(hit.function);
+    kprintf(")\n");
+  }
+}
 int deferred_leftovers(module* m) {
   LeftoverCtx ctx{m, 0};
   timer_find_in_range(m->text_addr, m->end(), report_timer, &ctx);
+  tasklet_find_in_range(m->text_addr, m->end(), report_tasklet, &ctx);
   return ctx.count;
 }
 
@@ -91,6 +113,9 @@ void undo_init(module* m) {
       cancel_task_sync(tasks[i]);
     }
   }
+  if (const size_t n = tasklet_drop_in_range(lo, hi))
+    kprintf("  %s: took off %u tasklet%s its init_module left scheduled\n", m->name, unsigned(n),
+            n == 1 ? "" : "s");
   if (const size_t n = timer_disarm_in_range(lo, hi))
     kprintf("  %s: disarmed %u timer%s its init_module left armed\n", m->name, unsigned(n),
             n == 1 ? "" : "s");

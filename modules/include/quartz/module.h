@@ -32,11 +32,12 @@
 
 #include <stddef.h> /* size_t, NULL: from the freestanding compiler, not a C library */
 
-#include <quartz/export.h> /* EXPORT_SYMBOL(sym): publish sym to later modules            */
-#include <quartz/tqueue.h> /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
-#include <quartz/timer.h>  /* struct timer_list, timer_setup, mod_timer, del_timer_sync, ... */
-#include <quartz/wait.h>   /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
-#include <quartz/mutex.h>  /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
+#include <quartz/export.h>    /* EXPORT_SYMBOL(sym): publish sym to later modules            */
+#include <quartz/tqueue.h>    /* struct tq_struct, task_queue, tq_timer, queue_task, ...      */
+#include <quartz/timer.h>     /* struct timer_list, timer_setup, mod_timer, del_timer_sync, ... */
+#include <quartz/interrupt.h> /* tasklets, mark_bh(IMMEDIATE_BH)                          */
+#include <quartz/wait.h>      /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
+#include <quartz/mutex.h>     /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
 
 #ifdef __cplusplus
 extern "C" {

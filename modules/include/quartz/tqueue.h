@@ -148,6 +148,9 @@ typedef struct task_queue_head task_queue;
 
 /* Defined by the kernel. */
 extern task_queue tq_timer; /* drained after every timer tick (IRQ0) */
+/* Linux 2.4's immediate queue: drained at the next irq_exit after mark_bh(IMMEDIATE_BH)
+ * (quartz/interrupt.h), in interrupt context with interrupts on. */
+extern task_queue tq_immediate;
 int queue_task(struct tq_struct *task, task_queue *queue);
 void run_task_queue(task_queue *queue);
 int cancel_task_sync(struct tq_struct *task);

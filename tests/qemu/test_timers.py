@@ -1,0 +1,112 @@
+"""Kernel timers, tasklets and tq_immediate under QEMU (docs/timers.md): the self-tests,
+the guide's module in its timer and tasklet editions, the broken unload protocols caught
+and named, both forms of timer firing at their jiffy, and the misuses that panic."""
+import re
+
+from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules
+
+COUNT = r"Timer called (\d+) times so far"
+
+
+def _boot(build, *names, **kw):
+    return Qemu(build, initrd=shipped_modules(build) + test_modules(build, *names), **kw)
+
+
+def timer_selftests(build):
+    with Qemu(build, icount=True, append='panic=exit run="selftest --exit timer_*"') as q:
+        m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
+        assert int(m.group(2)) == 0 and int(m.group(1)) >= 7, q.output
+        assert q.wait_exit() == exit_status(0)
+
+
+def sched_timer_loads_counts_unloads(build):
+    # The timed part runs as a boot script (see test_modules.sched_story for why).
+    script = ("insmod sched_timer; cat /proc/sched_timer; sleep 500; cat /proc/sched_timer; "
+              "timers; rmmod sched_timer; cat /proc/sched_timer; timers; "
+              "insmod sched_timer interval=5; sleep 500; cat /proc/sched_timer; "
+              "rmmod sched_timer; lsmod")
+    with _boot(build, icount=True, append=f'run="{script}"') as q:
+        q.expect(r"sched_timer: loaded at 0xd[0-9a-f]{7}")
+        first = int(q.expect(COUNT).group(1))
+        q.expect(r"interval: 1 ticks\n")
+        second = int(q.expect(COUNT).group(1))
+        # HZ=100: about 50 runs in 500 ms, like /proc/sched.
+        assert 45 <= second - first <= 55, (first, second)
+        out = q.expect(r"timers: 1 armed[^\n]*\n  0x[0-9a-f]{8} expires \d+ \(\+1\) "
+                       r"sched_timer_fn\+0x0 \[sched_timer\] data=0\n")
+        m = q.expect(r"sched_timer: unloaded \(cleanup_module took (\d+) ticks?\)")
+        assert int(m.group(1)) == 0, q.output  # del_timer_sync: nothing to wait for
+        q.expect(r"cat: /proc/sched_timer: no such file\n")
+        q.expect(r"timers: 0 armed")
+        q.expect(r"sched_timer: loaded")
+        third = int(q.expect(COUNT).group(1))
+        q.expect(r"interval: 5 ticks\n")
+        assert 8 <= third <= 11, third  # every 5th tick
+        q.expect(r"sched_timer: unloaded")
+        q.prompt()
+        assert "sched_timer" not in q.command("lsmod")
+        assert "EXCEPTION" not in q.output and "BUG" not in q.output, q.output
+
+
+def timer_del_running_is_caught(build):
+    with _boot(build, "timer_del_running", icount=True) as q:
+        q.prompt()
+        q.command("insmod timer_del_running")
+        q.command("sleep 30")
+        out = q.command("rmmod timer_del_running")
+        assert "timer_del_running: del_timer returned 0 while the function ran" in out, out
+        assert re.search(r"  timer_del_running: armed timer 0x[0-9a-f]{8} \(function "
+                         r"tdr_fn\+0x0 \[timer_del_running\], expires \d+, jiffies \d+\)", out), out
+        assert re.search(r"rmmod: timer_del_running: not freed: 1 reference into its memory "
+                         r"remains; it stays 'going'", out), out
+        assert re.search(r"^timer_del_running +\d+ +0 +- +going$", q.command("lsmod"), re.M)
+        # The kernel keeps running, the timer with it (in memory that was not freed).
+        q.command("sleep 50")
+        assert "tdr_fn+0x0 [timer_del_running]" in q.command("timers")
+        assert "not freed" in q.command("rmmod timer_del_running")
+        assert q.command("echo alive") == "alive\n"
+        assert "EXCEPTION" not in q.output
+
+
+def timer_forms_fire_at_their_jiffies(build):
+    script = "insmod timer_forms_24; insmod timer_forms_new; sleep 200; rmmod timer_forms_24; " \
+             "rmmod timer_forms_new"
+    with _boot(build, "timer_forms_24", "timer_forms_new", icount=True,
+               append=f'run="{script}"') as q:
+        q.expect(r"timer_forms_new: unloaded")
+        q.prompt()
+        out = q.output
+        assert re.search(r"timer_forms_24: armed for \d+, pending 1\n", out), out
+        for pattern in (r"timer_forms_24: fired at (\d+) for (\d+) with data 0x2424\n",
+                        r"timer_forms_new: fired at (\d+) for (\d+), owner magic 0x5eed\n",
+                        r"timer_forms_new: static fired at (\d+) for (\d+)\n"):
+            m = re.search(pattern, out)
+            assert m and m.group(1) == m.group(2), (pattern, out)
+        assert "timer_forms_24: unloaded" in out, out
+
+
+def timer_sleep_in_function_panics_naming_it(build):
+    with Qemu(build, append="panic=exit") as q:
+        q.prompt()
+        q.send("timercrash sleep\n")
+        q.expect(r"kernel panic: msleep called from timer function [^\n]*sleepy_timer_fn"
+                 r"[^\n]*: timer functions run in interrupt context and must not sleep")
+        assert q.wait_exit() == PANIC_STATUS
+
+
+def timer_del_sync_from_own_function_panics(build):
+    with Qemu(build, append="panic=exit") as q:
+        q.prompt()
+        q.send("timercrash del-sync-self\n")
+        q.expect(r"kernel panic: del_timer_sync called from its own timer function "
+                 r"[^\n]*self_syncing_timer_fn[^\n]*deadlock")
+        assert q.wait_exit() == PANIC_STATUS
+
+
+def timer_del_sync_from_interrupt_context_panics(build):
+    with Qemu(build, append="panic=exit") as q:
+        q.prompt()
+        q.send("timercrash del-sync-irq\n")
+        q.expect(r"kernel panic: del_timer_sync of timer 0x[0-9a-f]{8} \(function "
+                 r"[^\n]*sleepy_timer_fn[^\n]*\) called from interrupt context")
+        assert q.wait_exit() == PANIC_STATUS
