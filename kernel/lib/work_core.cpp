@@ -159,8 +159,8 @@ int format_fault(const Fault& f, const char* func_name, char* buf, std::size_t s
                       op, w, qn, a, static_cast<unsigned long>(f.b), f.b == 1 ? "" : "s");
     case FaultKind::CancelSelf:
       return snformat(buf, size,
-                      "%s called from the work's own function %s (work %p on %s): deadlock", op,
-                      fn, w, qn);
+                      "%s called from the work's own function %s (work %p on %s): deadlock", op, fn,
+                      w, qn);
     case FaultKind::FlushSelf:
       return snformat(buf, size,
                       "%s of work %p (function %s) from %s's own worker, which must run it: "
@@ -168,17 +168,16 @@ int format_fault(const Fault& f, const char* func_name, char* buf, std::size_t s
                       op, w, fn, qn);
     case FaultKind::FlushOwnQueue:
       return snformat(buf, size,
-                      "%s(%s) called from work function %s running on that queue: deadlock", op,
-                      qn, fn);
+                      "%s(%s) called from work function %s running on that queue: deadlock", op, qn,
+                      fn);
     case FaultKind::FreeActive:
       return snformat(buf, size,
                       "%s: free of an active work item %p (function %s, pending on %s): taken off "
                       "its queue",
                       op, w, fn, qn);
     case FaultKind::FreeRunning:
-      return snformat(buf, size,
-                      "%s: free of a running work item %p (function %s, running on %s)", op, w, fn,
-                      qn);
+      return snformat(buf, size, "%s: free of a running work item %p (function %s, running on %s)",
+                      op, w, fn, qn);
     case FaultKind::Draining:
       return snformat(buf, size,
                       "%s: %s is being destroyed: work %p (function %s) refused (only its own "
@@ -246,8 +245,8 @@ bool check_work(const work_struct* w, const char* op, Fault* f) {
   const workqueue_struct* q = w->wk_wq;
   if (!q || q->magic != kWqMagicLive) return fail(f, FaultKind::BadLink, op, w, 0);
   const bool delayed = (flags & WORK_FLAG_DELAYED) != 0;
-  const bool prev_ok = w->wk_prev ? w->wk_prev->wk_next == w
-                                  : (delayed ? q->delayed_head == w : q->head == w);
+  const bool prev_ok =
+      w->wk_prev ? w->wk_prev->wk_next == w : (delayed ? q->delayed_head == w : q->head == w);
   const bool next_ok = w->wk_next ? w->wk_next->wk_prev == w : (delayed || q->tail == w);
   if (!prev_ok || !next_ok) return fail(f, FaultKind::BadLink, op, w, 0);
   return true;
@@ -264,8 +263,8 @@ int queue(const Registry& reg, workqueue_struct* q, work_struct* w, std::uintptr
   return 1;
 }
 
-int queue_delayed(const Registry& reg, workqueue_struct* q, work_struct* w,
-                  std::uintptr_t from_ctx, Fault* fault) {
+int queue_delayed(const Registry& reg, workqueue_struct* q, work_struct* w, std::uintptr_t from_ctx,
+                  Fault* fault) {
   const int r = admit(reg, q, w, from_ctx, "queue_delayed_work", fault);
   if (r <= 0) return r;
   w->wk_prev = nullptr;
@@ -432,7 +431,8 @@ FlushTarget flush_queue_target(workqueue_struct* q, std::uintptr_t ctx, const ch
 
 bool begin_drain(workqueue_struct* q, std::uintptr_t ctx, Fault* fault) {
   if (q->worker_ctx == ctx) {
-    *fault = Fault{FaultKind::FlushOwnQueue, "destroy_workqueue", q->current, q->current_func, q, 0, 0};
+    *fault =
+        Fault{FaultKind::FlushOwnQueue, "destroy_workqueue", q->current, q->current_func, q, 0, 0};
     return false;
   }
   q->draining = true;

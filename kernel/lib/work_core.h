@@ -44,22 +44,22 @@ struct workqueue_struct {
   char name[24];
   unsigned int flags;
   int max_active;
-  unsigned long magic;                                       // kWqMagicLive while usable
-  struct work_struct *head, *tail;                           // pending, FIFO
-  struct work_struct *delayed_head;                          // timers armed (any order)
-  unsigned long queued;                                      // on head..tail
-  unsigned long delayed;                                     // on delayed_head
-  unsigned long next_seq;                                    // ticket of the next queueing
-  struct work_struct* current;                               // running item (identity)
-  work_func_t current_func;                                  // ...and its function
-  unsigned long current_seq;                                 // ...and its ticket
-  std::uintptr_t worker_ctx;                                 // the worker's context
-  std::uintptr_t owner;                                      // creator's return address
-  bool running;                                              // current is valid
-  bool draining;                                             // destroy_workqueue drains
-  bool stopping;                                             // the worker must exit
+  unsigned long magic;               // kWqMagicLive while usable
+  struct work_struct *head, *tail;   // pending, FIFO
+  struct work_struct* delayed_head;  // timers armed (any order)
+  unsigned long queued;              // on head..tail
+  unsigned long delayed;             // on delayed_head
+  unsigned long next_seq;            // ticket of the next queueing
+  struct work_struct* current;       // running item (identity)
+  work_func_t current_func;          // ...and its function
+  unsigned long current_seq;         // ...and its ticket
+  std::uintptr_t worker_ctx;         // the worker's context
+  std::uintptr_t owner;              // creator's return address
+  bool running;                      // current is valid
+  bool draining;                     // destroy_workqueue drains
+  bool stopping;                     // the worker must exit
   bool registered;
-  struct workqueue_struct* next_wq;                          // registry link
+  struct workqueue_struct* next_wq;                           // registry link
   unsigned long total_queued, items_run, refused, max_depth;  // statistics
 };
 
@@ -74,21 +74,21 @@ constexpr unsigned int kKnownFlags = WQ_UNBOUND | WQ_FREEZABLE | WQ_MEM_RECLAIM 
 constexpr int kDrainRounds = 100;  // destroy_workqueue: flushes before it gives up
 
 enum class FaultKind : std::uint8_t {
-  NullPointer,     // item or queue is null
-  Uninitialised,   // magic 0: never INIT_WORK'ed
-  UseAfterFree,    // stamped freed, or the slab poison 0x6b6b6b6b
-  BadMagic,        // magic none of the known values: corrupted
-  BadState,        // pending flag disagrees with the magic
-  BadLink,         // links or queue pointer inconsistent
-  BadQueue,        // the workqueue is not live (destroyed, freed, garbage)
-  Reinitialised,   // the worker found an item idle (INIT_WORK'ed) on its list
-  CancelSelf,      // cancel_work_sync from the item's own function
-  FlushSelf,       // flush_work of an item the caller's own worker must run
-  FlushOwnQueue,   // flush_workqueue / destroy_workqueue from a work item of that queue
-  FreeActive,      // kfree of a pending item
-  FreeRunning,     // kfree of an item running in another context
-  Draining,        // queue_work on a queue being destroyed, from outside it
-  DrainLimit,      // destroy_workqueue: still requeuing after kDrainRounds flushes
+  NullPointer,    // item or queue is null
+  Uninitialised,  // magic 0: never INIT_WORK'ed
+  UseAfterFree,   // stamped freed, or the slab poison 0x6b6b6b6b
+  BadMagic,       // magic none of the known values: corrupted
+  BadState,       // pending flag disagrees with the magic
+  BadLink,        // links or queue pointer inconsistent
+  BadQueue,       // the workqueue is not live (destroyed, freed, garbage)
+  Reinitialised,  // the worker found an item idle (INIT_WORK'ed) on its list
+  CancelSelf,     // cancel_work_sync from the item's own function
+  FlushSelf,      // flush_work of an item the caller's own worker must run
+  FlushOwnQueue,  // flush_workqueue / destroy_workqueue from a work item of that queue
+  FreeActive,     // kfree of a pending item
+  FreeRunning,    // kfree of an item running in another context
+  Draining,       // queue_work on a queue being destroyed, from outside it
+  DrainLimit,     // destroy_workqueue: still requeuing after kDrainRounds flushes
 };
 
 struct Fault {

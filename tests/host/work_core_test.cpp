@@ -16,7 +16,7 @@ namespace {
 
 using namespace quartz::wq;
 
-constexpr std::uintptr_t kThread = 1;    // a plain thread's context
+constexpr std::uintptr_t kThread = 1;     // a plain thread's context
 constexpr std::uintptr_t kWorker0 = 100;  // queue 0's worker
 constexpr std::uintptr_t kWorker1 = 101;
 
@@ -84,7 +84,7 @@ TEST_F(WorkCore, RunsInFifoOrderOncePerQueueing) {
 TEST_F(WorkCore, RunningItemMayBeQueuedAgainAndRunsAgainAfterItReturns) {
   ASSERT_EQ(q(&q0, &a), 1);
   start(&q0, &a);
-  EXPECT_FALSE(work_pending(&a));  // pending cleared at the claim
+  EXPECT_FALSE(work_pending(&a));      // pending cleared at the claim
   EXPECT_EQ(q(&q0, &a, kWorker0), 1);  // from its own function
   EXPECT_TRUE(work_pending(&a));
   finish(&q0);
@@ -140,8 +140,8 @@ TEST_F(WorkCore, CancelFromTheItemsOwnFunctionIsADeadlock) {
   EXPECT_TRUE(cb.refused);
   EXPECT_EQ(f.kind, FaultKind::CancelSelf);
   const std::string msg = text(f, "sched_work_fn");
-  EXPECT_EQ(msg.rfind("cancel_work_sync called from the work's own function sched_work_fn (work ", 0),
-            0u)
+  EXPECT_EQ(
+      msg.rfind("cancel_work_sync called from the work's own function sched_work_fn (work ", 0), 0u)
       << msg;
   EXPECT_NE(msg.find(" on q0): deadlock"), std::string::npos) << msg;
   // Another item of the same worker may be cancelled: it does not have to wait.
@@ -188,7 +188,7 @@ TEST_F(WorkCore, FlushWorkFromTheWorkerThatMustRunItIsADeadlock) {
   EXPECT_TRUE(flush_work_target(reg, &a, kWorker0, &f).refused);  // itself
   EXPECT_EQ(f.kind, FaultKind::FlushSelf);
   ASSERT_EQ(q(&q0, &b), 1);
-  EXPECT_TRUE(flush_work_target(reg, &b, kWorker0, &f).refused);  // behind it
+  EXPECT_TRUE(flush_work_target(reg, &b, kWorker0, &f).refused);   // behind it
   EXPECT_FALSE(flush_work_target(reg, &b, kWorker1, &f).refused);  // another worker may
 }
 

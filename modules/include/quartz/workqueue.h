@@ -78,12 +78,12 @@ struct work_struct {
     work_func_t func WQ_ZERO_INIT;
 
     /* kernel-private below. Written only with interrupts off. */
-    struct work_struct *wk_next WQ_ZERO_INIT;      /* link on its queue's list          */
-    struct work_struct *wk_prev WQ_ZERO_INIT;      /* link on its queue's list          */
-    struct workqueue_struct *wk_wq WQ_ZERO_INIT;   /* queue it is pending on, or NULL   */
-    unsigned long wk_flags WQ_ZERO_INIT;           /* WORK_FLAG_*; bits 8..: cancels    */
-    unsigned long wk_seq WQ_ZERO_INIT;             /* its ticket on wk_wq while pending */
-    unsigned long wk_magic WQ_ZERO_INIT;           /* debug-objects state: WORK_MAGIC_* */
+    struct work_struct *wk_next WQ_ZERO_INIT;    /* link on its queue's list          */
+    struct work_struct *wk_prev WQ_ZERO_INIT;    /* link on its queue's list          */
+    struct workqueue_struct *wk_wq WQ_ZERO_INIT; /* queue it is pending on, or NULL   */
+    unsigned long wk_flags WQ_ZERO_INIT;         /* WORK_FLAG_*; bits 8..: cancels    */
+    unsigned long wk_seq WQ_ZERO_INIT;           /* its ticket on wk_wq while pending */
+    unsigned long wk_magic WQ_ZERO_INIT;         /* debug-objects state: WORK_MAGIC_* */
 };
 
 /* Values of wk_magic. 0 means never initialised: refused (INIT_WORK first). */
@@ -92,31 +92,30 @@ struct work_struct {
 #define WORK_MAGIC_PENDING 0x3017b5e1UL /* on a queue's list, or its timer armed     */
 #define WORK_MAGIC_FREED   0x6b6b3017UL /* stamped by kfree                          */
 
-#define WORK_FLAG_PENDING    0x1UL   /* queued, or (delayed) its timer armed          */
-#define WORK_FLAG_DELAYED    0x2UL   /* pending on its queue's delayed list           */
-#define WORK_FLAG_CANCEL_ONE 0x100UL /* one cancel_work_sync in progress              */
+#define WORK_FLAG_PENDING     0x1UL   /* queued, or (delayed) its timer armed          */
+#define WORK_FLAG_DELAYED     0x2UL   /* pending on its queue's delayed list           */
+#define WORK_FLAG_CANCEL_ONE  0x100UL /* one cancel_work_sync in progress              */
 #define WORK_FLAG_CANCEL_MASK (~0xffUL)
 
-#define __WORK_INITIALIZER(n, f)                \
-    {                                           \
-        .func = (f), .wk_next = 0, .wk_prev = 0, \
-        .wk_wq = 0, .wk_flags = 0, .wk_seq = 0,  \
-        .wk_magic = WORK_MAGIC_IDLE              \
+#define __WORK_INITIALIZER(n, f)                                                         \
+    {                                                                                    \
+        .func = (f), .wk_next = 0, .wk_prev = 0, .wk_wq = 0, .wk_flags = 0, .wk_seq = 0, \
+        .wk_magic = WORK_MAGIC_IDLE                                                      \
     }
 /* `DECLARE_WORK(my_work, my_func);` defines an initialised work item. */
 #define DECLARE_WORK(n, f) struct work_struct n = __WORK_INITIALIZER(n, f)
 
 /* Initialise (or re-initialise) an item that is not pending: kmalloc'd, on a stack, or a
  * static one. Re-initialising a pending item is a bug the worker reports. */
-#define INIT_WORK(_w, _f)                      \
-    do {                                       \
-        (_w)->func = (_f);                     \
-        (_w)->wk_next = 0;                     \
-        (_w)->wk_prev = 0;                     \
-        (_w)->wk_wq = 0;                       \
-        (_w)->wk_flags = 0;                    \
-        (_w)->wk_seq = 0;                      \
-        (_w)->wk_magic = WORK_MAGIC_IDLE;      \
+#define INIT_WORK(_w, _f)                 \
+    do {                                  \
+        (_w)->func = (_f);                \
+        (_w)->wk_next = 0;                \
+        (_w)->wk_prev = 0;                \
+        (_w)->wk_wq = 0;                  \
+        (_w)->wk_flags = 0;               \
+        (_w)->wk_seq = 0;                 \
+        (_w)->wk_magic = WORK_MAGIC_IDLE; \
     } while (0)
 
 /* Is it queued (or, for delayed work, its timer armed)? A snapshot, any context. */
