@@ -11,6 +11,7 @@
 #include "kernel/procfs.h"
 #include "kernel/shell.h"
 #include "kernel/tq_kernel.h"
+#include "kernel/workqueue.h"
 
 namespace quartz {
 namespace {
@@ -124,6 +125,7 @@ extern "C" void kfree(void* p) {
   if (size) {
     const auto lo = reinterpret_cast<uintptr_t>(p);
     take_pending_tasks_out(lo, lo + size);
+    wq_free_items_in_range(lo, lo + size);    // "free of an active work item"
     timer_debug_free_range(lo, lo + size);    // reports "free of an active timer", disarms
     tasklet_debug_free_range(lo, lo + size);  // "free of a scheduled tasklet", takes it off
     tq_free_queues_in_range(lo, lo + size);

@@ -22,6 +22,8 @@
 #include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/tq_kernel.h"
+#include "kernel/workqueue.h"
+#include "kernel/keventd.h"
 #include "drivers/keyboard.h"
 #include "drivers/uart.h"
 
@@ -131,6 +133,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   tasklets_init();
   sched_init();
   apply_sched_cmdline();
+  workqueue_init();
+  keventd_init();
   modules_init();
   vfs_init_from_boot_modules(info);
   process_init();

@@ -149,7 +149,18 @@ void tq_immediate_drain(bool traced) {
 
 void tq_note_skipped_tick() { KernelTaskQueue::note_skipped(&tq_timer, 1); }
 
-void (*tq_current_routine())(void*) { return KernelTaskQueue::current_routine(); }
+namespace {
+const Thread* process_context_drainer = nullptr;  // set once at boot
+}
+
+void (*tq_current_routine())(void*) {
+  if (process_context_drainer && current_thread() == process_context_drainer &&
+      __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0)
+    return nullptr;  // keventd: process context
+  return KernelTaskQueue::current_routine();
+}
+void (*tq_routine_running_here())(void*) { return KernelTaskQueue::current_routine(); }
+void tq_set_process_context_drainer(const Thread* thread) { process_context_drainer = thread; }
 
 size_t tq_find_in_range(uintptr_t lo, uintptr_t hi, TqRangeFn fn, void* ctx) {
   return KernelTaskQueue::find_in_range(lo, hi, fn, ctx);

@@ -34,8 +34,14 @@ void tq_note_skipped_tick();
 // The IMMEDIATE_BH part: drains tq_immediate (mark_bh(IMMEDIATE_BH) asked for it).
 void tq_immediate_drain(bool traced);
 // The routine running right now in a drain in the current context (this thread at this
-// interrupt level), or null (for might_sleep).
+// interrupt level), or null (for might_sleep). The process-context drainer's routines
+// (keventd's, which may sleep) are not reported: null there.
 void (*tq_current_routine())(void*);
+// The same without the exception: whatever routine runs in this context (for messages).
+void (*tq_routine_running_here())(void*);
+// The thread whose thread-level drains run routines in process context, where they may
+// sleep and take mutexes (Linux 2.4's keventd). Boot, once.
+void tq_set_process_context_drainer(const struct Thread* thread);
 // What in the task queues lies in [lo, hi) (see TaskQueue::find_in_range): pending tasks
 // whose memory, routine or data is there, the running routine, and the head of a BUSY
 // queue (kTqHitQueue; hit.queue->queued and ->draining say why). An idle, empty queue

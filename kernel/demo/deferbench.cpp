@@ -42,9 +42,8 @@ constexpr Mechanism kMechanisms[] = {
 };
 
 // The guide's module in each edition, with the unload protocol of its time.
-constexpr const char* kEditions[] = {"sched",         "sched_legacy", "sched_timer",
-                                     "sched_tasklet", "sched_wq26",   "sched_work",
-                                     "sched_dwork"};
+constexpr const char* kEditions[] = {"sched",      "sched_legacy", "sched_timer", "sched_tasklet",
+                                     "sched_wq26", "sched_work",   "sched_dwork"};
 
 // Instructions the CPU spends (idle excluded) while `ticks` ticks pass.
 uint64_t busy_window(unsigned long ticks) {

@@ -18,6 +18,7 @@
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
+#include "kernel/workqueue.h"
 
 namespace quartz {
 namespace mod {
@@ -40,6 +41,26 @@ struct LeftoverCtx {
           (hit.what & kTqHitRunning) ? "running task" : "queued task",
           static_cast<const void*>(hit.task), hit.queue && hit.queue->name ? hit.queue->name : "?");
   print_target(reinterpret_cast<uintptr_t>(hit.routine));
+  kprintf(")\n");
+}
+
+// A work item of the module still pending or running, or a workqueue it created and did
+// not destroy: the worker would run freed code, or a queue would outlive its owner.
+[[maybe_unused]] void report_work(void* vctx, const wq::RangeHit& hit) {
+  auto* ctx = static_cast<LeftoverCtx*>(vctx);
+  ++ctx->count;
+  if (hit.what & wq::kHitQueue) {
+    const unsigned long n = hit.wq->queued + hit.wq->delayed;
+    kprintf("  %s: its workqueue %s was not destroyed (%lu item%s pending)\n", ctx->m->name,
+            hit.wq->name, n, n == 1 ? "" : "s");
+    return;
+  }
+  kprintf("  %s: %s work item %p on %s (function ", ctx->m->name,
+          (hit.what & wq::kHitRunning) ? "running"
+          : hit.delayed                ? "delayed (timer armed)"
+                                       : "pending",
+          static_cast<const void*>(hit.work), hit.wq->name);
+  print_target(reinterpret_cast<uintptr_t>(hit.func));
   kprintf(")\n");
 }
 
@@ -113,6 +134,7 @@ void undo_init(module* m) {
       cancel_task_sync(tasks[i]);
     }
   }
+  wq_undo_in_range(lo, hi, m->name);  // its work items cancelled, its workqueues torn down
   if (const size_t n = tasklet_drop_in_range(lo, hi))
     kprintf("  %s: took off %u tasklet%s its init_module left scheduled\n", m->name, unsigned(n),
             n == 1 ? "" : "s");
@@ -158,6 +180,7 @@ int registry_leftovers(module* m) {
   // LAB(5) BEGIN: count and report what still points into [lo, hi): task-queue entries (tq_find_in_range), sleeping threads, /proc entries
   LeftoverCtx ctx{m, 0};
   tq_find_in_range(lo, hi, report_task, &ctx);
+  wq_find_in_range(lo, hi, report_work, &ctx);
   threads_waiting_in_range(lo, hi, report_thread, &ctx);
   proc_find(m, lo, hi, report_proc, &ctx);
   return ctx.count;

@@ -20,14 +20,21 @@ def ps_shows_sleepers_and_their_queues(build):
         out = q.command("ps")
         assert re.search(PS_HEADER, out), out
         assert re.search(r"\n +0 idle +\w+ +- ", out), out
-        assert re.search(r"\n +1 shell +running +- ", out), out
-        assert re.search(r"bg: thread 2 \(sleep\) started", q.command("bg sleep 100000"))
+        # The kernel's daemons (events' worker, keventd) sleep on their queues from boot.
+        assert re.search(r"\n +\d+ kworker/0:0 +sleeping +events ", out), out
+        assert re.search(r"\n +\d+ keventd +sleeping +context_task_wq ", out), out
+        assert re.search(r"\n +\d+ shell +running +- ", out), out
+        m = re.search(r"bg: thread (\d+) \(sleep\) started", q.command("bg sleep 100000"))
+        assert m
         mark = len(q.output)
-        q.command("bg lostwakeup sleep_on")
+        m2 = re.search(r"bg: thread (\d+) \(lostwakeup\) started",
+                       q.command("bg lostwakeup sleep_on"))
+        assert m2 and int(m2.group(1)) == int(m.group(1)) + 1
         q.expect(r"nobody will ever wake us", since=mark)  # the thread prints when it runs
         # The threads print before they reach their queues: ask until both sleep there
         # (each `cat` is a round trip through the shell, so this waits on output).
-        want = [r"\n +2 sleep +sleeping +sleep ", r"\n +3 lostwakeup +sleeping +lost_wakeup_wq "]
+        want = [rf"\n +{m.group(1)} sleep +sleeping +sleep ",
+                rf"\n +{m2.group(1)} lostwakeup +sleeping +lost_wakeup_wq "]
         for _ in range(100):
             out = q.command("cat /proc/threads")
             if all(re.search(w, out) for w in want):

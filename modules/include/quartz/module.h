@@ -38,6 +38,7 @@
 #include <quartz/interrupt.h> /* tasklets, mark_bh(IMMEDIATE_BH)                          */
 #include <quartz/wait.h>      /* wait_queue_head_t, wake_up, sleep_on, wait_event, ...        */
 #include <quartz/mutex.h>     /* struct mutex, DEFINE_MUTEX, mutex_lock, mutex_unlock, ...    */
+#include <quartz/workqueue.h> /* work_struct, queue_work, cancel_work_sync, schedule_task, ... */
 
 #ifdef __cplusplus
 extern "C" {
@@ -173,6 +174,17 @@ void msleep(unsigned int ms);
  *                                      (docs/wait-queues.md). Kept for the lesson.
  *   prepare_to_wait, prepare_to_wait_timeout, schedule, finish_wait: what wait_event is
  *                                      made of; thread context.
+ *
+ * ---- Workqueues (quartz/workqueue.h has the full contract) -------------------------------
+ *   DECLARE_WORK(w, fn), INIT_WORK(&w, fn)   fn(struct work_struct *) runs in a worker
+ *                                      thread: process context, it may sleep and lock.
+ *   schedule_work(&w), queue_work(wq, &w)  any context; false if already pending.
+ *   cancel_work_sync(&w)               thread context; on return w is neither pending nor
+ *                                      running, even if it requeues itself.
+ *   flush_work(&w), flush_workqueue(wq)  thread context; wait for what was queued.
+ *   alloc_workqueue(fmt, flags, max_active, ...), create_workqueue(name),
+ *   destroy_workqueue(wq)              thread context; destroy drains, then frees.
+ *   schedule_task(&t), flush_scheduled_tasks()  Linux 2.4's keventd.
  *
  * ---- Mutexes (quartz/mutex.h has the full contract) ---------------------------------------
  *   DEFINE_MUTEX(m), mutex_init(&m)    a sleeping lock; ps shows its waiters on "m".

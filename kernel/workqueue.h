@@ -1,0 +1,31 @@
+// The kernel's workqueues: worker threads that run the work items of kernel/lib/work_core
+// in process context, the C API of quartz/workqueue.h, system_wq, /proc/workqueues and the
+// `wq` command, and what kfree and the module unloader ask of them.
+//
+// Contract (besides the C API's, in quartz/workqueue.h):
+//   workqueue_init          boot, after sched_init: system_wq and its worker.
+//   wq_find_in_range        any context (one interrupts-off section); fn runs with
+//                           interrupts off and must not sleep.
+//   wq_free_items_in_range  kfree, thread context: items in the freed block are reported
+//                           and taken off (never waits).
+//   wq_undo_in_range        thread context (may sleep): a module whose init failed, or
+//                           that failed: its items are cancelled (never run again) and
+//                           its queues torn down without running what they hold.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include "kernel/lib/work_core.h"
+
+namespace quartz {
+void workqueue_init();
+// What of the workqueues lies in [lo, hi) (see wq::find_in_range): pending or running
+// items whose memory or function is there, and live queues created from code there.
+size_t wq_find_in_range(uintptr_t lo, uintptr_t hi, wq::RangeFn fn, void* ctx);
+// kfree's check: pending items in [lo, hi) are reported ("free of an active work item")
+// and taken off their queues, a running one (by another thread) reported. Returns how many.
+size_t wq_free_items_in_range(uintptr_t lo, uintptr_t hi);
+// Cancels every item whose memory or function lies in [lo, hi) and tears down every
+// queue created from there, without running anything more; `who` names the module in
+// the lines printed. Returns how many items and queues it took away.
+size_t wq_undo_in_range(uintptr_t lo, uintptr_t hi, const char* who);
+}  // namespace quartz
