@@ -95,8 +95,15 @@ def qemu_command(build, *, iso=False, append=None, memory=128, icount=False, ico
 
 
 class Qemu:
+    """The kernel under QEMU, its serial console driven by a test. Unless the command line
+    says otherwise (panic=halt), the kernel boots with panic=exit, so that a panic ends
+    QEMU at once; expect() also gives up as soon as the kernel panics, instead of waiting
+    out its timeout for output that can never come."""
+
     def __init__(self, build, *, iso=False, append=None, memory=128, icount=False,
                  initrd=None, debug_exit=True, monitor=False, extra=(), icount_shift=0):
+        if not iso and not re.search(r"(^|\s)panic=", append or ""):
+            append = f"{append} panic=exit" if append else "panic=exit"
         self.build = build
         self.output = ""
         self.pos = 0
@@ -143,6 +150,20 @@ class Qemu:
             if m:
                 self.pos = max(self.pos, m.end())
                 return m
+            panic = self.output.find("kernel panic: ", start)
+            if panic >= 0:
+                # The panic's report (message, backtrace) comes in one go: read the rest
+                # briefly, then fail with it rather than wait for what cannot come.
+                grace = time.monotonic() + 2
+                while not eof and time.monotonic() < grace:
+                    eof = not self._read_some(0.2)
+                m = rx.search(self.output, start)  # what was awaited may be in the report
+                if m:
+                    self.pos = max(self.pos, m.end())
+                    return m
+                line = self.output[panic:].split("\n", 1)[0]
+                self.pos = max(self.pos, panic)
+                self._fail(f"the kernel panicked ({line.strip()!r}) while waiting for {pattern!r}")
             if eof:
                 self.proc.wait()
                 self._fail(f"QEMU exited (status {self.proc.returncode}) without printing "

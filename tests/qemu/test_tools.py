@@ -37,3 +37,25 @@ def run_sh_reaches_prompt(build):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def harness_stops_waiting_when_the_kernel_panics(build):
+    # tools/quartz_qemu.py boots with panic=exit and gives up on an expect() as soon as the
+    # kernel panics, naming the panic: a broken kernel fails its test in seconds, not after
+    # the test's timeout.
+    from quartz_qemu import Qemu, QemuError
+    with Qemu(build) as q:
+        q.prompt()
+        assert "panic=exit" in " ".join(q.cmd), q.cmd
+        q.send("tqcrash sleep\n")
+        start = time.monotonic()
+        try:
+            q.expect(r"this never comes", timeout=120)
+        except QemuError as e:
+            msg = str(e)
+        else:
+            raise AssertionError("expect() returned after a panic")
+        took = time.monotonic() - start
+        assert "the kernel panicked ('kernel panic: " in msg, msg
+        assert took < 30, f"expect() waited {took:.1f} s after the panic"
+        assert q.wait_exit() != 0
