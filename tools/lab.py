@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Coursework labs for Quartz: student trees from one source tree, and the grader.
 
-  tools/lab.sh list                       the labs, their tests and points, the marked parts
-  tools/lab.sh start N DIR                write the student tree for lab N into DIR
+  tools/lab.sh list                       the labs, their tests and points, the parts to
+                                          write (in a student tree: its own TODOs)
+  tools/lab.sh start N DIR [--tarball F]  write the student tree for lab N into DIR, as a git
+                                          repository with one commit (and F, a .tar.gz of it)
   tools/lab.sh grade N [DIR] [--json F]   build DIR (default: this repo), run lab N's tests
+  tools/lab.sh handin [DIR] [-o FILE]     a student's archive of their committed tree, for the
+                                          teacher to collect (refused with uncommitted changes)
 
 The parts a lab asks students to write are marked in the normal source tree:
 
@@ -241,7 +245,38 @@ def all_regions(repo):
     return regions
 
 
-def start(lab, dest, data, labs, untracked=False):
+GIT_IDENTITY = ["-c", "user.name=Quartz labs", "-c", "user.email=labs@quartz.invalid",
+                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+def make_repository(dest, lab, title):
+    """Makes the student tree a git repository with one commit (the skeleton), so students
+    can see and commit their work and `handin` can archive it. False if git is missing."""
+    if shutil.which("git") is None:
+        print("lab.sh: git is not installed: the tree is not a repository (handin needs one)",
+              file=sys.stderr)
+        return False
+    for cmd in (["init", "-q"], ["add", "-A"],
+                ["commit", "-q", "-m", f"Lab {lab}: {title} (the skeleton from tools/lab.sh start)"]):
+        r = run(["git", *GIT_IDENTITY, "-C", dest, *cmd])
+        if r.returncode != 0:
+            raise LabError(f"git {cmd[0]} in {dest} failed: {r.stdout.strip()}")
+    return True
+
+
+def write_tarball(tree, path, arcname=None):
+    """A .tar.gz of `tree` (its .git included: a student unpacks a repository)."""
+    import tarfile
+    path = os.path.abspath(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(tree, arcname=arcname or os.path.basename(os.path.normpath(tree)),
+                filter=lambda ti: None if os.path.basename(ti.name) == "build" and ti.isdir()
+                and os.path.dirname(ti.name).count("/") == 0 else ti)
+    print(f"  tarball: {path}")
+
+
+def start(lab, dest, data, labs, untracked=False, tarball=None):
     if lab not in labs:
         raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
     dest = os.path.abspath(dest)
@@ -279,6 +314,11 @@ def start(lab, dest, data, labs, untracked=False):
             shutil.copymode(src, dst)
     with open(os.path.join(dest, ".quartz-lab"), "w") as f:
         f.write(f"{lab}\n")
+    with open(os.path.join(dest, ".gitignore"), "a") as f:
+        f.write("# tools/lab.sh handin's archives\n/lab*-handin.tar.gz\n")
+    committed = make_repository(dest, lab, labs[lab]["title"])
+    if tarball:
+        write_tarball(dest, tarball)
     title = labs[lab]["title"]
     todo = ", ".join(f"lab {n}: {counts[n]}" for n in sorted(counts))
     print(f"lab {lab} ({title}): wrote {len(plan)} files to {dest}")
@@ -286,6 +326,9 @@ def start(lab, dest, data, labs, untracked=False):
     print(f"  handout: {labs[lab].get('handout', 'docs/labs/')}")
     print(f"  build:   cmake -S {dest} -B {dest}/build && cmake --build {dest}/build")
     print(f"  grade:   tools/lab.sh grade {lab} {dest}")
+    if committed:
+        print(f"  a git repository with one commit; commit your work, then "
+              f"`tools/lab.sh handin` makes the archive to hand in")
 
 
 # ---------------------------------------------------------------- grading ----
@@ -295,28 +338,38 @@ def run(cmd, **kw):
                           errors="replace", **kw)
 
 
-def cached_user_option(build):
-    """QUARTZ_USER in the build's CMake cache: True, False, or None (not configured)."""
+def grade_configuration(spec):
+    """The CMake options a grade builds with: only what the lab grades. The host tests of
+    the lab's files alone (QUARTZ_HOST_TEST_FILTER; a small stand-in when it has none), at
+    -O0 (CMAKE_BUILD_TYPE=Debug: five times faster to compile; the kernel keeps its own
+    build type), user space only for a lab that grades it."""
+    return {"CMAKE_BUILD_TYPE": "Debug",
+            "QUARTZ_HOST_TEST_FILTER": spec.get("host_test_files") or "pic_pit",
+            "QUARTZ_USER": "ON" if spec.get("user") else "OFF"}
+
+
+def cached_options(build):
+    """The build's CMake cache as {name: value}; {} if it is not configured."""
+    opts = {}
     try:
         with open(os.path.join(build, "CMakeCache.txt")) as f:
             for line in f:
-                if line.startswith("QUARTZ_USER:"):
-                    return line.strip().split("=", 1)[1].upper() in ("ON", "1", "TRUE", "YES")
+                m = re.match(r"([A-Za-z_][A-Za-z0-9_]*):[A-Z_]+=(.*)$", line.rstrip("\n"))
+                if m:
+                    opts[m.group(1)] = m.group(2)
     except OSError:
-        return None
-    return True  # the option's default
+        pass
+    return opts
 
 
-def build_tree(tree, build, jobs, user=False):
-    """Configures (once) and builds what the graders need: user space (a third of the
-    build) only for a lab that grades it (`"user": true` in labs.json). Returns (ok, log
-    tail)."""
+def build_tree(tree, build, jobs, spec):
+    """Configures the grade's build directory for this lab (again only if an option
+    differs) and builds what the graders need. Returns (ok, log tail)."""
+    want = grade_configuration(spec)
+    have = cached_options(build)
     steps = []
-    cached = cached_user_option(build)
-    if cached is None:
-        steps.append(["cmake", "-S", tree, "-B", build, f"-DQUARTZ_USER={'ON' if user else 'OFF'}"])
-    elif user and not cached:
-        steps.append(["cmake", "-S", tree, "-B", build, "-DQUARTZ_USER=ON"])
+    if not have or any(have.get(k, "").upper() != v.upper() for k, v in want.items()):
+        steps.append(["cmake", "-S", tree, "-B", build] + [f"-D{k}={v}" for k, v in want.items()])
     steps.append(["cmake", "--build", build, "-j", str(jobs),
                   "--target", "quartz_target", "quartz_host_tests"])
     for cmd in steps:
@@ -366,6 +419,7 @@ def run_one(name, spec, default_timeout, env=None):
     out = out.decode("utf-8", "replace")
     res = {"ctest": name, "ok": proc.returncode == 0 and not timed_out,
            "seconds": round(time.monotonic() - start, 2), "output": out}
+    res["timed_out"] = timed_out
     if timed_out:
         res["expected"] = f"the test finishes within {timeout:g} s"
         res["seen"] = "still running after the timeout; last output:\n" + tail(out, 15)
@@ -456,14 +510,16 @@ def grade(lab, tree, labs, args):
         raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
     spec = labs[lab]
     tree = os.path.abspath(tree)
-    build = os.path.abspath(args.build_dir or os.path.join(tree, "build"))
+    # A build directory of the grader's own, beside the student's `build`: configured for
+    # what the lab grades only (grade_configuration), so the first grade builds little.
+    build = os.path.abspath(args.build_dir or os.path.join(tree, "build-grade"))
     if not os.path.isfile(os.path.join(tree, "CMakeLists.txt")):
         raise LabError(f"{tree} is not a Quartz tree (no CMakeLists.txt)")
     max_points = sum(t["points"] for t in spec["tests"])
     results = []
     build_error = None
     if not args.no_build:
-        ok, log = build_tree(tree, build, args.jobs, user=bool(spec.get("user")))
+        ok, log = build_tree(tree, build, args.jobs, spec)
         if not ok:
             build_error = log
     if build_error is None:
@@ -490,10 +546,14 @@ def grade(lab, tree, labs, args):
                 entry["expected"] = f"a registered ctest matching {t['ctest']}"
                 entry["seen"] = "no such test in this build"
             elif not ok:
-                bad = next(r for r in runs if not r["ok"])
-                entry["failed_ctest"] = bad["ctest"]
-                entry["expected"], entry["seen"] = bad["expected"], bad["seen"]
-                entry["output_tail"] = tail(bad["output"], 40)
+                bad = [r for r in runs if not r["ok"]]
+                entry["failed_ctest"] = bad[0]["ctest"]
+                entry["expected"], entry["seen"] = bad[0]["expected"], bad[0]["seen"]
+                entry["output_tail"] = tail(bad[0]["output"], 40)
+                # Every failing test of a group, timeouts included, not just the first.
+                entry["failures"] = [{"ctest": r["ctest"], "expected": r["expected"],
+                                      "seen": r["seen"], "timed_out": r.get("timed_out", False)}
+                                     for r in bad]
             results.append(entry)
     else:
         for t in spec["tests"]:
@@ -531,6 +591,9 @@ def fmt_pct(p):
     return f"{p:g}%"
 
 
+DETAILED_FAILURES = 5  # per test entry; the rest are listed by name (all are in the JSON)
+
+
 def print_report(rep):
     print()
     print(f"Lab {rep['lab']}: {rep['title']}    ({rep['tree']})")
@@ -545,10 +608,26 @@ def print_report(rep):
     fails = [r for r in rep["tests"] if r["result"] != "PASS"]
     for r in fails:
         print()
-        which = f" ({r['failed_ctest']})" if r.get("failed_ctest") else ""
-        print(f"FAIL {r['name']}{which}: {r['checks']}".rstrip(": "))
-        print(indent("expected: " + r["expected"], "  "))
-        print(indent("seen:     " + r["seen"], "  "))
+        failures = r.get("failures") or [{"ctest": r.get("failed_ctest"), "expected": r["expected"],
+                                          "seen": r["seen"], "timed_out": False}]
+        which = f" ({r['failed_ctest']})" if len(failures) == 1 and r.get("failed_ctest") else ""
+        more = f" ({len(failures)} of its tests failed)" if len(failures) > 1 else ""
+        print(f"FAIL {r['name']}{which}{more}: {r['checks']}".rstrip(": "))
+        for i, f in enumerate(failures):
+            mark = " (TIMED OUT)" if f["timed_out"] else ""
+            if i == DETAILED_FAILURES:
+                rest = failures[i:]
+                print(f"  ... and {len(rest)} more (details in --json):")
+                for g in rest:
+                    print(f"    {g['ctest']}{' (TIMED OUT)' if g['timed_out'] else ''}")
+                break
+            if len(failures) > 1:
+                print(f"  {f['ctest']}{mark}:")
+                pad = "    "
+            else:
+                pad = "  "
+            print(indent("expected: " + f["expected"], pad))
+            print(indent("seen:     " + f["seen"], pad))
     print()
     print(f"Lab {rep['lab']}: {rep['points']}/{rep['max_points']} points ({fmt_pct(rep['percent'])})")
 
@@ -559,7 +638,51 @@ def indent(text, prefix):
 
 # ---------------------------------------------------------------- list ----
 
+TODO_LINE = re.compile(r"TODO\(lab (\d+)\): (.*?)[ \t]*(?:\*/)?[ \t]*$")
+
+
+def student_lab(tree):
+    """The lab number of a student tree (its .quartz-lab file), or None."""
+    try:
+        with open(os.path.join(tree, ".quartz-lab")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def student_todos(tree):
+    """(lab, path, line, text) of every TODO(lab N) comment in a student tree's sources."""
+    todos = []
+    for rel in tracked_files(tree):
+        full = os.path.join(tree, rel)
+        if not rel.endswith(SOURCE_SUFFIXES) or os.path.islink(full) or not os.path.isfile(full):
+            continue
+        text = read_text(full)
+        if text is None or "TODO(lab " not in text:
+            continue
+        for i, line in enumerate(text.splitlines(), 1):
+            m = TODO_LINE.search(line)
+            if m:
+                todos.append((int(m.group(1)), rel, i, m.group(2)))
+    return todos
+
+
 def list_labs(data, labs):
+    mine = student_lab(REPO)
+    if mine is not None:  # a student tree: its own TODOs, with its own line numbers
+        todos = student_todos(REPO)
+        print(f"This is the student tree of lab {mine}.")
+        for n in sorted(labs):
+            lab = labs[n]
+            total = sum(t["points"] for t in lab["tests"])
+            print(f"Lab {n}: {lab['title']}  ({total} points; handout {lab.get('handout', '-')})")
+            for lab_n, rel, line, text in todos:
+                if lab_n == n:
+                    print(f"  write  {rel}:{line}: {text}")
+            for t in lab["tests"]:
+                print(f"  {t['points']:>3}  {t['name']}  [{t['ctest']}]")
+            print()
+        return
     regions = all_regions(REPO)
     for n in sorted(labs):
         lab = labs[n]
@@ -572,6 +695,33 @@ def list_labs(data, labs):
         print()
 
 
+def handin(tree, out):
+    """Archives the student's committed tree (git archive of HEAD, as xv6's `make zipball`
+    does) for the teacher; refuses while changes are not committed, so what is handed in
+    is what the student saw graded."""
+    tree = os.path.abspath(tree)
+    lab = student_lab(tree)
+    if lab is None:
+        raise LabError(f"{tree} is not a student tree (no .quartz-lab; see tools/lab.sh start)")
+    if git_toplevel(tree) is None:
+        raise LabError(f"{tree} is not a git repository: run `git init && git add -A && "
+                       f"git commit -m work` in it first (trees from tools/lab.sh start are)")
+    dirty = run(["git", "-C", tree, "status", "--porcelain"]).stdout
+    if dirty.strip():
+        files = ", ".join(l[3:] for l in dirty.splitlines()[:5])
+        more = "" if len(dirty.splitlines()) <= 5 else f" and {len(dirty.splitlines()) - 5} more"
+        raise LabError(f"uncommitted changes ({files}{more}): commit them (git add -A && git "
+                       f"commit) or remove them, then hand in again")
+    out = os.path.abspath(out or os.path.join(tree, f"lab{lab}-handin.tar.gz"))
+    r = run(["git", "-C", tree, "archive", "--format=tar.gz", f"--prefix=lab{lab}/", "-o", out,
+             "HEAD"])
+    if r.returncode != 0:
+        raise LabError(f"git archive failed: {r.stdout.strip()}")
+    commit = run(["git", "-C", tree, "rev-parse", "HEAD"]).stdout.strip()
+    print(f"lab {lab}: {out} (commit {commit[:12]}); hand this file in")
+    return 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="tools/lab.sh", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -579,9 +729,15 @@ def main(argv):
     sp = sub.add_parser("start", help="write the student tree for lab N into DIR")
     sp.add_argument("lab", type=int)
     sp.add_argument("dir")
+    sp.add_argument("--tarball", metavar="FILE",
+                    help="also write FILE, a .tar.gz of the tree (a repository) to hand out")
     sp.add_argument("--with-untracked", action="store_true",
                     help="also copy files git does not track yet (not ignored ones); for CI "
                          "checks of uncommitted work, never for students")
+    hp = sub.add_parser("handin", help="archive a student tree's last commit to hand in")
+    hp.add_argument("dir", nargs="?", default=REPO)
+    hp.add_argument("-o", "--output", metavar="FILE",
+                    help="the archive to write (default DIR/labN-handin.tar.gz)")
     gp = sub.add_parser("grade", help="build DIR and run lab N's tests")
     gp.add_argument("lab", type=int)
     gp.add_argument("dir", nargs="?", default=REPO)
@@ -604,8 +760,10 @@ def main(argv):
             list_labs(data, labs)
             return 0
         if args.cmd == "start":
-            start(args.lab, args.dir, data, labs, args.with_untracked)
+            start(args.lab, args.dir, data, labs, args.with_untracked, args.tarball)
             return 0
+        if args.cmd == "handin":
+            return handin(args.dir, args.output)
         return grade(args.lab, args.dir, labs, args)
     except LabError as e:
         print(f"lab.sh: {e}", file=sys.stderr)
