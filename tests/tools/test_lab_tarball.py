@@ -2,7 +2,8 @@
 """tools.lab_works_without_git: tools/lab.sh in a tree handed out as a tarball (no .git,
 here unpacked inside another git checkout, as a student's home might be), and on a machine
 without git: `list` finds the LAB regions, `start` writes the same files a checkout would
-hand out, and the grader's commit lookup says "none" instead of failing.
+hand out (a git repository when git is there: `list` in it shows its TODOs, `handin`
+archives its last commit), and the grader's commit lookup says "none" instead of failing.
 
   test_lab_tarball.py --work DIR      (DIR is wiped and rewritten)"""
 import argparse
@@ -61,7 +62,10 @@ def main():
     assert rc == 0, out
     with open(os.path.join(student, "kernel", "lib", "pit8253.h")) as f:
         assert "TODO(lab 1)" in f.read()
-    got = files_under(student) - {".quartz-lab"}
+    # A repository with one commit, the skeleton (git is on this machine).
+    rc, log = sh(["git", "-C", student, "log", "--oneline"])
+    assert rc == 0 and len(log.splitlines()) == 1 and "Lab 1:" in log, log
+    got = {f for f in files_under(student) - {".quartz-lab"} if not f.startswith(".git/")}
     # The same files as from the checkout (tracked and untracked, not ignored), when the
     # source is one.
     sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -73,6 +77,24 @@ def main():
         assert got == want, (sorted(got - want)[:20], sorted(want - got)[:20])
     assert not any(p.startswith(("build/", "build-")) or "__pycache__" in p for p in got), got
 
+    # In the student tree, `list` shows the tree's own TODOs with their lines.
+    rc, out = sh([os.path.join(student, "tools", "lab.sh"), "list"])
+    assert rc == 0 and "This is the student tree of lab 1." in out, out
+    with open(os.path.join(student, "kernel", "lib", "pit8253.h")) as f:
+        line = next(i for i, l in enumerate(f, 1) if "TODO(lab 1)" in l)
+    assert f"write  kernel/lib/pit8253.h:{line}: " in out, out
+    # handin: refused with an uncommitted change, an archive of HEAD once committed.
+    with open(os.path.join(student, "README.md"), "a") as f:
+        f.write("my notes\n")
+    rc, out = sh([os.path.join(student, "tools", "lab.sh"), "handin"])
+    assert rc == 2 and "uncommitted changes (README.md)" in out, out
+    sh(["git", "-C", student, "-c", "user.name=s", "-c", "user.email=s@x", "commit", "-qam", "notes"])
+    archive = os.path.join(work, "lab1-handin.tar.gz")
+    rc, out = sh([os.path.join(student, "tools", "lab.sh"), "handin", "-o", archive])
+    assert rc == 0 and os.path.exists(archive), out
+    rc, listing = sh(["tar", "tzf", archive])
+    assert "lab1/README.md" in listing and "lab1/.quartz-lab" in listing, listing[:500]
+
     # No git on the machine at all: an empty PATH (lab.py needs only Python).
     bare = dict(os.environ, PATH=os.path.join(work, "empty-path"))
     os.makedirs(bare["PATH"])
@@ -80,7 +102,8 @@ def main():
     rc, out = sh([sys.executable, os.path.join(tree, "tools", "lab.py"), "start", "2", student2],
                  env=bare)
     assert rc == 0, out
-    assert files_under(student2) == files_under(student), "different trees with and without git"
+    assert "git is not installed" in out, out
+    assert files_under(student2) == got | {".quartz-lab"}, "different trees with and without git"
     saved = os.environ["PATH"]
     os.environ["PATH"] = bare["PATH"]
     try:
