@@ -8,6 +8,10 @@
   tools/lab.sh grade N [DIR] [--json F]   build DIR (default: this repo), run lab N's tests
   tools/lab.sh handin [DIR] [-o FILE]     a student's archive of their committed tree, for the
                                           teacher to collect (refused with uncommitted changes)
+  tools/lab.sh grade-official N SUB       grade a submission's lab files (only those) in the
+                                          teacher's clean tree, with the teacher's tests
+  tools/lab.sh grade-all N FOLDER         grade-official for every submission in FOLDER; a
+                                          JSON report each and grades.csv
 
 The parts a lab asks students to write are marked in the normal source tree:
 
@@ -506,6 +510,23 @@ def explain_gtest(block):
 
 
 def grade(lab, tree, labs, args):
+    report = grade_report(lab, tree, labs, args)
+    print_report(report)
+    write_report(report, args.json)
+    return 0 if report["passed"] else 1
+
+
+def write_report(report, path):
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+
+
+def grade_report(lab, tree, labs, args):
+    """Builds (unless args.no_build) and grades `tree`; returns the report (see grade)."""
     if lab not in labs:
         raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
     spec = labs[lab]
@@ -568,13 +589,217 @@ def grade(lab, tree, labs, args):
               "passed": all(r["result"] == "PASS" for r in results), "tests": results}
     if build_error is not None:
         report["build_error"] = build_error
+    return report
+
+
+# ------------------------------------------------------- official grading ----
+#
+# A grade of a submission must not use the submission's tests: adding one line to its
+# tests/qemu/run_test.py would give it full marks. The official grade takes only the files
+# the lab asks students to change (the files holding its LAB regions in the teacher's
+# tree) from the submission, puts them into a clean student tree written from the
+# teacher's tree (tests, harness, build files: the teacher's), and grades there.
+
+def lab_files(lab):
+    """The files a lab asks students to change: those holding its LAB(lab) regions."""
+    return sorted({r.path for r in all_regions(REPO) if r.lab == lab})
+
+
+def sha256(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(65536), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def unpack_submission(path, scratch):
+    """A submission as a directory: a directory (a git repository's last commit when it is
+    one, else its files), or a .tar.gz/.tgz/.tar (from `handin`) unpacked into scratch.
+    Returns the directory holding its tree (the one with .quartz-lab or CMakeLists.txt)."""
+    import tarfile
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        if git_toplevel(path) is not None:
+            dest = os.path.join(scratch, "commit")
+            os.makedirs(dest)
+            archive = os.path.join(scratch, "commit.tar")
+            r = run(["git", "-C", path, "archive", "--format=tar", "-o", archive, "HEAD"])
+            if r.returncode != 0:
+                raise LabError(f"{path}: git archive of HEAD failed: {r.stdout.strip()}")
+            path = archive
+        else:
+            return path
+    else:
+        dest = os.path.join(scratch, "unpacked")
+    if not (path.endswith((".tar.gz", ".tgz", ".tar"))):
+        raise LabError(f"{path}: not a directory, a git repository or a .tar.gz/.tgz/.tar")
+    os.makedirs(dest, exist_ok=True)
+    try:
+        with tarfile.open(path) as tar:
+            for m in tar.getmembers():  # nothing may land outside dest
+                name = os.path.normpath(m.name)
+                if name.startswith(("..", "/")) or m.issym() or m.islnk() or m.isdev():
+                    continue
+                if m.isdir() or m.isfile():
+                    tar.extract(m, dest, set_attrs=False)
+    except (tarfile.TarError, OSError) as e:
+        raise LabError(f"{path}: cannot unpack it: {e}")
+    for dirpath, dirnames, filenames in os.walk(dest):
+        if ".quartz-lab" in filenames or "CMakeLists.txt" in filenames:
+            return dirpath
+        dirnames.sort()
+    raise LabError(f"{path}: no Quartz tree inside (no .quartz-lab or CMakeLists.txt)")
+
+
+class CleanTree:
+    """The teacher's clean student tree of a lab, built once and reused for every
+    submission: each grade copies the submission's lab files in and puts the skeleton's
+    back afterwards, so a rebuild compiles only what the student wrote."""
+
+    def __init__(self, lab, labs, work, args):
+        self.lab, self.labs, self.args = lab, labs, args
+        self.tree = os.path.join(os.path.abspath(work), f"teacher-lab{lab}")
+        self.files = lab_files(lab)
+        if not self.files:
+            raise LabError(f"lab {lab} has no LAB({lab}) regions: nothing to take from a submission")
+        data, _ = load_labs()
+        self.commit = git_commit(REPO)
+        stamp = os.path.join(os.path.abspath(work), f"teacher-lab{lab}.commit")
+        try:
+            with open(stamp) as f:
+                fresh = f.read().strip() == str(self.commit) and self.commit is not None
+        except OSError:
+            fresh = False
+        if not fresh or not os.path.isfile(os.path.join(self.tree, ".quartz-lab")):
+            # Written again from the teacher's tree as it is now (its last commit changed,
+            # or it was never written): its build directory goes with it.
+            shutil.rmtree(self.tree, ignore_errors=True)
+            start(lab, self.tree, data, labs)
+            with open(stamp, "w") as f:
+                f.write(f"{self.commit}\n")
+        self.skeleton = {}
+        for rel in self.files:
+            with open(os.path.join(self.tree, rel), "rb") as f:
+                self.skeleton[rel] = f.read()
+
+    def others(self):
+        """The skeleton's other files (what a submission should not have changed)."""
+        return [f for f in tracked_files(self.tree) if f not in self.skeleton and f != ".gitignore"]
+
+    def grade(self, submission, scratch):
+        sub = unpack_submission(submission, scratch)
+        warnings, hashes = [], {}
+        sub_lab = student_lab(sub)
+        if sub_lab is not None and sub_lab != self.lab:
+            warnings.append(f"the submission is a lab {sub_lab} tree, graded as lab {self.lab}")
+        try:
+            for rel in self.files:
+                src = os.path.join(sub, rel)
+                if os.path.isfile(src) and not os.path.islink(src):
+                    shutil.copyfile(src, os.path.join(self.tree, rel))
+                    hashes[rel] = sha256(src)
+                else:
+                    warnings.append(f"{rel} is missing: the skeleton's is graded")
+            changed = []
+            for rel in self.others():
+                mine, theirs = os.path.join(self.tree, rel), os.path.join(sub, rel)
+                if not os.path.lexists(theirs):
+                    continue  # a file left out changes nothing here
+                if os.path.islink(mine) or os.path.islink(theirs):
+                    continue
+                with open(mine, "rb") as a, open(theirs, "rb") as b:
+                    if a.read() != b.read():
+                        changed.append(rel)
+            if changed:
+                shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+                warnings.append(f"changed outside the lab's files (not graded: the teacher's "
+                                f"are used): {shown}")
+            report = grade_report(self.lab, self.tree, self.labs, self.args)
+        finally:
+            for rel, text in self.skeleton.items():
+                with open(os.path.join(self.tree, rel), "wb") as f:
+                    f.write(text)
+        report["official"] = {"submission": os.path.abspath(submission),
+                              "teacher_commit": self.commit, "lab_files": hashes,
+                              "changed_outside": changed, "warnings": warnings}
+        report["commit"] = git_commit(submission) if os.path.isdir(submission) else None
+        return report
+
+
+def print_official(report):
+    o = report["official"]
+    print(f"official grade of {o['submission']} in the teacher's tree (commit "
+          f"{o['teacher_commit'] or 'unknown'}):")
+    for rel, h in o["lab_files"].items():
+        print(f"  graded  {rel}  sha256 {h[:16]}")
+    for w in o["warnings"]:
+        print(f"  warning: {w}")
     print_report(report)
-    if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
+
+
+def grade_official(lab, submission, labs, args):
+    if lab not in labs:
+        raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
+    import tempfile
+    clean = CleanTree(lab, labs, args.work, args)
+    with tempfile.TemporaryDirectory(prefix="quartz-grade-") as scratch:
+        report = clean.grade(submission, scratch)
+    print_official(report)
+    write_report(report, args.json)
     return 0 if report["passed"] else 1
+
+
+def grade_all(lab, folder, labs, args):
+    """Grades every submission in `folder` (directories, git repositories, .tar.gz/.tgz/
+    .tar files) officially, one after another in one clean tree; writes OUT/NAME.json per
+    student and OUT/grades.csv. A submission that does not build, hangs or crashes QEMU
+    gets its points (zero, mostly) and the next one is graded."""
+    import csv
+    import tempfile
+    if lab not in labs:
+        raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
+    folder = os.path.abspath(folder)
+    if not os.path.isdir(folder):
+        raise LabError(f"{folder} is not a directory of submissions")
+    out = os.path.abspath(args.out or os.path.join(folder, f"grades-lab{lab}"))
+    os.makedirs(out, exist_ok=True)
+    entries = []
+    for name in sorted(os.listdir(folder)):
+        full = os.path.join(folder, name)
+        if os.path.abspath(full) == out or name.startswith("."):
+            continue
+        student = re.sub(r"\.(tar\.gz|tgz|tar)$", "", name)
+        if os.path.isdir(full) or student != name:
+            entries.append((student, full))
+    if not entries:
+        raise LabError(f"{folder}: no submissions (directories or .tar.gz/.tgz/.tar files)")
+    clean = CleanTree(lab, labs, args.work, args)
+    tests = [t["name"] for t in labs[lab]["tests"]]
+    rows = []
+    for student, path in entries:
+        print(f"== {student}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="quartz-grade-") as scratch:
+            try:
+                report = clean.grade(path, scratch)
+            except LabError as e:
+                report = {"lab": lab, "points": 0, "max_points": sum(t["points"] for t in labs[lab]["tests"]),
+                          "percent": 0.0, "passed": False, "tests": [],
+                          "official": {"submission": path, "warnings": [str(e)]}}
+        write_report(report, os.path.join(out, f"{student}.json"))
+        points = {t["name"]: t["points"] for t in report["tests"]}
+        warnings = report["official"]["warnings"] + (["the tree does not build"] if "build_error" in report else [])
+        rows.append([student] + [points.get(t, 0) for t in tests] +
+                    [report["points"], report["percent"], "; ".join(warnings)])
+        print(f"   {student}: {report['points']}/{report['max_points']}"
+              + (f"  ({'; '.join(warnings)})" if warnings else ""), flush=True)
+    with open(os.path.join(out, "grades.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student"] + tests + ["total", "percent", "warnings"])
+        w.writerows(rows)
+    print(f"lab {lab}: {len(rows)} submissions graded; {out}/grades.csv and one JSON each")
+    return 0
 
 
 def git_commit(tree):
@@ -734,6 +959,31 @@ def main(argv):
     sp.add_argument("--with-untracked", action="store_true",
                     help="also copy files git does not track yet (not ignored ones); for CI "
                          "checks of uncommitted work, never for students")
+    def grading_options(p):
+        p.add_argument("-j", "--jobs", type=int, default=max(1, min(os.cpu_count() or 1, 4)),
+                       help="tests (and build jobs) run in parallel (default: CPUs, at most 4)")
+        p.add_argument("--timeout", type=float, default=60,
+                       help="seconds per test without a ctest TIMEOUT, e.g. a host unit test "
+                            "(default 60)")
+        p.add_argument("--timeout-scale", type=float, metavar="X",
+                       help="scale every test's timeout and the QEMU tests' waits for output "
+                            "(QUARTZ_TIMEOUT_SCALE)")
+        p.add_argument("--work", metavar="DIR", default=os.path.join(REPO, "build", "grading"),
+                       help="where the teacher's clean tree is kept and built "
+                            "(default build/grading)")
+        p.set_defaults(build_dir=None, no_build=False)
+    op = sub.add_parser("grade-official",
+                        help="grade a submission's lab files in the teacher's clean tree")
+    op.add_argument("lab", type=int)
+    op.add_argument("submission", help="a directory, git repository or .tar.gz/.tgz/.tar")
+    op.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    grading_options(op)
+    ap_all = sub.add_parser("grade-all", help="grade a folder of submissions; JSON each, a CSV")
+    ap_all.add_argument("lab", type=int)
+    ap_all.add_argument("folder")
+    ap_all.add_argument("--out", metavar="DIR",
+                        help="where the reports go (default FOLDER/grades-labN)")
+    grading_options(ap_all)
     hp = sub.add_parser("handin", help="archive a student tree's last commit to hand in")
     hp.add_argument("dir", nargs="?", default=REPO)
     hp.add_argument("-o", "--output", metavar="FILE",
@@ -764,6 +1014,10 @@ def main(argv):
             return 0
         if args.cmd == "handin":
             return handin(args.dir, args.output)
+        if args.cmd == "grade-official":
+            return grade_official(args.lab, args.submission, labs, args)
+        if args.cmd == "grade-all":
+            return grade_all(args.lab, args.folder, labs, args)
         return grade(args.lab, args.dir, labs, args)
     except LabError as e:
         print(f"lab.sh: {e}", file=sys.stderr)
