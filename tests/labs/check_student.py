@@ -45,6 +45,8 @@ def main():
     ap.add_argument("--lab", type=int, required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--official", action="store_true",
+                    help="also check tools/lab.sh grade-official on made-up submissions")
     args = ap.parse_args()
     n, work = args.lab, os.path.abspath(args.work)
     with open(os.path.join(REPO, "tools", "labs.json")) as f:
@@ -123,7 +125,51 @@ def main():
         if rc != 0:
             fail(f"lab {n}'s student tree does not score 100% on lab {n - 1}: a stub of a "
                  "later lab breaks an earlier one")
+    if args.official:
+        official_checks(n, labs, work, args)
     step("ok")
+
+
+def official_checks(n, labs, work, args):
+    """tools/lab.sh grade-official on two made-up submissions, in this student tree (the
+    teacher's clean tree: it was written from this tree and is built): one whose lab files
+    are the skeleton's and whose test harness was edited to pass everything (it must stay
+    below 100%, with a warning naming the file), and one whose lab files hold the solution
+    (100%, each file's hash recorded)."""
+    import tempfile
+    files = lab_py.lab_files(n)
+    opts = argparse.Namespace(jobs=args.jobs, timeout=30, timeout_scale=0.1, build_dir=None,
+                              no_build=False, json=None)
+    clean = lab_py.CleanTree(n, labs, os.path.dirname(work), opts, tree=work)
+    with tempfile.TemporaryDirectory(prefix="quartz-official-") as tmp:
+        cheat = os.path.join(tmp, "cheat")
+        for rel in files + ["tests/qemu/run_test.py", ".quartz-lab"]:
+            os.makedirs(os.path.dirname(os.path.join(cheat, rel)), exist_ok=True)
+            shutil.copyfile(os.path.join(work, rel), os.path.join(cheat, rel))
+        with open(os.path.join(cheat, "tests/qemu/run_test.py"), "a") as f:
+            f.write("\nimport sys\nsys.exit(0)  # every test passes\n")
+        step("grade-official: the skeleton with its test harness edited to pass")
+        rep = clean.grade(cheat, os.path.join(tmp, "s1"))
+        lab_py.print_official(rep)
+        warned = any("tests/qemu/run_test.py" in w for w in rep["official"]["warnings"])
+        if rep["percent"] >= 100 or not warned:
+            fail(f"the edited harness was used or not named: {rep['percent']}%, "
+                 f"warnings {rep['official']['warnings']}")
+        solved = os.path.join(tmp, "solved")
+        for rel in files:  # the teacher's file with lab N solved (later labs stubbed)
+            with open(os.path.join(REPO, rel), encoding="utf-8", newline="") as f:
+                lines = f.read().splitlines(keepends=True)
+            text = "".join(lab_py.transform(rel, lines, n + 1)[0])
+            os.makedirs(os.path.dirname(os.path.join(solved, rel)), exist_ok=True)
+            with open(os.path.join(solved, rel), "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        shutil.copyfile(os.path.join(work, ".quartz-lab"), os.path.join(solved, ".quartz-lab"))
+        step("grade-official: the lab's files solved")
+        rep = clean.grade(solved, os.path.join(tmp, "s2"))
+        lab_py.print_official(rep)
+        if rep["percent"] != 100 or sorted(rep["official"]["lab_files"]) != sorted(files):
+            fail(f"the solved submission scored {rep['percent']}% (files "
+                 f"{sorted(rep['official']['lab_files'])})")
 
 
 T0 = time.monotonic()
