@@ -236,16 +236,22 @@ def read_text(path):
         return None
 
 
-def all_regions(repo):
-    regions = []
-    for rel in tracked_files(repo):
-        full = os.path.join(repo, rel)
+def source_texts(tree):
+    """(path, text) of every regular text file of the tree (tracked_files)."""
+    for rel in tracked_files(tree):
+        full = os.path.join(tree, rel)
         if os.path.islink(full) or not os.path.isfile(full):
             continue
         text = read_text(full)
-        if not has_markers(rel, text):
-            continue
-        regions += parse_markers(rel, text.splitlines(keepends=True))[0]
+        if text is not None:
+            yield rel, text
+
+
+def all_regions(repo):
+    regions = []
+    for rel, text in source_texts(repo):
+        if has_markers(rel, text):
+            regions += parse_markers(rel, text.splitlines(keepends=True))[0]
     return regions
 
 
@@ -887,12 +893,8 @@ def student_lab(tree):
 def student_todos(tree):
     """(lab, path, line, text) of every TODO(lab N) comment in a student tree's sources."""
     todos = []
-    for rel in tracked_files(tree):
-        full = os.path.join(tree, rel)
-        if not rel.endswith(SOURCE_SUFFIXES) or os.path.islink(full) or not os.path.isfile(full):
-            continue
-        text = read_text(full)
-        if text is None or "TODO(lab " not in text:
+    for rel, text in source_texts(tree):
+        if not rel.endswith(SOURCE_SUFFIXES) or "TODO(lab " not in text:
             continue
         for i, line in enumerate(text.splitlines(), 1):
             m = TODO_LINE.search(line)
