@@ -110,3 +110,83 @@ def timer_del_sync_from_interrupt_context_panics(build):
         q.expect(r"kernel panic: del_timer_sync of timer 0x[0-9a-f]{8} \(function "
                  r"[^\n]*sleepy_timer_fn[^\n]*\) called from interrupt context")
         assert q.wait_exit() == PANIC_STATUS
+
+
+def tasklet_selftests(build):
+    # Run once, old and new forms, disable/enable, kill, hi first, the bottom-half
+    # order, bh_disable, kfree of a scheduled one.
+    with Qemu(build, icount=True, append='panic=exit run="selftest --exit tasklet_*"') as q:
+        m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
+        assert int(m.group(2)) == 0 and int(m.group(1)) >= 9, q.output
+        assert q.wait_exit() == exit_status(0)
+
+
+def tq_immediate_runs_at_the_next_irq_exit(build):
+    with Qemu(build, icount=True, append='panic=exit run="selftest --exit tq_immediate*"') as q:
+        m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
+        assert int(m.group(2)) == 0 and int(m.group(1)) >= 1, q.output
+        assert "mark_bh: no bottom half 42 in Quartz" in q.output
+        assert q.wait_exit() == exit_status(0)
+
+
+def sched_tasklet_loads_counts_unloads(build):
+    script = ("insmod sched_tasklet; cat /proc/sched_tasklet; sleep 500; cat /proc/sched_tasklet; "
+              "rmmod sched_tasklet; cat /proc/sched_tasklet; tasklets; timers; "
+              "insmod sched_tasklet interval=5; sleep 500; cat /proc/sched_tasklet; "
+              "rmmod sched_tasklet")
+    with _boot(build, icount=True, append=f'run="{script}"') as q:
+        q.expect(r"sched_tasklet: loaded at 0xd[0-9a-f]{7}")
+        first = int(q.expect(COUNT).group(1))
+        q.expect(r"interval: 1 ticks\n")
+        second = int(q.expect(COUNT).group(1))
+        assert 45 <= second - first <= 55, (first, second)
+        q.expect(r"sched_tasklet: unloaded \(cleanup_module took \d+ ticks?\)")
+        q.expect(r"cat: /proc/sched_tasklet: no such file\n")
+        q.expect(r"tasklets: 0 scheduled")
+        q.expect(r"timers: 0 armed")
+        q.expect(r"sched_tasklet: loaded")
+        third = int(q.expect(COUNT).group(1))
+        q.expect(r"interval: 5 ticks\n")
+        assert 8 <= third <= 11, third
+        q.expect(r"sched_tasklet: unloaded")
+        q.prompt()
+        assert "EXCEPTION" not in q.output and "BUG" not in q.output, q.output
+
+
+def tasklet_after_kill_is_caught(build):
+    with _boot(build, "tasklet_after_kill", icount=True) as q:
+        q.prompt()
+        q.command("insmod tasklet_after_kill")
+        q.command("sleep 30")
+        out = q.command("rmmod tasklet_after_kill")
+        assert re.search(r"tasklet: info: tasklet_schedule: tasklet 0x[0-9a-f]{8} \(function "
+                         r"tak_fn\+0x0 \[tasklet_after_kill\]\) scheduled again after "
+                         r"tasklet_kill", out), out
+        assert re.search(r"  tasklet_after_kill: tasklet 0x[0-9a-f]{8} \(function tak_fn\+0x0 "
+                         r"\[tasklet_after_kill\]\) was scheduled again after tasklet_kill", out), out
+        assert re.search(r"rmmod: tasklet_after_kill: not freed: \d+ references? into its memory "
+                         r"remains?; it stays 'going'", out), out
+        # The kernel keeps running; its timer was stopped, nothing runs in the module.
+        q.command("sleep 50")
+        assert "tasklets: 0 scheduled" in q.command("tasklets")
+        assert "timers: 0 armed" in q.command("timers")
+        assert q.command("echo alive") == "alive\n"
+        assert "EXCEPTION" not in q.output
+
+
+def tasklet_sleep_panics_naming_it(build):
+    with Qemu(build, append="panic=exit") as q:
+        q.prompt()
+        q.send("timercrash tasklet-sleep\n")
+        q.expect(r"kernel panic: msleep called from tasklet function [^\n]*sleepy_tasklet_fn"
+                 r"[^\n]*: tasklets run in interrupt context and must not sleep")
+        assert q.wait_exit() == PANIC_STATUS
+
+
+def tasklet_kill_from_its_own_function_panics(build):
+    with Qemu(build, append="panic=exit") as q:
+        q.prompt()
+        q.send("timercrash tasklet-kill-self\n")
+        q.expect(r"kernel panic: tasklet_kill of tasklet 0x[0-9a-f]{8} \(function "
+                 r"[^\n]*self_killing_tasklet_fn[^\n]*\) called from interrupt context")
+        assert q.wait_exit() == PANIC_STATUS
