@@ -16,6 +16,9 @@ def timer_selftests(build):
     with Qemu(build, icount=True, append='panic=exit run="selftest --exit timer_*"') as q:
         m = q.expect(r"(\d+) passed, (\d+) failed", timeout=120)
         assert int(m.group(2)) == 0 and int(m.group(1)) >= 7, q.output
+        # kfree of an armed timer: reported, named, disarmed (debug-objects).
+        assert re.search(r"timer: BUG: kfree: free of an active timer 0x[0-9a-f]{8} \(function "
+                         r"[^\n]*probe_fn[^\n]*\): it was disarmed", q.output), q.output
         assert q.wait_exit() == exit_status(0)
 
 
@@ -190,3 +193,18 @@ def tasklet_kill_from_its_own_function_panics(build):
         q.expect(r"kernel panic: tasklet_kill of tasklet 0x[0-9a-f]{8} \(function "
                  r"[^\n]*self_killing_tasklet_fn[^\n]*\) called from interrupt context")
         assert q.wait_exit() == PANIC_STATUS
+
+
+def failed_init_leaves_no_timer_or_tasklet(build):
+    with _boot(build, "timer_bad_init", icount=True) as q:
+        q.prompt()
+        out = q.command("insmod timer_bad_init")
+        assert "insmod: timer_bad_init: init_module failed with -22" in out, out
+        assert "timer_bad_init: took off 1 tasklet its init_module left scheduled" in out, out
+        assert "timer_bad_init: disarmed 1 timer its init_module left armed" in out, out
+        assert "timer_bad_init" not in q.command("lsmod")
+        q.command("sleep 100")  # nothing runs from the freed module
+        assert "from a freed module" not in q.output
+        assert "timers: 0 armed" in q.command("timers")
+        assert "tasklets: 0 scheduled" in q.command("tasklets")
+        assert "EXCEPTION" not in q.output
