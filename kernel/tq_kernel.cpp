@@ -70,7 +70,8 @@ struct KernelTqHooks : TaskQueueHooksBase {
   // loop would. Only after a drain that ran something, so the empty tick pays nothing;
   // inside the layer's full path its own restart loop does it (g_bh_in_slow).
   static void step(TqStep s, task_queue* q, const tq_struct*) {
-    if (s == TqStep::AfterFinish && q == &tq_timer && g_bh_pending && !g_bh_in_slow)
+    if (s == TqStep::AfterFinish && q == &tq_timer && g_bh_pending && !g_bh_in_slow &&
+        __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) != 0)  // not a thread's drain
       bottom_half_slow(0, false);
   }
   // The guard of this instantiation is InterruptDisabler: held means interrupts off.
