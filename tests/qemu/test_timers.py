@@ -1,6 +1,8 @@
 """Kernel timers, tasklets and tq_immediate under QEMU (docs/timers.md): the self-tests,
 the guide's module in its timer and tasklet editions, the broken unload protocols caught
 and named, both forms of timer firing at their jiffy, and the misuses that panic."""
+import importlib.util
+import os
 import re
 
 from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules
@@ -208,3 +210,32 @@ def failed_init_leaves_no_timer_or_tasklet(build):
         assert "timers: 0 armed" in q.command("timers")
         assert "tasklets: 0 scheduled" in q.command("tasklets")
         assert "EXCEPTION" not in q.output
+
+
+def trace_shows_timer_and_tasklet_runs(build):
+    # The traced bottom half records each timer function and tasklet as a slice inside
+    # the timer interrupt, the timer's before the tasklet it scheduled.
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    spec = importlib.util.spec_from_file_location("quartz_trace",
+                                                  os.path.join(root, "tools", "trace.py"))
+    tracetool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tracetool)
+    with _boot(build, icount=True) as q:
+        q.prompt()
+        q.command("trace clear")
+        q.command("trace start")
+        q.command("insmod sched_tasklet")
+        q.command("sleep 50")
+        q.command("rmmod sched_tasklet")
+        q.command("trace stop")
+        out = q.command("trace dump", timeout=60)
+        _, doc = tracetool.extract(out)
+    events = [e for e in doc["traceEvents"] if e.get("ph") in ("B", "E")]
+    timers = [e for e in events if e.get("cat") == "timer" and e["ph"] == "B"]
+    tasklets = [e for e in events if e.get("cat") == "tasklet" and e["ph"] == "B"]
+    assert any(e["name"] == "sched_tasklet_timer+0x0 [sched_tasklet]" for e in timers), timers
+    assert any(e["name"] == "sched_tasklet_fn+0x0 [sched_tasklet]" for e in tasklets), tasklets
+    assert len(timers) >= 3 and len(tasklets) >= 3, (len(timers), len(tasklets))
+    first_timer = next(i for i, e in enumerate(events) if e.get("cat") == "timer")
+    first_tasklet = next(i for i, e in enumerate(events) if e.get("cat") == "tasklet")
+    assert first_timer < first_tasklet
