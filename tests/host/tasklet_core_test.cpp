@@ -312,9 +312,11 @@ TEST_F(TaskletCoreTest, ScheduledAfterKillRunsAsInLinuxIsSaidOnceAndRecorded) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].what, unsigned(quartz::kTaskletHitAfterKill));
   EXPECT_EQ(hits[0].function, reinterpret_cast<std::uintptr_t>(&tprobe_fn));
+  EXPECT_EQ(b.after_kill_count, 1u);
   // Killed again (once nothing schedules it): forgotten.
   Core::kill(b, &p.tl);
   EXPECT_EQ(Core::find_in_range(b, lo, lo + sizeof p, nullptr, nullptr), 0u);
+  EXPECT_EQ(b.after_kill_count, 0u);
   // Re-initialised: no longer "killed".
   Core::setup(b, &p.tl, tprobe_fn);
   Core::schedule(b, &p.tl, false);
