@@ -74,9 +74,9 @@ def timer_del_running_is_caught(build):
 
 
 def timer_forms_fire_at_their_jiffies(build):
-    script = "insmod timer_forms_24; insmod timer_forms_new; sleep 200; rmmod timer_forms_24; " \
-             "rmmod timer_forms_new"
-    with _boot(build, "timer_forms_24", "timer_forms_new", icount=True,
+    script = "insmod timer_forms_24; insmod timer_forms_new; insmod timer_forms_24_cpp; " \
+             "sleep 200; rmmod timer_forms_24; rmmod timer_forms_24_cpp; rmmod timer_forms_new"
+    with _boot(build, "timer_forms_24", "timer_forms_new", "timer_forms_24_cpp", icount=True,
                append=f'run="{script}"') as q:
         q.expect(r"timer_forms_new: unloaded")
         q.prompt()
@@ -84,7 +84,8 @@ def timer_forms_fire_at_their_jiffies(build):
         assert re.search(r"timer_forms_24: armed for \d+, pending 1\n", out), out
         for pattern in (r"timer_forms_24: fired at (\d+) for (\d+) with data 0x2424\n",
                         r"timer_forms_new: fired at (\d+) for (\d+), owner magic 0x5eed\n",
-                        r"timer_forms_new: static fired at (\d+) for (\d+)\n"):
+                        r"timer_forms_new: static fired at (\d+) for (\d+)\n",
+                        r"timer_forms_24_cpp: fired at (\d+) for (\d+) with data 0xc24\n"):
             m = re.search(pattern, out)
             assert m and m.group(1) == m.group(2), (pattern, out)
         assert "timer_forms_24: unloaded" in out, out
