@@ -13,14 +13,12 @@ namespace quartz {
 
 volatile uint32_t g_bh_held = 0;  // interrupts off to change
 
-void bottom_half_slow(uint32_t pending, bool traced) {
-  if (g_bh_held) {
-    // Held off: the tick's drain is counted as skipped (as before the layer existed);
-    // the rest stays pending for the first irq_exit after bh_enable.
-    if (pending & kBhTqueue) tq_note_skipped_tick();
-    if (const uint32_t keep = pending & ~kBhTqueue) bh_mark(keep);
-    return;
-  }
+namespace {
+// At most this many passes again per irq_exit for work raised by the bottom half itself
+// (Linux's __do_softirq: MAX_SOFTIRQ_RESTART, 10); the rest waits for the next irq_exit.
+constexpr int kMaxRestarts = 10;
+
+void one_pass(uint32_t pending, bool traced) {
   // Linux's order: timers first (TIMER_BH 0), then tq_timer (TQUEUE_BH 1). A tick
   // marks only TQUEUE_BH; whether a timer is due is one compare here (ktimer.h).
   if ((pending & kBhTimer) || ((pending & kBhTqueue) && timer_due(jiffies))) {
@@ -35,6 +33,35 @@ void bottom_half_slow(uint32_t pending, bool traced) {
   // Then the tasklets: hi ones first (Linux's HI_SOFTIRQ before TASKLET_SOFTIRQ).
   if (pending & kBhTaskletHi) tasklets_bottom_half(true, traced);
   if (pending & kBhTasklet) tasklets_bottom_half(false, traced);
+}
+}  // namespace
+
+volatile uint32_t g_bh_in_slow = 0;
+
+void bottom_half_slow(uint32_t pending, bool traced) {
+  struct InSlow {  // nests: a tick's bottom half on top of this one
+    InSlow() { g_bh_in_slow = g_bh_in_slow + 1; }
+    ~InSlow() { g_bh_in_slow = g_bh_in_slow - 1; }
+  } in_slow;
+  for (int pass = 0;; ++pass) {
+    if (g_bh_held) {
+      // Held off: the tick's drain is counted as skipped (as before the layer existed);
+      // the rest stays pending for the first irq_exit after bh_enable.
+      if (pending & kBhTqueue) tq_note_skipped_tick();
+      if (const uint32_t keep = pending & ~kBhTqueue) bh_mark(keep);
+      return;
+    }
+    if (pending) one_pass(pending, traced);
+    // What this pass raised (a timer scheduling a tasklet, a routine marking
+    // IMMEDIATE_BH) runs now, as Linux's softirq loop restarts, not an irq_exit later.
+    // (A tick nested in the pass took its own bits at its own irq_exit.)
+    {
+      InterruptDisabler guard;
+      pending = g_bh_pending;
+      if (!pending || pass == kMaxRestarts) return;
+      g_bh_pending = 0;
+    }
+  }
 }
 
 }  // namespace quartz

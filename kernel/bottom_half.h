@@ -52,8 +52,12 @@ inline void bh_mark(uint32_t bits) { __atomic_or_fetch(&g_bh_pending, bits, __AT
 // (`break quartz::tq_timer_bottom_half` in GDB stops at every tick's bottom half.)
 void tq_timer_bottom_half(uint32_t pending);
 void tq_timer_bottom_half_traced(uint32_t pending);
-// Everything else: the full order above (bottom_half.cpp).
+// Everything else: the full order above (bottom_half.cpp), then again for what the pass
+// itself raised (at most 10 more passes, like Linux's softirq restart); `pending` 0 only
+// looks for that.
 void bottom_half_slow(uint32_t pending, bool traced);
+// Non-zero while bottom_half_slow runs (nesting count).
+extern volatile uint32_t g_bh_in_slow;
 
 void bh_disable();
 void bh_enable();

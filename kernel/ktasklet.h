@@ -14,6 +14,12 @@
 namespace quartz {
 extern TaskletBase g_tasklet_base;
 
+// Nothing scheduled, running or recorded after a kill: kfree's check has nothing to find.
+inline bool tasklets_idle() {
+  return !g_tasklet_base.scheduled && !__atomic_load_n(&g_tasklet_base.running, __ATOMIC_RELAXED) &&
+         !g_tasklet_base.after_kill_count;
+}
+
 void tasklets_init();
 // Runs the hi list (hi) or the normal one; a run refused (nested) marks itself again.
 void tasklets_bottom_half(bool hi, bool traced);

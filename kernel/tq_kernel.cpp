@@ -65,6 +65,15 @@ struct KernelTqHooks : TaskQueueHooksBase {
     return __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) == 0 && current_thread();
   }
   static void wait_for_drain(const task_queue*) { thread_yield(); }
+  // A drain of tq_timer on the tick's fast path that raised more bottom halves (a routine
+  // scheduled a tasklet, marked IMMEDIATE_BH): run them in this pass, as Linux's softirq
+  // loop would. Only after a drain that ran something, so the empty tick pays nothing;
+  // inside the layer's full path its own restart loop does it (g_bh_in_slow).
+  static void step(TqStep s, task_queue* q, const tq_struct*) {
+    if (s == TqStep::AfterFinish && q == &tq_timer && g_bh_pending && !g_bh_in_slow &&
+        __atomic_load_n(&g_interrupt_depth, __ATOMIC_RELAXED) != 0)  // not a thread's drain
+      bottom_half_slow(0, false);
+  }
   // The guard of this instantiation is InterruptDisabler: held means interrupts off.
   static void assert_guard_held(const char* where) {
     if (cpu::interrupts_enabled()) [[unlikely]]

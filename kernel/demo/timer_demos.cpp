@@ -1,5 +1,5 @@
-// Timer demos: `timercrash` (the misuses of kernel timers that must panic, with the
-// function named). Not the mechanism (kernel/ktimer.cpp).
+// Timer and tasklet demos: `timercrash` (the misuses of kernel timers and tasklets that
+// must panic, with the function named). Not the mechanism (kernel/ktimer.cpp).
 #include "kernel/console.h"
 #include "kernel/ktimer.h"
 #include "kernel/lib/kstring.h"
@@ -7,6 +7,7 @@
 #include "kernel/shell.h"
 #include "kernel/timer.h"
 #include "kernel/tq_kernel.h"
+#include <quartz/interrupt.h>
 
 namespace quartz {
 namespace {
@@ -17,6 +18,10 @@ void self_syncing_timer_fn(timer_list* t) { del_timer_sync(t); }
 // A task-queue routine (interrupt context) that waits for a timer: refused.
 void irq_syncing_routine(void*) { del_timer_sync(&crash_timer); }
 tq_struct irq_task;
+// A tasklet that sleeps, and one that kills itself (tasklet_kill in interrupt context).
+void sleepy_tasklet_fn(tasklet_struct*) { msleep(10); }
+void self_killing_tasklet_fn(tasklet_struct* t) { tasklet_kill(t); }
+tasklet_struct crash_tasklet;
 
 int cmd_timercrash(int argc, char** argv) {
   if (argc != 2) return shell_usage("timercrash");
@@ -24,6 +29,14 @@ int cmd_timercrash(int argc, char** argv) {
     timer_setup(&crash_timer, sleepy_timer_fn, 0);
   } else if (str_eq(argv[1], "del-sync-self")) {
     timer_setup(&crash_timer, self_syncing_timer_fn, 0);
+  } else if (str_eq(argv[1], "tasklet-sleep") || str_eq(argv[1], "tasklet-kill-self")) {
+    tasklet_setup(&crash_tasklet,
+                  str_eq(argv[1], "tasklet-sleep") ? sleepy_tasklet_fn : self_killing_tasklet_fn);
+    kprintf("timercrash: scheduling %s\n", argv[1]);
+    tasklet_schedule(&crash_tasklet);
+    wait_ticks(3);
+    kprintf("timercrash: no panic\n");
+    return 1;
   } else if (str_eq(argv[1], "del-sync-irq")) {
     timer_setup(&crash_timer, sleepy_timer_fn, 0);  // never fires: synced from a routine
     mod_timer(&crash_timer, jiffies + 1000);
@@ -47,7 +60,8 @@ int cmd_timercrash(int argc, char** argv) {
 
 }  // namespace
 
-SHELL_COMMAND(timercrash, "sleep|del-sync-self|del-sync-irq",
-              "misuse a kernel timer on purpose (panics, naming the function)", cmd_timercrash);
+SHELL_COMMAND(timercrash, "sleep|del-sync-self|del-sync-irq|tasklet-sleep|tasklet-kill-self",
+              "misuse a kernel timer or tasklet on purpose (panics, naming the function)",
+              cmd_timercrash);
 
 }  // namespace quartz

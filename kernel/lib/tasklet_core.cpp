@@ -85,6 +85,7 @@ void forget_after_kill(TaskletBase& b, const tasklet_struct* t) {
     if (b.after_kill[i] == t) {
       b.after_kill[i] = nullptr;
       b.after_kill_fn[i] = 0;
+      --b.after_kill_count;
     }
   }
 }
@@ -104,6 +105,7 @@ void record_after_kill(TaskletBase& b, const tasklet_struct* t) {
   }
   b.after_kill[free_slot] = t;
   b.after_kill_fn[free_slot] = fn_addr(t);
+  ++b.after_kill_count;
 }
 
 unsigned long drop_corrupt_head(TaskletBase& b, TaskletFault* fault) {

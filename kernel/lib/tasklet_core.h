@@ -112,6 +112,7 @@ struct TaskletBase {
   const tasklet_struct* after_kill[kTaskletAfterKillMax] = {};
   std::uintptr_t after_kill_fn[kTaskletAfterKillMax] = {};
   unsigned long after_kill_lost = 0;
+  unsigned long after_kill_count = 0;  // records in use
 };
 
 struct TaskletInfo {
@@ -392,6 +393,7 @@ class TaskletCore {
           (in(reinterpret_cast<std::uintptr_t>(b.after_kill[i])) || in(b.after_kill_fn[i]))) {
         b.after_kill[i] = nullptr;
         b.after_kill_fn[i] = 0;
+        --b.after_kill_count;
       }
     }
     return n;

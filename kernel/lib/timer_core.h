@@ -464,7 +464,10 @@ class TimerCore {
       *fault = TimerFault{TimerFaultKind::SyncInInterrupt, op, t, timer_detail::fn_addr(t), 0, 0};
       return kSyncFault;
     }
-    if (shutdown) t->tl_state |= TIMER_STATE_SHUTDOWN;
+    if (shutdown) {
+      t->tl_state |= TIMER_STATE_SHUTDOWN;
+      if (t->tl_magic == TIMER_MAGIC_NONE) t->tl_magic = TIMER_MAGIC_IDLE;  // state bits now
+    }
     if (runs) return kSyncWait;
     if (!(t->tl_state & TIMER_STATE_PENDING)) return 0;
     if (!timer_detail::check_links(b, t, op, fault)) return kSyncFault;

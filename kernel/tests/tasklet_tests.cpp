@@ -183,6 +183,34 @@ SELFTEST(tq_immediate_runs_at_the_next_irq_exit_after_mark_bh) {
   return true;
 }
 
+// Scheduled from a bottom half (a tq_timer routine, a timer function): later in the same
+// bottom half, not an irq_exit later (Linux's softirq restart).
+TProbe g_same_pass;
+volatile unsigned long g_routine_at = 0, g_timer_at = 0;
+void scheduling_routine(void*) {
+  g_routine_at = jiffies;
+  tasklet_schedule(&g_same_pass.tl);
+}
+void scheduling_timer(timer_list*) {
+  g_timer_at = jiffies;
+  tasklet_schedule(&g_same_pass.tl);
+}
+
+SELFTEST(tasklet_scheduled_from_a_bottom_half_runs_in_the_same_pass) {
+  static tq_struct task;
+  static timer_list t;
+  tasklet_setup(&g_same_pass.tl, tprobe_fn);
+  INIT_TQUEUE(&task, scheduling_routine, nullptr);
+  queue_task(&task, &tq_timer);
+  wait_ticks(3);
+  ST_EXPECT(g_same_pass.count == 1 && g_same_pass.at == g_routine_at);
+  timer_setup(&t, scheduling_timer, 0);
+  mod_timer(&t, jiffies + 2);
+  wait_ticks(4);
+  ST_EXPECT(g_same_pass.count == 2 && g_same_pass.at == g_timer_at);
+  return true;
+}
+
 SELFTEST(tasklet_held_off_by_bh_disable) {
   static TProbe p;
   tasklet_setup(&p.tl, tprobe_fn);

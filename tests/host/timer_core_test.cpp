@@ -402,6 +402,16 @@ TEST_F(TimerCoreTest, ShutdownRefusesLaterArmingSaysSoOnceAndSetupRevives) {
   EXPECT_EQ(p.count, 1);
 }
 
+TEST_F(TimerCoreTest, ShutdownOfANeverArmedStaticTimerRefusesArmingCleanly) {
+  Probe p;  // all-zero: DEFINE_TIMER, never armed
+  p.timer.function = probe_fn;
+  EXPECT_EQ(Core::del_sync(b, &p.timer, true), 0);
+  EXPECT_EQ(Core::mod(b, &p.timer, 3), 0);
+  ASSERT_EQ(Env::faults.size(), 1u);
+  EXPECT_EQ(Env::faults[0].kind, TimerFaultKind::Shutdown);
+  EXPECT_FALSE(Core::pending(&p.timer));
+}
+
 TEST_F(TimerCoreTest, ShutdownStopsAFunctionThatReArmsItselfWhileWaited) {
   Probe p;
   Core::setup(b, &p.timer, probe_fn, 0);

@@ -11,8 +11,10 @@
  *   - tasklet_schedule(), tasklet_hi_schedule(): any context. A tasklet that is already
  *     scheduled stays scheduled once: scheduling it again before it runs changes nothing,
  *     and it runs once. It runs in the bottom half of the next interrupt's irq_exit
- *     (interrupt context, interrupts ON), after the timers, tq_timer and tq_immediate;
- *     hi tasklets before the others; in the order they were scheduled. Its function must
+ *     (interrupt context, interrupts ON), after the timers, tq_timer and tq_immediate
+ *     (scheduled from a bottom half itself, a timer function say: later in that same
+ *     bottom half); hi tasklets before the others; in the order they were scheduled.
+ *     Its function must
  *     not sleep (sleeping panics, naming it).
  *   - A tasklet never runs twice at once. Its function may schedule it again: it then
  *     runs at a later irq_exit, never in the same pass.
