@@ -4,6 +4,7 @@
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/console.h"
 #include "kernel/ktasklet.h"
+#include "kernel/compat/compat.h"
 #include "kernel/ktimer.h"
 #include <quartz/interrupt.h>
 #include "kernel/timer.h"
@@ -27,7 +28,10 @@ void one_pass(uint32_t pending, bool traced) {
     else
       timers_bottom_half();
   }
-  if (pending & kBhTqueue) tq_timer_drain(traced);
+  if (pending & kBhTqueue) {
+    tq_timer_drain(traced);
+    if (g_bh_held & kBhLinux22Tq) linux22_tq_timer_drain();  // 2.2's tq_timer, same bottom half
+  }
   // Linux 2.4's IMMEDIATE_BH (9): tq_immediate, drained.
   if (pending & kBhImmediate) tq_immediate_drain(traced);
   // Then the tasklets: hi ones first (Linux's HI_SOFTIRQ before TASKLET_SOFTIRQ).
@@ -44,7 +48,7 @@ void bottom_half_slow(uint32_t pending, bool traced) {
     ~InSlow() { g_bh_in_slow = g_bh_in_slow - 1; }
   } in_slow;
   for (int pass = 0;; ++pass) {
-    if (g_bh_held) {
+    if (g_bh_held >= kBhHeldOne) {  // (below the count: kBhLinux22Tq, not a hold)
       // Held off: the tick's drain is counted as skipped (as before the layer existed);
       // the rest stays pending for the first irq_exit after bh_enable.
       if (pending & kBhTqueue) tq_note_skipped_tick();
@@ -93,7 +97,7 @@ void bh_disable() {
 }
 void bh_enable() {
   InterruptDisabler guard;
-  if (g_bh_held) g_bh_held = g_bh_held - kBhHeldOne;
+  if (g_bh_held >= kBhHeldOne) g_bh_held = g_bh_held - kBhHeldOne;
 }
 
 }  // namespace quartz

@@ -41,6 +41,11 @@ extern volatile uint32_t g_bh_pending;
 // the tick's fast path tests "only TQUEUE_BH, nothing held" with one compare of
 // pending | g_bh_held): non-zero holds every bottom half off.
 constexpr uint32_t kBhHeldOne = 1u << 24;
+// One flag shares g_bh_held, below the count: Linux 2.2's own tq_timer (the --linux 2.2
+// modules', kernel/compat/tqueue22.cpp) has tasks. The tick's fast path then fails the
+// same one compare and takes the full path, which drains that queue after tq_timer; an
+// empty 2.2 queue costs the empty tick nothing. Set and cleared with interrupts off.
+constexpr uint32_t kBhLinux22Tq = 1u << 23;
 extern volatile uint32_t g_bh_held;
 
 // Any context: makes the next irq_exit run these bottom halves.

@@ -1,6 +1,7 @@
 // Console fan-out (UART + VGA), printk, and the shared input queue fed by the UART and
 // keyboard interrupt handlers.
 #include "kernel/console.h"
+#include "kernel/lib/linux_compat.h"
 #include "kernel/sched.h"
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/irq_guard.h"
@@ -105,10 +106,12 @@ int kprintf(const char* fmt, ...) {
 
 }  // namespace quartz
 
+// Linux's printk(KERN_ALERT "...") : a leading "<N>" level is stripped, never filtered
+// (every level reaches the console).
 extern "C" int printk(const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  const int n = quartz::vkprintf(fmt, ap);
+  const int n = quartz::vkprintf(quartz::printk_skip_level(fmt), ap);
   va_end(ap);
   return n;
 }

@@ -27,6 +27,7 @@ struct Entry {
   proc_show_fn show;
   void* data;
   const void* owner;
+  uintptr_t (*code_of)(void* data);  // null: the show function is the code to enter
 };
 Entry entries[kMaxEntries];  // interrupts off to read or change
 
@@ -122,7 +123,9 @@ int proc_read_to(const char* name, bool discard, ProcFile* into) {
     Entry* e = find(name);
     if (!e) return 1;
     copy = *e;
-    entered = module_enter(reinterpret_cast<uintptr_t>(copy.show), &owner, why, sizeof why);
+    const uintptr_t code =
+        copy.code_of ? copy.code_of(copy.data) : reinterpret_cast<uintptr_t>(copy.show);
+    entered = module_enter(code, &owner, why, sizeof why);
   }
   if (entered == ModuleEntry::Refused) {
     kprintf("/proc/%s: not read: %s\n", name, why);
@@ -166,6 +169,11 @@ int proc_remove_matching(const void* owner, uintptr_t lo, uintptr_t hi) {
 using namespace quartz;
 
 extern "C" int proc_create(const char* name, proc_show_fn show, void* data, const void* owner) {
+  return proc_create_entered(name, show, data, owner, nullptr);
+}
+
+int quartz::proc_create_entered(const char* name, proc_show_fn show, void* data, const void* owner,
+                                uintptr_t (*code_of)(void* data)) {
   if (!name || !show) return -1;
   const size_t n = __builtin_strlen(name);
   if (n == 0 || n > kMaxName) return -1;
@@ -176,6 +184,7 @@ extern "C" int proc_create(const char* name, proc_show_fn show, void* data, cons
     __builtin_memcpy(e.name, name, n + 1);
     e.data = data;
     e.owner = owner;
+    e.code_of = code_of;
     e.show = show;
     return 0;
   }

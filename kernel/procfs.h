@@ -25,6 +25,13 @@ int proc_printf(struct ProcFile* out, const char* fmt, ...) __attribute__((forma
 }
 
 namespace quartz {
+// proc_create for an entry whose show function is the kernel's but whose text comes from
+// a module's function (the <linux/proc_fs.h> entries, kernel/compat/): code_of(data),
+// called with interrupts off at each read, names the module code the read will run (0:
+// none), so the read enters that module (use count, fault recovery) as it would a
+// module's own show function. Same returns as proc_create.
+int proc_create_entered(const char* name, proc_show_fn show, void* data, const void* owner,
+                        uintptr_t (*code_of)(void* data));
 // Prints /proc/NAME (NAME without the prefix) to the console. 0; 1 if there is no such
 // file (nothing printed); 2 if its module was not entered or its show function faulted
 // (a line saying so was printed).

@@ -492,6 +492,14 @@ WakeReason sleep_on_reason(wait_queue_head_t* wq) {
   return core.block_on(wq);
 }
 
+WakeReason sleep_on_linked(wait_queue_head_t* wq, void (*linked)(void*), void* ctx,
+                           const void* caller) {
+  might_sleep("sleep_on", caller);
+  if (g_trace_enabled)
+    trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
+  return core.block_on(wq, linked, ctx);
+}
+
 }  // namespace quartz
 
 using namespace quartz;

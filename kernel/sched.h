@@ -98,6 +98,11 @@ void thread_names_for_trace(void (*fn)(void* ctx, uint32_t id, const char* name)
 bool sched_wake_thread(Thread* t);
 // Like sleep_on, but says why it returned (the lost-wakeup demonstration uses it).
 WakeReason sleep_on_reason(wait_queue_head_t* wq);
+// sleep_on that runs linked(ctx) with interrupts off once the caller is queued on wq,
+// before it sleeps (Linux 2.2's `struct wait_queue *` is made non-NULL there, so a
+// wake_up that sees it always finds the sleeper). `caller` names it for might_sleep.
+WakeReason sleep_on_linked(wait_queue_head_t* wq, void (*linked)(void*), void* ctx,
+                           const void* caller);
 
 // The mutex logic (kernel/lib/mutex_core.h) on the scheduler's core, for kernel/mutex.cpp
 // only, which adds might_sleep and the reports (quartz/mutex.h has the contract).

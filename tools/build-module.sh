@@ -3,9 +3,14 @@
 # sources against the module API (modules/include/quartz/module.h), then checks it the
 # way the kernel's loader will. The in-tree modules are built by this same script.
 #
-# Usage: tools/build-module.sh [-v] [-I DIR]... [-D NAME[=VALUE]]... -o OUT.ko SRC...
+# Usage: tools/build-module.sh [-v] [--linux 2.2|2.4|2.6|6] [-I DIR]... [-D NAME[=VALUE]]...
+#                               -o OUT.ko SRC...
 #   -o OUT.ko   the module to write; its name is the file name without .ko
 #   SRC...      .c (C, gnu11) and .cpp/.cc/.cxx (C++, gnu++20) files, any number
+#   --linux G   build a module written for Linux generation G, unchanged, against
+#               <linux/...> (modules/compat/linux, docs/the-guide.md): defines
+#               QUARTZ_LINUX (0x020200, 0x020400, 0x020600 or 0x060000), compiles C as
+#               gnu89 (gnu11 for 6) with -Wall -Werror, as the era's kernel did (no -Wextra)
 #   -I DIR      an extra include directory      -D NAME[=VALUE]  a preprocessor define
 #   -v          print every command before running it
 #   -h          this help
@@ -36,7 +41,7 @@ run() {
 }
 
 # ---- arguments ----
-out="" srcs=() extra=()
+out="" srcs=() extra=() linux=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) [ $# -ge 2 ] || die "-o needs a file name (try -h)"; out="$2"; shift ;;
@@ -46,6 +51,10 @@ while [ $# -gt 0 ]; do
     -D) [ $# -ge 2 ] || die "-D needs NAME[=VALUE] (try -h)"; extra+=(-D "$2"); shift ;;
     -D*) extra+=("$1") ;;
     -v) verbose=1 ;;
+    --linux) [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] ||
+               die "--linux needs a generation: 2.2, 2.4, 2.6 or 6"
+             linux="$2"; shift ;;
+    --linux=*) linux="${1#--linux=}"; [ -n "$linux" ] || die "--linux needs a generation: 2.2, 2.4, 2.6 or 6" ;;
     -h|--help) usage; exit 0 ;;
     --) shift; srcs+=("$@"); break ;;
     -*) echo "$prog: error: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -55,6 +64,18 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$out" ]; then echo "$prog: error: no output given (-o NAME.ko)" >&2; usage >&2; exit 2; fi
 if [ ${#srcs[@]} -eq 0 ]; then echo "$prog: error: no source files given" >&2; usage >&2; exit 2; fi
+
+# The Linux generation a module is written for (docs/the-guide.md): the value of
+# QUARTZ_LINUX that modules/include/linux/*.h select their layouts and names by.
+linux_code=""
+case "$linux" in
+  "") ;;
+  2.2) linux_code=0x020200 ;;
+  2.4) linux_code=0x020400 ;;
+  2.6) linux_code=0x020600 ;;
+  6) linux_code=0x060000 ;;
+  *) die "--linux $linux: unknown generation (expected 2.2, 2.4, 2.6 or 6)" ;;
+esac
 
 base=$(basename -- "$out")
 case "$base" in
@@ -106,6 +127,18 @@ common=(-m32 -march=i686 -fno-pic -fno-pie -fno-common -ffreestanding
         -fno-omit-frame-pointer -fno-optimize-sibling-calls
         -I "$root/modules/include")  # the module API only: never kernel internals
 cflags=(-std=gnu11)
+if [ -n "$linux_code" ]; then
+  # The guide's code as printed: K&R definitions, GNU `field: value` initialisers, unused
+  # parameters. Linux built it with gcc -Wall (no -Wextra); -Werror keeps a warning from
+  # hiding a mis-compile (an implicit declaration of something Quartz does not offer).
+  # No -DMODULE or -D__KERNEL__: the 2.4 edition defines them itself.
+  kept=()
+  for f in "${common[@]}"; do [ "$f" = -Wextra ] || kept+=("$f"); done
+  common=("${kept[@]}")
+  [ "$linux" = 6 ] || cflags=(-std=gnu89)
+  cflags+=(-DQUARTZ_LINUX="$linux_code" -I "$root/modules/compat")
+  [ $have_cxx -eq 0 ] || die "--linux $linux: Linux modules are C; C++ sources are not accepted"
+fi
 # C++ objects with destructors register them with __cxa_atexit (the kernel runs them
 # after cleanup_module); constructors go to .init_array (run before init_module).
 cxxflags=(-std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics)

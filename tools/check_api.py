@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Checks that the module API headers (modules/include/quartz/*.h) and the kernel's
-export table (EXPORT_SYMBOL in kernel/) name exactly the same functions and variables.
+"""Checks that the module API headers (modules/include/quartz/*.h, and the <linux/...>
+headers of modules/compat/linux/*.h for --linux modules) and the kernel's export table
+(EXPORT_SYMBOL in kernel/) name exactly the same functions and variables. Declarations
+marked unavailable (an old API refused at build time) are not exports.
 Usage: tools/check_api.py [--root DIR]. Exits 1 naming each difference."""
 import argparse
 import glob
@@ -36,9 +38,13 @@ def strip(text):
 
 def declared(root):
     names = {}
-    for path in sorted(glob.glob(os.path.join(root, "modules", "include", "quartz", "*.h"))):
+    paths = sorted(glob.glob(os.path.join(root, "modules", "include", "quartz", "*.h")))
+    paths += sorted(glob.glob(os.path.join(root, "modules", "compat", "linux", "*.h")))
+    for path in paths:
         text = strip(open(path, encoding="utf-8").read())
         for statement in re.split(r"[;{}]", text):
+            if "unavailable" in statement:
+                continue  # refused at build time: nothing to export
             m = DECL_FN.match(statement) or DECL_VAR.match(statement)
             if m and not statement.lstrip().startswith(("typedef", "static")):
                 name = m.group(1)

@@ -189,11 +189,14 @@ class SchedCore {
 
   // The historical sleep_on: queue, block, switch away; nothing is tested first, so a
   // wake_up that came just before is lost. `watched` lets the watchdog release it.
-  WakeReason block_on(wait_queue_head* wq) {
+  // linked(ctx), if given, runs under the guard once the caller is queued on wq and
+  // before it sleeps (Linux 2.2's wait queue pointer is set there: kernel/compat/).
+  WakeReason block_on(wait_queue_head* wq, void (*linked)(void*) = nullptr, void* ctx = nullptr) {
     prepare_to_wait(wq);
     {
       Guard guard;
       current_->watched = true;
+      if (linked) linked(ctx);
     }
     schedule();
     WakeReason why;

@@ -1,5 +1,6 @@
 // A module whose code faulted: marked failed, detached from the kernel (its tasks and
 // /proc files taken away) from the fault path, never run again.
+#include "kernel/compat/compat.h"
 #include "kernel/ktasklet.h"
 #include "kernel/ktimer.h"
 #include "kernel/module/internal.h"
@@ -27,6 +28,7 @@ void detach(module* m) {
   mod_mark_failed(m->life);
   proc_remove_matching(m, m->text_addr, m->end());
   tq_cancel_in_range(m->text_addr, m->end());
+  linux22_tq_cancel_in_range(m->text_addr, m->end());
   timer_disarm_in_range(m->text_addr, m->end());
   tasklet_drop_in_range(m->text_addr, m->end());
 }

@@ -113,8 +113,8 @@ typedef char *__quartz_param_type_charp;
 
 /* ---- Printing -------------------------------------------------------------------------
  * printk: any context (threads, interrupt handlers, task-queue routines); never sleeps,
- * output is polled to the serial port and the VGA screen. No log levels: "<1>" would be
- * printed as is. Conversions: %d %i %u %x %X %p %s %c %%, a width (%5d), zero padding
+ * output is polled to the serial port and the VGA screen. Linux's level prefix ("<1>",
+ * KERN_ALERT in <linux/kernel.h>) at the start is stripped; nothing is filtered by level. Conversions: %d %i %u %x %X %p %s %c %%, a width (%5d), zero padding
  * (%08x), and the l / ll length modifiers (%lu for jiffies, %llu for 64-bit values).
  * No floating point. Returns the number of characters printed. */
 int printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -64,6 +64,12 @@ extern "C" {
 
 struct task_queue_head;
 
+/* <linux/tqueue.h> for Linux 2.4 makes this __attribute__((designated_init)): its fields
+ * are in another order than 2.4's, so a positional initialiser must not compile. */
+#ifndef QUARTZ_TQ_STRUCT_ATTR
+#define QUARTZ_TQ_STRUCT_ATTR
+#endif
+
 /* In C++ every field carries a "= 0" default initialiser: the layout is the same, and
  * `{ .routine = f, .data = p }` compiles without -Wmissing-field-initializers there too.
  * Every field having one also makes the structs constant-initialisable: a namespace-scope
@@ -87,7 +93,7 @@ struct tq_struct {
     struct task_queue_head *tq_queue TQ_ZERO_INIT; /* queue it is pending on, or NULL  */
     unsigned long sync TQ_ZERO_INIT;               /* bit 0 pending; bits 8.. cancels  */
     unsigned long tq_magic TQ_ZERO_INIT;           /* debug-objects state, TQ_MAGIC_*  */
-};
+} QUARTZ_TQ_STRUCT_ATTR;
 
 /* Values of tq_magic. 0 is a valid never-used task (static initialiser). */
 #define TQ_MAGIC_NONE    0x00000000UL
