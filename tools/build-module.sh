@@ -159,8 +159,12 @@ for s in "${srcs[@]}"; do
   i=$((i + 1))
   o="$tmp/$i-$(basename -- "${s%.*}").o"
   case "$s" in
-    *.c) run "${cc[@]}" "${cflags[@]}" "${common[@]}" "${extra[@]}" "${user_flags[@]}" -c "$s" -o "$o" ||
-           die "compiling $s failed" ;;
+    *.c) if ! run "${cc[@]}" "${cflags[@]}" "${common[@]}" "${extra[@]}" "${user_flags[@]}" -c "$s" -o "$o"; then
+           if [ -z "$linux_code" ] && grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*<linux/' "$s"; then
+             die "compiling $s failed (written for Linux? build it with --linux 2.2|2.4|2.6|6)"
+           fi
+           die "compiling $s failed"
+         fi ;;
     *) run "${cxx[@]}" "${cxxflags[@]}" "${common[@]}" "${extra[@]}" "${user_flags[@]}" -c "$s" -o "$o" ||
            die "compiling $s failed" ;;
   esac

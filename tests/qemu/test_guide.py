@@ -1,0 +1,111 @@
+"""The guide's own code (docs/the-guide.md): the 2.2 and 2.4 editions' sched example
+built unchanged with tools/build-module.sh --linux, loaded from the kernel shell and
+with /sbin/insmod, read through /proc/sched, unloaded; 2.2's wait queue pointer and its
+named sleeper; the 2.4 edition's lost wake-up made to happen and caught by the watchdog;
+what a 2.2 module leaves behind caught by the kernel."""
+import re
+
+from quartz_qemu import Qemu, initramfs, shipped_modules, test_modules
+
+COUNT = r"Timer (?:was )?called (\d+) times so far"
+
+
+def guide_editions_from_the_kernel_shell(build):
+    # A boot script: under -icount only commands that follow each other in the guest
+    # have exact timing (see test_modules.sched_story).
+    script = ("insmod sched22; sleep 500; cat /proc/sched; rmmod sched22; cat /proc/sched; "
+              "insmod sched24; sleep 500; cat /proc/sched; rmmod sched24; cat /proc/sched; lsmod")
+    with Qemu(build, icount=True, initrd=shipped_modules(build), append=f'run="{script}"') as q:
+        q.expect(r"sched22: loaded at 0xd[0-9a-f]{7}")
+        m = q.expect(r"Timer was called (\d+) times so far")  # the 2.2 edition's wording
+        assert 45 <= int(m.group(1)) <= 55, m.group(0)  # one run per tick at HZ=100
+        m = q.expect(r"sched22: unloaded \(cleanup_module took (\d+) ticks?\)")
+        assert int(m.group(1)) <= 1, q.output  # the routine saw WaitQ != NULL at the next tick
+        q.expect(r"cat: /proc/sched: no such file")
+        # printk(KERN_ALERT "...") prints the text without its "<1>".
+        q.expect(r"\nsched24: counting ticks in /proc/sched\n")
+        m = q.expect(r"\nTimer called (\d+) times so far\n")
+        assert 45 <= int(m.group(1)) <= 55, m.group(0)
+        m = q.expect(r"sched24: unloaded \(cleanup_module took (\d+) ticks?\)")
+        assert int(m.group(1)) <= 1, q.output
+        q.expect(r"cat: /proc/sched: no such file")
+        q.prompt()
+        assert "<1>" not in q.output, q.output
+        assert "EXCEPTION" not in q.output and "BUG" not in q.output, q.output
+
+
+def guide_editions_from_user_space(build):
+    with Qemu(build, initrd=shipped_modules(build) + [initramfs(build)],
+              append="init=/sbin/init") as q:
+        q.expect(r"\$ ", 30)
+        for name in ("sched22", "sched24"):
+            q.send(f"insmod /lib/modules/{name}.ko\n")
+            q.expect(rf"{name}: loaded at 0xd[0-9a-f]+")
+            q.expect(r"\$ ")
+            q.send("sleep 1\n")
+            q.expect(r"\$ ")
+            q.send("cat /proc/sched\n")
+            m = q.expect(COUNT)
+            assert int(m.group(1)) > 0, m.group(0)
+            q.expect(r"\$ ")
+            # read(2) takes the text once: nothing after the line but the next prompt.
+            text = q.output[m.start():q.pos]
+            assert text.count("so far") == 1, text
+            q.send(f"rmmod {name}\n")
+            m = q.expect(rf"{name}: unloaded \(cleanup_module took (\d+) ticks?\)")
+            assert int(m.group(1)) <= 1, q.output
+            q.expect(r"\$ ")
+
+
+def guide_22_sleeper_is_named_and_its_pointer_stays_set(build):
+    with Qemu(build, icount=True, initrd=test_modules(build, "sched22_slow")) as q:
+        q.prompt()
+        q.command("insmod sched22_slow")
+        assert q.command("cat /proc/sched22_slow") == "WaitQ NULL\n"
+        q.command("bg rmmod sched22_slow")
+        q.command("sleep 200")
+        # The thread sleeps on a queue named after the module's variable.
+        assert re.search(r"\n +\d+ rmmod +sleeping +WaitQ ", q.command("ps")), q.output
+        out = q.command("sleep 1500")
+        # 2.2's list: after the last sleeper left, the pointer points at the sentinel.
+        assert "sched22_slow: woken after 100 ticks, WaitQ still set (2.2's sentinel)" in out, out
+        m = re.search(r"sched22_slow: unloaded \(cleanup_module took (\d+) ticks\)", out)
+        assert m and 100 <= int(m.group(1)) <= 102, out
+        assert "watchdog" not in q.output, q.output  # a real wake_up, not the watchdog
+
+
+def guide_24_lost_wakeup_is_caught_by_the_watchdog(build):
+    with Qemu(build, icount=True, initrd=test_modules(build, "sched24_race"),
+              append="watchdog=500") as q:
+        q.prompt()
+        q.command("insmod sched24_race")
+        q.command("sleep 100")
+        out = q.command("rmmod sched24_race", timeout=60)
+        assert "sched24_race: a tick ran between the flag and sleep_on" in out, out
+        # Nothing wakes the sleeper: the watchdog reports it, by queue, and releases it.
+        assert re.search(r"watchdog: thread shell has slept \d+ ticks in sleep_on\(WaitQ\) and no "
+                         r"wake_up came", out), out
+        m = re.search(r"sched24_race: unloaded \(cleanup_module took (\d+) ticks\)", out)
+        assert m and int(m.group(1)) >= 50, out  # the watchdog's 500 ms, not the next tick
+        assert "alive" in q.command("echo alive")
+
+
+def guide_22_leftovers_are_caught(build):
+    with Qemu(build, icount=True,
+              initrd=test_modules(build, "sched22_forgets", "sched22_badinit")) as q:
+        q.prompt()
+        q.command("insmod sched22_forgets")
+        q.command("sleep 50")
+        out = q.command("rmmod sched22_forgets")
+        assert re.search(r"sched22_forgets: queued Linux 2\.2 task 0x[0-9a-f]+ on tq_timer "
+                         r"\(routine forget_tick\+0x0 \[sched22_forgets\]\)", out), out
+        assert "not freed: 1 reference into its memory remains" in out, out
+        assert re.search(r"(?m)^sched22_forgets +\d+ +0 +- +going$", q.command("lsmod"))
+        # The 2.2 edition's init order: the task queued, then /proc refused.
+        out = q.command("insmod sched22_badinit")
+        assert "proc_register: /proc/net/sched: Quartz's /proc has no directories" in out, out
+        assert "init_module failed with -22" in out, out
+        assert "took 1 Linux 2.2 task its init_module left queued off tq_timer" in out, out
+        q.command("sleep 50")  # the task would run freed code here
+        assert "EXCEPTION" not in q.output and "panic" not in q.output, q.output
+        assert "alive" in q.command("echo alive")
