@@ -23,10 +23,12 @@ REFUSED = [
      HEAD22 + "static struct tq_struct t = { NULL, 0, NULL, NULL };\n"
      "int init_module() { queue_task(&t, &tq_scheduler); return 0; }\nvoid cleanup_module() { }\n",
      "tq_scheduler is not supported by Quartz"),
-    ("tq_immediate", "2.4",
-     HEAD24 + "static struct tq_struct t = { routine: NULL };\n"
+    ("tq_immediate", "2.2",
+     HEAD22 + "static struct tq_struct t = { NULL, 0, NULL, NULL };\n"
      "int init_module() { queue_task(&t, &tq_immediate); return 0; }\nvoid cleanup_module() { }\n",
-     "tq_immediate is not supported by the --linux 2.4 headers"),
+     "tq_immediate is not supported by the --linux 2.2 headers"),
+    ("2.2 tasklets", "2.2", "#include <linux/interrupt.h>\n" + INIT,
+     "the --linux 2.2 headers offer no bottom halves or tasklets"),
     ("MOD_INC_USE_COUNT", "2.4",
      HEAD24 + "int init_module() { MOD_INC_USE_COUNT; return 0; }\nvoid cleanup_module() { }\n",
      "MOD_INC_USE_COUNT is not supported by Quartz"),
@@ -75,6 +77,20 @@ def main():
             ko = os.path.join(tmp, name + ".ko")
             rc, out = build(["--linux", gen, "-o", ko, os.path.join(ROOT, "modules", "guide", name + ".c")], env)
             check(rc == 0 and os.path.exists(ko) and out == "", f"{name} builds without warnings", out)
+        # 2.4's other deferred work reads as it was written, without a warning.
+        c = os.path.join(tmp, "other24.c")
+        with open(c, "w") as f:
+            f.write(HEAD24 + "#include <linux/interrupt.h>\n#include <linux/timer.h>\n"
+                    "static void run(void *p) { }\nstatic void tl(unsigned long d) { }\n"
+                    "static void tm(unsigned long d) { }\n"
+                    "static struct tq_struct imm = { routine: run, data: NULL };\n"
+                    "static DECLARE_TASKLET(Tl, tl, 7);\nstatic struct timer_list T;\n"
+                    "int init_module() { queue_task(&imm, &tq_immediate); mark_bh(IMMEDIATE_BH);\n"
+                    "  tasklet_schedule(&Tl); init_timer(&T); T.function = tm; T.data = 1;\n"
+                    "  T.expires = jiffies + HZ; add_timer(&T); return 0; }\n"
+                    "void cleanup_module() { del_timer_sync(&T); tasklet_kill(&Tl); }\n")
+        rc, out = build(["--linux", "2.4", "-o", os.path.join(tmp, "other24.ko"), c], env)
+        check(rc == 0 and out == "", "tq_immediate, mark_bh, 2.4 tasklets and timers build", out)
         for name, gen, src, want in REFUSED:
             c = os.path.join(tmp, "old.c")
             ko = os.path.join(tmp, "old.ko")

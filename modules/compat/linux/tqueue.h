@@ -15,8 +15,10 @@
  * order than 2.4's { list, sync, routine, data }, so a POSITIONAL initialiser is refused
  * (-Werror=designated-init), never mis-compiled.
  *
- * Refused at build time, naming them: tq_scheduler (2.2 ran it inside schedule()) and
- * tq_disk; tq_immediate (with mark_bh(IMMEDIATE_BH)) until the kernel offers it. */
+ * 2.4's tq_immediate is Quartz's (queue_task, then mark_bh(IMMEDIATE_BH) from
+ * <linux/interrupt.h>: drained at the next irq_exit).
+ * Refused at build time, naming them: tq_scheduler (2.2 ran it inside schedule()),
+ * tq_disk, and 2.2's tq_immediate (the 2.2 queue has no immediate bottom half here). */
 #ifndef QUARTZ_COMPAT_LINUX_TQUEUE_H
 #define QUARTZ_COMPAT_LINUX_TQUEUE_H
 
@@ -48,8 +50,8 @@ extern task_queue tq_scheduler __attribute__((unavailable(
     "tq_scheduler is not supported by Quartz: Linux 2.2 ran it inside schedule(); use tq_timer")));
 extern task_queue tq_disk
     __attribute__((unavailable("tq_disk is not supported by Quartz: it has no block devices")));
-extern task_queue tq_immediate __attribute__((unavailable(
-    "tq_immediate is not supported by the --linux 2.2 headers yet (docs/the-guide.md)")));
+extern task_queue tq_immediate __attribute__((
+    unavailable("tq_immediate is not supported by the --linux 2.2 headers (docs/the-guide.md)")));
 #ifdef __cplusplus
 }
 #endif
@@ -67,8 +69,6 @@ extern "C" {
 #endif
 extern task_queue tq_disk
     __attribute__((unavailable("tq_disk is not supported by Quartz: it has no block devices")));
-extern task_queue tq_immediate __attribute__((unavailable(
-    "tq_immediate is not supported by the --linux 2.4 headers yet (docs/the-guide.md)")));
 #ifdef __cplusplus
 }
 #endif
