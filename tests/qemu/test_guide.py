@@ -2,7 +2,8 @@
 built unchanged with tools/build-module.sh --linux, loaded from the kernel shell and
 with /sbin/insmod, read through /proc/sched, unloaded; 2.2's wait queue pointer and its
 named sleeper; the 2.4 edition's lost wake-up made to happen and caught by the watchdog;
-what a 2.2 module leaves behind caught by the kernel."""
+what a 2.2 module leaves behind caught by the kernel; today's edition's workqueue and
+tasklet examples built with --linux 6."""
 import re
 
 from quartz_qemu import Qemu, initramfs, shipped_modules, test_modules
@@ -109,3 +110,20 @@ def guide_22_leftovers_are_caught(build):
         q.command("sleep 50")  # the task would run freed code here
         assert "EXCEPTION" not in q.output and "panic" not in q.output, q.output
         assert "alive" in q.command("echo alive")
+
+
+def guide_today_edition_from_the_kernel_shell(build):
+    script = "insmod sched6; sleep 50; rmmod sched6; insmod tasklet6; sleep 50; rmmod tasklet6; lsmod"
+    with Qemu(build, icount=True, initrd=shipped_modules(build), append=f'run="{script}"') as q:
+        q.expect(r"sched6: the work handler runs in a worker thread\n")
+        q.expect(r"sched6: unloaded \(cleanup_module took \d+ ticks?\)")
+        # The tasklet runs in the bottom half of a tick during init's mdelay(20), and its
+        # own mdelay(500) holds init until it is done: Linux's order.
+        start = q.expect(r"tasklet6: init schedules the tasklet\n").end()
+        q.expect(r"tasklet6: the tasklet starts\ntasklet6: the tasklet ends\n")
+        q.expect(r"tasklet6: init goes on\n")
+        q.expect(r"tasklet6: exit\n")
+        q.expect(r"tasklet6: unloaded")
+        q.prompt()
+        assert "<6>" not in q.output[start:], q.output  # pr_info's KERN_INFO stripped
+        assert "EXCEPTION" not in q.output and "BUG" not in q.output, q.output

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tools/build-module.sh --linux: the guide's 2.2 and 2.4 examples (modules/guide) build
+"""tools/build-module.sh --linux: the guide's 2.2, 2.4 and today's examples (modules/guide) build
 without a single warning; what the old APIs had and Quartz does not is refused at build
 time with a message naming it, and no .ko is left; bad --linux values are refused with
 one line (docs/the-guide.md).
@@ -41,6 +41,8 @@ REFUSED = [
      HEAD24 + "static void f(void *p) { }\n"
      "static struct tq_struct t = { f, NULL };\n" + INIT,
      "designated_init"),
+    ("2.6 workqueue", "2.6", "#include <linux/workqueue.h>\n" + INIT,
+     "<linux/workqueue.h> for Linux 2.6 (before 2.6.20"),
     ("2.6 proc_fs", "2.6",
      "#include <linux/proc_fs.h>\n" + INIT,
      "<linux/proc_fs.h> for Linux 2.6 and 6 is not written yet"),
@@ -73,7 +75,7 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="quartz-linux-") as tmp:
         # The guide-style examples: built, and not one warning printed.
-        for name, gen in (("sched22", "2.2"), ("sched24", "2.4")):
+        for name, gen in (("sched22", "2.2"), ("sched24", "2.4"), ("sched6", "6"), ("tasklet6", "6")):
             ko = os.path.join(tmp, name + ".ko")
             rc, out = build(["--linux", gen, "-o", ko, os.path.join(ROOT, "modules", "guide", name + ".c")], env)
             check(rc == 0 and os.path.exists(ko) and out == "", f"{name} builds without warnings", out)

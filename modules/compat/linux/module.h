@@ -19,6 +19,10 @@
 #include "version.h"
 #include "errno.h"
 #include "kernel.h"
+#include "init.h" /* module_init, module_exit, __init, __exit */
+#if QUARTZ_LINUX == 0x060000
+#include "printk.h" /* pr_info and friends */
+#endif
 #include <quartz/export.h> /* EXPORT_SYMBOL */
 
 #ifdef __cplusplus
