@@ -39,7 +39,7 @@ constexpr uint32_t kBhTasklet = 1u << 17;
 extern volatile uint32_t g_bh_pending;
 // bh_disable's nesting count, in units of kBhHeldOne (above every pending bit, so that
 // the tick's fast path tests "only TQUEUE_BH, nothing held" with one compare of
-// pending | g_bh_held): non-zero holds every bottom half off.
+// pending | g_bh_held): a count of one or more holds every bottom half off.
 constexpr uint32_t kBhHeldOne = 1u << 24;
 // One flag shares g_bh_held, below the count: Linux 2.2's own tq_timer (the --linux 2.2
 // modules', kernel/compat/tqueue22.cpp) has tasks. The tick's fast path then fails the
