@@ -54,7 +54,9 @@ def guide_editions_from_user_space(build):
             assert text.count("so far") == 1, text
             q.send(f"rmmod {name}\n")
             m = q.expect(rf"{name}: unloaded \(cleanup_module took (\d+) ticks?\)")
-            assert int(m.group(1)) <= 1, q.output
+            # Real time here (no -icount): a loaded host may deliver two ticks at once;
+            # the exact "at most 1" is the -icount test above.
+            assert int(m.group(1)) <= 2, q.output
             q.expect(r"\$ ")
 
 
