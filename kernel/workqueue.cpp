@@ -19,6 +19,7 @@
 #include "kernel/shell.h"
 #include "kernel/tq_kernel.h"
 #include <quartz/export.h>
+#include <quartz/timer.h>
 #include <quartz/wait.h>
 
 namespace quartz {
@@ -255,8 +256,16 @@ size_t abandon_items(KWorkqueue* k, const char* why) {
     }
     if (!n) break;
     total += n;
-    (void)delayed;
-    (void)why;
+    wake_up(&wq_flush);
+    for (size_t i = 0; i < n && i < 8; ++i) {
+      if (!delayed[i]) continue;
+      // Only queue_delayed_work puts items on the delayed list: each is a delayed_work.
+      del_timer(&to_delayed_work(items[i])->timer);
+      char name[96];
+      ksyms_describe(reinterpret_cast<uintptr_t>(items[i]->func), name, sizeof name);
+      kprintf("wq: %s: delayed work %s on %s still had its timer armed: cancelled\n", why, name,
+              k->core.name);
+    }
   }
   wait_event(wq_flush, !is_running(k));
   return total;
@@ -370,16 +379,21 @@ size_t wq_free_items_in_range(uintptr_t lo, uintptr_t hi) {
   for (int round = 0; round < 64; ++round) {
     Collect c{lo, hi, wq::kHitWork | wq::kHitRunning, {}, 0};
     wq::Fault faults[8];
-    bool reported[8];
+    bool reported[8], delayed[8];
     {
       InterruptDisabler guard;
       wq::find_in_range(registry, lo, hi, collect_hit, &c);
-      for (size_t i = 0; i < c.n; ++i)
+      for (size_t i = 0; i < c.n; ++i) {
+        delayed[i] = (c.out[i]->wk_flags & WORK_FLAG_DELAYED) != 0;
         reported[i] = wq::poison(registry, c.out[i], context(), &faults[i]);
+      }
     }
-    for (size_t i = 0; i < c.n; ++i)
+    for (size_t i = 0; i < c.n; ++i) {
+      if (delayed[i]) del_timer(&to_delayed_work(c.out[i])->timer);  // before the timer's check
       if (reported[i]) report(faults[i]);
+    }
     total += c.n;
+    if (c.n) wake_up(&wq_flush);  // a flush may have waited for an item taken off
     // A running item stays found until it returns: poisoned once is enough.
     bool pending_left = false;
     for (size_t i = 0; i < c.n; ++i)
@@ -428,6 +442,51 @@ size_t wq_undo_in_range(uintptr_t lo, uintptr_t hi, const char* who) {
 }  // namespace quartz
 
 using namespace quartz;
+
+namespace {
+// cancel_work_sync and cancel_delayed_work_sync: take it off (disarming its timer), then
+// wait until it runs nowhere; queue_work refuses it meanwhile.
+bool cancel_sync(work_struct* w, const char* op) {
+  wq::Fault f{};
+  wq::CancelBegin cb;
+  {
+    InterruptDisabler guard;
+    cb = wq::cancel_begin(registry, w, context(), op, &f);
+  }
+  if (cb.refused) {
+    report(f);
+    return false;
+  }
+  if (cb.was_delayed) del_timer(&to_delayed_work(w)->timer);
+  if (cb.was_pending) wake_up(&wq_flush);
+  wait_not_running(w);
+  {
+    InterruptDisabler guard;
+    wq::cancel_end(w);
+  }
+  return cb.was_pending;
+}
+// Takes a pending item off (its timer disarmed): Linux's try_to_grab_pending. True if it
+// was pending. Never waits.
+bool grab_pending(struct delayed_work* dw, const char* op) {
+  wq::Fault f{};
+  bool was = false, delayed = false, ok;
+  {
+    InterruptDisabler guard;
+    ok = dw && wq::check_work(&dw->work, op, &f);
+    if (ok) was = wq::take_pending(&dw->work, &delayed);
+  }
+  if (!ok) {
+    if (!dw) f = wq::Fault{wq::FaultKind::NullPointer, op, nullptr, nullptr, nullptr, 0, 0};
+    report(f);
+    return false;
+  }
+  if (delayed) del_timer(&dw->timer);
+  if (was) wake_up(&wq_flush);  // a flush may have waited for its ticket
+  return was;
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -510,22 +569,76 @@ bool schedule_work(struct work_struct* w) { return queue_work(system_wq, w); }
 
 bool cancel_work_sync(struct work_struct* w) {
   might_sleep("cancel_work_sync", __builtin_return_address(0));
-  wq::Fault f{};
-  wq::CancelBegin cb;
+  return cancel_sync(w, "cancel_work_sync");
+}
+
+bool cancel_delayed_work_sync(struct delayed_work* dw) {
+  might_sleep("cancel_delayed_work_sync", __builtin_return_address(0));
+  return cancel_sync(dw ? &dw->work : nullptr, "cancel_delayed_work_sync");
+}
+
+void delayed_work_timer_fn(struct timer_list* t) {
+  delayed_work* dw = from_timer(dw, t, timer);
+  workqueue_struct* q;
+  bool fired;
   {
     InterruptDisabler guard;
-    cb = wq::cancel_begin(registry, w, context(), "cancel_work_sync", &f);
+    q = dw->work.wk_wq;
+    fired = wq::fire(&dw->work);  // false: cancelled (or moved) since it was armed
   }
-  if (cb.refused) {
+  if (fired) wake_up(&kwq(q)->more);
+}
+
+bool queue_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, unsigned long delay) {
+  if (!dw) return queue_work(q, nullptr);
+  if (delay == 0) return queue_work(q, &dw->work);  // Linux: no timer for no delay
+  wq::Fault f{};
+  int r;
+  {
+    InterruptDisabler guard;
+    r = wq::queue_delayed(registry, q, &dw->work, context(), &f);
+  }
+  if (r < 0) {
     report(f);
     return false;
   }
-  wait_not_running(w);
+  // Armed after the core marked it: a cancel in between finds it pending, and the timer,
+  // if it still fires, finds it no longer delayed and does nothing.
+  if (r > 0) mod_timer(&dw->timer, jiffies + delay);
+  return r > 0;
+}
+
+bool schedule_delayed_work(struct delayed_work* dw, unsigned long delay) {
+  return queue_delayed_work(system_wq, dw, delay);
+}
+
+bool cancel_delayed_work(struct delayed_work* dw) {
+  return grab_pending(dw, "cancel_delayed_work");
+}
+
+bool mod_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, unsigned long delay) {
+  const bool was = grab_pending(dw, "mod_delayed_work");
+  if (dw) queue_delayed_work(q, dw, delay);
+  return was;
+}
+
+bool flush_delayed_work(struct delayed_work* dw) {
+  might_sleep("flush_delayed_work", __builtin_return_address(0));
+  if (!dw) return flush_work(nullptr);
+  workqueue_struct* q = nullptr;
+  bool fired = false;
   {
     InterruptDisabler guard;
-    wq::cancel_end(w);
+    if (dw->work.wk_magic == WORK_MAGIC_PENDING && (dw->work.wk_flags & WORK_FLAG_DELAYED)) {
+      q = dw->work.wk_wq;
+      fired = wq::fire(&dw->work);  // queued now, for immediate execution
+    }
   }
-  return cb.was_pending;
+  if (fired) {
+    del_timer(&dw->timer);
+    wake_up(&kwq(q)->more);
+  }
+  return flush_work(&dw->work);
 }
 
 bool flush_work(struct work_struct* w) {
@@ -561,3 +674,10 @@ EXPORT_SYMBOL(schedule_work);
 EXPORT_SYMBOL(cancel_work_sync);
 EXPORT_SYMBOL(flush_work);
 EXPORT_SYMBOL(flush_workqueue);
+EXPORT_SYMBOL(delayed_work_timer_fn);
+EXPORT_SYMBOL(queue_delayed_work);
+EXPORT_SYMBOL(schedule_delayed_work);
+EXPORT_SYMBOL(mod_delayed_work);
+EXPORT_SYMBOL(cancel_delayed_work);
+EXPORT_SYMBOL(cancel_delayed_work_sync);
+EXPORT_SYMBOL(flush_delayed_work);

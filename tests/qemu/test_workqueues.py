@@ -161,3 +161,53 @@ def keventd_runs_the_guides_module(build):
         assert interval == 5 and 1 <= n5 <= 4, q.output
         assert "sched_task: unloaded" in q.command("rmmod sched_task")
         _end(q)
+
+
+def guides_module_in_its_workqueue_editions(build):
+    # 2.6 (own workqueue, self-requeuing delayed work, die + cancel + flush + destroy),
+    # today's (a timer queues work on an alloc_workqueue queue) and the modern one
+    # (cancel_delayed_work_sync): each counts like /proc/sched, is seen in ps, unloads
+    # at once, and reloads with interval=5.
+    workers = {"sched_wq26": r"sched_wq26/0", "sched_work": r"kworker/u:\d+",
+               "sched_dwork": r"kworker/0:0"}
+    with _boot(build) as q:
+        q.prompt()
+        for mod, worker in workers.items():
+            assert f"{mod}: loaded" in q.command(f"insmod {mod}"), q.output
+            q.command("sleep 100")
+            n, interval = _count(q.command(f"cat /proc/{mod}"))
+            assert n >= 5 and interval == 1, (mod, q.output)
+            assert re.search(rf"^ +\d+ {worker} +\w+ ", q.command("ps"), re.M), (mod, q.output)
+            out = q.command(f"rmmod {mod}")
+            assert re.search(rf"{mod}: unloaded \(cleanup_module took [01] ticks?\)", out), out
+            assert "no such file" in q.command(f"cat /proc/{mod}")
+            assert not re.search(r"^sched_(wq26|work) ", q.command("wq"), re.M), q.output
+            assert f"{mod}: loaded" in q.command(f"insmod {mod} interval=5")
+            q.command("sleep 100")
+            n5, interval = _count(q.command(f"cat /proc/{mod}"))
+            assert interval == 5 and 1 <= n5 <= 4, (mod, q.output)
+            assert f"{mod}: unloaded" in q.command(f"rmmod {mod}")
+        _end(q)
+
+
+def dwork_cancel_without_flush_is_caught(build):
+    # cleanup_module calls cancel_delayed_work while the work runs (and then requeues
+    # itself): the check before freeing names the item and keeps the module.
+    with _boot(build, "dwork_cancel_noflush") as q:
+        q.prompt()
+        q.command("insmod dwork_cancel_noflush")
+        q.command("sleep 50")
+        out = q.command("rmmod dwork_cancel_noflush")
+        assert "cancel_delayed_work found nothing pending: the work was running" in out, out
+        assert re.search(r"  dwork_cancel_noflush: running work item 0x[0-9a-f]{8} on events "
+                         r"\(function noflush_fn\+0x0 \[dwork_cancel_noflush\]\)\n", out), out
+        assert re.search(r"rmmod: dwork_cancel_noflush: not freed: \d+ references? into its "
+                         r"memory remains?; it stays 'going'", out), out
+        # The run it missed has requeued the item since: still caught, still named.
+        q.command("sleep 50")
+        out = q.command("rmmod dwork_cancel_noflush")
+        assert re.search(r"  dwork_cancel_noflush: (running|delayed \(timer armed\)) work item "
+                         r"0x[0-9a-f]{8} on events \(function noflush_fn\+0x0 "
+                         r"\[dwork_cancel_noflush\]\)\n", out), out
+        assert "not freed" in out, out
+        _end(q)
