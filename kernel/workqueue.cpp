@@ -23,6 +23,8 @@
 #include <quartz/wait.h>
 
 namespace quartz {
+wq::Registry g_wq_registry;  // interrupts off
+
 namespace {
 
 // What the kernel keeps per queue besides the core's state (first, so the pointer a
@@ -36,7 +38,7 @@ struct KWorkqueue {
 };
 static_assert(__builtin_offsetof(KWorkqueue, core) == 0);
 
-wq::Registry registry;  // interrupts off
+wq::Registry& registry = g_wq_registry;
 // Flush, cancel and destroy wait here, woken after every item of every queue. One for
 // all queues: a waiter never sleeps on memory that destroy_workqueue may free.
 DECLARE_WAIT_QUEUE_HEAD(wq_flush);
@@ -375,6 +377,7 @@ void collect_hit(void* vctx, const wq::RangeHit& h) {
 }  // namespace
 
 size_t wq_free_items_in_range(uintptr_t lo, uintptr_t hi) {
+  if (!wq_any_active()) return 0;
   size_t total = 0;
   for (int round = 0; round < 64; ++round) {
     Collect c{lo, hi, wq::kHitWork | wq::kHitRunning, {}, 0};

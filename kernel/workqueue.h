@@ -17,6 +17,14 @@
 #include "kernel/lib/work_core.h"
 
 namespace quartz {
+// The registry of workqueues (interrupts off to change; see kernel/workqueue.cpp).
+extern wq::Registry g_wq_registry;
+// Is any work item pending or running anywhere? kfree asks before wq_free_items_in_range:
+// one load and a compare on its path when none is.
+[[gnu::always_inline]] inline bool wq_any_active() {
+  return __atomic_load_n(&g_wq_registry.active, __ATOMIC_RELAXED) != 0;
+}
+
 void workqueue_init();
 // What of the workqueues lies in [lo, hi) (see wq::find_in_range): pending or running
 // items whose memory or function is there, and live queues created from code there.

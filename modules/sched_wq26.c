@@ -56,8 +56,8 @@ int init_module(void)
 void cleanup_module(void)
 {
     proc_remove("sched_wq26");
-    die = 1;                           /* keep intrpt_routine from queueing itself */
-    cancel_delayed_work(&Task);        /* no "new ones" */
-    flush_workqueue(my_workqueue);     /* wait till all "old ones" finished */
+    die = 1;                       /* keep intrpt_routine from queueing itself */
+    cancel_delayed_work(&Task);    /* no "new ones" */
+    flush_workqueue(my_workqueue); /* wait till all "old ones" finished */
     destroy_workqueue(my_workqueue);
 }
