@@ -119,6 +119,10 @@ def work_waiting_for_itself_panics_naming_it(build):
         "flushwork": r"kernel panic: flush_work of work 0x[0-9a-f]{8} \(function "
                      r"deadlock_fn\+0x0 \[wq_deadlock\]\) from wq_deadlock's own worker, "
                      r"which must run it: deadlock",
+        # Waiting is for threads: from a tq_timer routine it panics before it waits.
+        "irq": r"kernel panic: cancel_work_sync called from task-queue routine "
+               r"deadlock_tick\+0x0 \[wq_deadlock\][^\n]*: routines run in interrupt context "
+               r"and must not sleep",
     }
     for mode, pattern in cases.items():
         with _boot(build, "wq_deadlock", icount=False) as q:
@@ -209,4 +213,14 @@ def dwork_cancel_without_flush_is_caught(build):
                          r"0x[0-9a-f]{8} on events \(function noflush_fn\+0x0 "
                          r"\[dwork_cancel_noflush\]\)\n", out), out
         assert "not freed" in out, out
+        _end(q)
+
+
+def work_items_in_a_cpp_module(build):
+    # Namespace-scope DECLARE_WORK / DECLARE_DELAYED_WORK in C++ are constant data (the
+    # module builds: no .init_array), and container_of finds a C++ object from its item.
+    with _boot(build, "wq_cpp") as q:
+        q.prompt()
+        assert "wq_cpp: three work items ran (111)" in q.command("insmod wq_cpp"), q.output
+        assert "wq_cpp: unloaded" in q.command("rmmod wq_cpp"), q.output
         _end(q)
