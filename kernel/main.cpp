@@ -134,7 +134,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   sched_init();
   apply_sched_cmdline();
   workqueue_init();
-  keventd_init();
+  workqueue_start_workers();  // kworker/0:0: thread 1
+  keventd_init();             // keventd: thread 2 (the shell comes after them)
   modules_init();
   vfs_init_from_boot_modules(info);
   process_init();

@@ -155,12 +155,10 @@ bool still_running_on(const work_struct* w, const workqueue_struct* q) {
 
 // The worker's thread name: 2.6's for create_workqueue ("NAME/0") and
 // create_singlethread_workqueue ("NAME"), else today's kworker names.
-void name_worker(KWorkqueue* k, unsigned flags, bool system) {
+void name_worker(KWorkqueue* k, unsigned flags) {
   if (flags & __WQ_LEGACY) {
     snformat(k->worker_name, sizeof k->worker_name, (flags & __WQ_ORDERED) ? "%s" : "%s/0",
              k->core.name);
-  } else if (system) {
-    str_copy(k->worker_name, "kworker/0:0", sizeof k->worker_name);
   } else {
     unsigned id;
     {
@@ -172,8 +170,18 @@ void name_worker(KWorkqueue* k, unsigned flags, bool system) {
   }
 }
 
-workqueue_struct* create(const char* name, unsigned flags, int max_active, uintptr_t owner,
-                         bool system) {
+// Starts k's worker thread. False (nothing changed) if there is no thread for it.
+bool start_worker(KWorkqueue* k) {
+  Thread* t = thread_create(k->worker_name, worker_main, k);
+  if (!t) return false;
+  InterruptDisabler guard;
+  k->worker = t;
+  // Known before the worker first runs: a flush from here on can tell it apart.
+  wq::set_worker(&k->core, tq_context_of(t, 0));
+  return true;
+}
+
+workqueue_struct* create(const char* name, unsigned flags, int max_active, uintptr_t owner) {
   auto* k = static_cast<KWorkqueue*>(kzalloc(sizeof(KWorkqueue)));
   if (!k) {
     kprintf("alloc_workqueue(%s): out of memory\n", name);
@@ -184,9 +192,8 @@ workqueue_struct* create(const char* name, unsigned flags, int max_active, uintp
     wq::init_queue(registry, &k->core, name, flags, max_active, owner);
   }
   __init_waitqueue_head(&k->more, k->core.name);
-  name_worker(k, flags, system);
-  Thread* t = thread_create(k->worker_name, worker_main, k);
-  if (!t) {
+  name_worker(k, flags);
+  if (!start_worker(k)) {
     {
       InterruptDisabler guard;
       wq::forget_queue(registry, &k->core);
@@ -195,14 +202,12 @@ workqueue_struct* create(const char* name, unsigned flags, int max_active, uintp
     kprintf("alloc_workqueue(%s): no thread for its worker\n", name);
     return nullptr;
   }
-  {
-    InterruptDisabler guard;
-    k->worker = t;
-    // Known before the worker first runs: a flush from here on can tell it apart.
-    wq::set_worker(&k->core, tq_context_of(t, 0));
-  }
   return &k->core;
 }
+
+// system_wq is static: queue_work on it works from workqueue_init on, before its worker
+// runs.
+KWorkqueue system_kwq;
 
 bool live(const workqueue_struct* q, const char* op) {
   {
@@ -349,9 +354,18 @@ SHELL_COMMAND(wq, "",
               cmd_wq);
 
 void workqueue_init() {
-  system_wq = create("events", 0, 0, 0, true);
-  if (!system_wq) panic("workqueue_init: cannot create system_wq");
+  {
+    InterruptDisabler guard;
+    wq::init_queue(registry, &system_kwq.core, "events", 0, 0, 0);
+  }
+  __init_waitqueue_head(&system_kwq.more, system_kwq.core.name);
+  str_copy(system_kwq.worker_name, "kworker/0:0", sizeof system_kwq.worker_name);
+  system_wq = &system_kwq.core;
   proc_create("workqueues", show_workqueues, nullptr, nullptr);
+}
+
+void workqueue_start_workers() {
+  if (!start_worker(&system_kwq)) panic("workqueue: no thread for system_wq's worker");
 }
 
 size_t wq_find_in_range(uintptr_t lo, uintptr_t hi, wq::RangeFn fn, void* ctx) {
@@ -515,12 +529,16 @@ struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, in
         max_active, name, WQ_MAX_ACTIVE);
     max_active = clamped;
   }
-  return create(name, flags, max_active, reinterpret_cast<uintptr_t>(caller), false);
+  return create(name, flags, max_active, reinterpret_cast<uintptr_t>(caller));
 }
 
 void destroy_workqueue(struct workqueue_struct* q) {
   might_sleep("destroy_workqueue", __builtin_return_address(0));
   if (!live(q, "destroy_workqueue")) return;
+  if (q == system_wq) {
+    kprintf("destroy_workqueue: system_wq belongs to the kernel; refused\n");
+    return;
+  }
   KWorkqueue* k = kwq(q);
   wq::Fault f{};
   bool ok;

@@ -10,10 +10,7 @@ struct counter {
     struct work_struct work;
 };
 
-void plain_fn(struct work_struct *)
-{
-    runs = runs + 1;
-}
+void plain_fn(struct work_struct *) { runs = runs + 1; }
 void delayed_fn(struct work_struct *w)
 {
     runs = runs + 10;
