@@ -224,3 +224,24 @@ def work_items_in_a_cpp_module(build):
         assert "wq_cpp: three work items ran (111)" in q.command("insmod wq_cpp"), q.output
         assert "wq_cpp: unloaded" in q.command("rmmod wq_cpp"), q.output
         _end(q)
+
+
+def fault_in_a_work_function_ends_that_item_only(build):
+    # A work function writes through NULL: the item ends, its module is marked failed,
+    # and the same worker goes on running other work; rmmod then frees the module.
+    with _boot(build, "wq_fault") as q:
+        q.prompt()
+        q.command("insmod wq_fault")
+        q.expect(r"module wq_fault faulted: marked failed")
+        q.expect(r"wq: work function faulting_fn\+0x0 \[wq_fault\] faulted on events; the "
+                 r"worker goes on\n")
+        assert re.search(r"^wq_fault +\d+ +\d+ +- +failed", q.command("lsmod"), re.M), q.output
+        q.command("insmod wq_sleep")
+        q.command("cat /proc/wq_sleep")
+        q.expect(r"wq_sleep: run 1: slept 50 ms")
+        assert "wq_fault: freed (it had failed" in q.command("rmmod wq_fault"), q.output
+        assert re.search(r"^ +\d+ kworker/0:0 +sleeping +events ", q.command("ps"), re.M)
+        assert q.command("echo alive") == "alive\n"
+        assert "kernel panic" not in q.output, q.output
+        q.send("poweroff 0\n")
+        assert q.wait_exit() == exit_status(0), q.output
