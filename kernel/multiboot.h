@@ -19,6 +19,8 @@ struct BootModule {
   char name[64];   // the module's command line, e.g. "/boot/modules/sched.ko"
 };
 
+constexpr int kMaxBootModules = 64;  // more are counted in modules_ignored, and reported
+
 struct BootInfo {
   uint32_t flags;
   uint32_t mem_lower_kib, mem_upper_kib;
@@ -26,8 +28,9 @@ struct BootInfo {
   bool cmdline_truncated;
   MemoryRegion mmap[64];
   int mmap_count;
-  BootModule modules[32];
+  BootModule modules[kMaxBootModules];
   int module_count;
+  int modules_ignored;  // beyond kMaxBootModules
 };
 
 // Copies the info structure, command line, memory map and module list into static

@@ -52,7 +52,7 @@ uintptr_t pmm_init(const BootInfo& info) {
 
   // Never handed out: the first MiB (real-mode vectors, BIOS data, VGA memory), the
   // kernel image and the boot modules.
-  PageSpan reserved[kMaxReserved];
+  static PageSpan reserved[kMaxReserved];  // boot runs this once; off the boot stack
   size_t nreserved = 0;
   reserved[nreserved++] = {0, kFirstMiBPages};
   reserved[nreserved++] = {page_of(reinterpret_cast<uintptr_t>(_kernel_start)),
