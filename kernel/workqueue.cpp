@@ -121,11 +121,16 @@ void worker_main(void* arg) {
         ksyms_describe(reinterpret_cast<uintptr_t>(cl.func), name, sizeof name);
         kprintf("wq: work function %s faulted on %s; the worker goes on\n", name, k->core.name);
       }
+      bool more;
       {
         InterruptDisabler guard;
         wq::finish(&k->core);
+        more = k->core.head != nullptr;
       }
       wake_up(&wq_flush);
+      // Linux's worker calls cond_resched() between items: with more queued (work that
+      // requeues itself), let the threads it woke (a flush, a destroy) run first.
+      if (more) thread_yield();
     }
   }
   {

@@ -231,14 +231,16 @@ def fault_in_a_work_function_ends_that_item_only(build):
     # and the same worker goes on running other work; rmmod then frees the module.
     with _boot(build, "wq_fault") as q:
         q.prompt()
-        q.command("insmod wq_fault")
-        q.expect(r"module wq_fault faulted: marked failed")
+        mark = len(q.output)
+        q.send("insmod wq_fault\n")  # the worker's lines may come before or after the prompt
+        q.expect(r"module wq_fault faulted: marked failed", since=mark)
         q.expect(r"wq: work function faulting_fn\+0x0 \[wq_fault\] faulted on events; the "
-                 r"worker goes on\n")
+                 r"worker goes on\n", since=mark)
         assert re.search(r"^wq_fault +\d+ +\d+ +- +failed", q.command("lsmod"), re.M), q.output
         q.command("insmod wq_sleep")
+        mark = len(q.output)
         q.command("cat /proc/wq_sleep")
-        q.expect(r"wq_sleep: run 1: slept 50 ms")
+        q.expect(r"wq_sleep: run 1: slept 50 ms", since=mark)
         assert "wq_fault: freed (it had failed" in q.command("rmmod wq_fault"), q.output
         assert re.search(r"^ +\d+ kworker/0:0 +sleeping +events ", q.command("ps"), re.M)
         assert q.command("echo alive") == "alive\n"
