@@ -3,6 +3,7 @@
 #pragma once
 
 namespace quartz {
-// Boot, after sched_init: starts the thread "keventd".
+// Boot, after sched_init: starts the thread "keventd". schedule_task works before it
+// (the task waits on tq_context for it).
 void keventd_init();
 }  // namespace quartz

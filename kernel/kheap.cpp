@@ -125,7 +125,8 @@ extern "C" void kfree(void* p) {
   if (size) {
     const auto lo = reinterpret_cast<uintptr_t>(p);
     take_pending_tasks_out(lo, lo + size);
-    wq_free_items_in_range(lo, lo + size);  // "free of an active work item"
+    if (wq_any_active()) [[unlikely]]
+      wq_free_items_in_range(lo, lo + size);  // "free of an active work item"
     // "free of an active timer" (disarmed), "free of a scheduled tasklet" (taken off); the
     // idle tests are inline: every kfree asks, and usually nothing is armed or scheduled.
     if (!timers_idle()) timer_debug_free_range(lo, lo + size);

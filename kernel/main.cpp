@@ -134,7 +134,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
   sched_init();
   apply_sched_cmdline();
   workqueue_init();
-  keventd_init();
+  workqueue_start_workers();  // kworker/0:0: thread 1
+  keventd_init();             // keventd: thread 2 (the shell comes after them)
   modules_init();
   vfs_init_from_boot_modules(info);
   process_init();
@@ -145,6 +146,9 @@ extern "C" [[noreturn]] void kernel_main(uint32_t magic, uint32_t info_phys) {
 
   kprintf("memory: %u KiB usable, %d boot module(s); HZ=%u\n", unsigned(pmm_total_pages() * 4),
           info.module_count, hz);
+  if (info.modules_ignored)
+    kprintf("boot: %d boot module(s) beyond the first %d ignored\n", info.modules_ignored,
+            kMaxBootModules);
   kprintf("Type 'help' for the commands.\n");
   // init=PATH starts user space instead of the kernel shell (which starts if init
   // cannot, or when it exits). The shell is a thread of its own; this boot context

@@ -50,6 +50,8 @@ bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
   }
   if (mb->flags & kFlagMods) {
     const auto* mods = reinterpret_cast<const MbModule*>(mb->mods_addr);
+    if (mb->mods_count > uint32_t(kMaxBootModules))
+      info.modules_ignored = int(mb->mods_count) - kMaxBootModules;
     for (uint32_t i = 0; i < mb->mods_count && info.module_count < kMaxBootModules; ++i) {
       BootModule& m = info.modules[info.module_count++];
       m.start = mods[i].mod_start;

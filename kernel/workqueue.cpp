@@ -19,9 +19,12 @@
 #include "kernel/shell.h"
 #include "kernel/tq_kernel.h"
 #include <quartz/export.h>
+#include <quartz/timer.h>
 #include <quartz/wait.h>
 
 namespace quartz {
+wq::Registry g_wq_registry;  // interrupts off
+
 namespace {
 
 // What the kernel keeps per queue besides the core's state (first, so the pointer a
@@ -35,7 +38,7 @@ struct KWorkqueue {
 };
 static_assert(__builtin_offsetof(KWorkqueue, core) == 0);
 
-wq::Registry registry;  // interrupts off
+wq::Registry& registry = g_wq_registry;
 // Flush, cancel and destroy wait here, woken after every item of every queue. One for
 // all queues: a waiter never sleeps on memory that destroy_workqueue may free.
 DECLARE_WAIT_QUEUE_HEAD(wq_flush);
@@ -118,11 +121,16 @@ void worker_main(void* arg) {
         ksyms_describe(reinterpret_cast<uintptr_t>(cl.func), name, sizeof name);
         kprintf("wq: work function %s faulted on %s; the worker goes on\n", name, k->core.name);
       }
+      bool more;
       {
         InterruptDisabler guard;
         wq::finish(&k->core);
+        more = k->core.head != nullptr;
       }
       wake_up(&wq_flush);
+      // Linux's worker calls cond_resched() between items: with more queued (work that
+      // requeues itself), let the threads it woke (a flush, a destroy) run first.
+      if (more) thread_yield();
     }
   }
   {
@@ -152,12 +160,10 @@ bool still_running_on(const work_struct* w, const workqueue_struct* q) {
 
 // The worker's thread name: 2.6's for create_workqueue ("NAME/0") and
 // create_singlethread_workqueue ("NAME"), else today's kworker names.
-void name_worker(KWorkqueue* k, unsigned flags, bool system) {
+void name_worker(KWorkqueue* k, unsigned flags) {
   if (flags & __WQ_LEGACY) {
     snformat(k->worker_name, sizeof k->worker_name, (flags & __WQ_ORDERED) ? "%s" : "%s/0",
              k->core.name);
-  } else if (system) {
-    str_copy(k->worker_name, "kworker/0:0", sizeof k->worker_name);
   } else {
     unsigned id;
     {
@@ -169,8 +175,18 @@ void name_worker(KWorkqueue* k, unsigned flags, bool system) {
   }
 }
 
-workqueue_struct* create(const char* name, unsigned flags, int max_active, uintptr_t owner,
-                         bool system) {
+// Starts k's worker thread. False (nothing changed) if there is no thread for it.
+bool start_worker(KWorkqueue* k) {
+  Thread* t = thread_create(k->worker_name, worker_main, k);
+  if (!t) return false;
+  InterruptDisabler guard;
+  k->worker = t;
+  // Known before the worker first runs: a flush from here on can tell it apart.
+  wq::set_worker(&k->core, tq_context_of(t, 0));
+  return true;
+}
+
+workqueue_struct* create(const char* name, unsigned flags, int max_active, uintptr_t owner) {
   auto* k = static_cast<KWorkqueue*>(kzalloc(sizeof(KWorkqueue)));
   if (!k) {
     kprintf("alloc_workqueue(%s): out of memory\n", name);
@@ -181,9 +197,8 @@ workqueue_struct* create(const char* name, unsigned flags, int max_active, uintp
     wq::init_queue(registry, &k->core, name, flags, max_active, owner);
   }
   __init_waitqueue_head(&k->more, k->core.name);
-  name_worker(k, flags, system);
-  Thread* t = thread_create(k->worker_name, worker_main, k);
-  if (!t) {
+  name_worker(k, flags);
+  if (!start_worker(k)) {
     {
       InterruptDisabler guard;
       wq::forget_queue(registry, &k->core);
@@ -192,14 +207,12 @@ workqueue_struct* create(const char* name, unsigned flags, int max_active, uintp
     kprintf("alloc_workqueue(%s): no thread for its worker\n", name);
     return nullptr;
   }
-  {
-    InterruptDisabler guard;
-    k->worker = t;
-    // Known before the worker first runs: a flush from here on can tell it apart.
-    wq::set_worker(&k->core, tq_context_of(t, 0));
-  }
   return &k->core;
 }
+
+// system_wq is static: queue_work on it works from workqueue_init on, before its worker
+// runs.
+KWorkqueue system_kwq;
 
 bool live(const workqueue_struct* q, const char* op) {
   {
@@ -255,8 +268,16 @@ size_t abandon_items(KWorkqueue* k, const char* why) {
     }
     if (!n) break;
     total += n;
-    (void)delayed;
-    (void)why;
+    wake_up(&wq_flush);
+    for (size_t i = 0; i < n && i < 8; ++i) {
+      if (!delayed[i]) continue;
+      // Only queue_delayed_work puts items on the delayed list: each is a delayed_work.
+      del_timer(&to_delayed_work(items[i])->timer);
+      char name[96];
+      ksyms_describe(reinterpret_cast<uintptr_t>(items[i]->func), name, sizeof name);
+      kprintf("wq: %s: delayed work %s on %s still had its timer armed: cancelled\n", why, name,
+              k->core.name);
+    }
   }
   wait_event(wq_flush, !is_running(k));
   return total;
@@ -338,9 +359,18 @@ SHELL_COMMAND(wq, "",
               cmd_wq);
 
 void workqueue_init() {
-  system_wq = create("events", 0, 0, 0, true);
-  if (!system_wq) panic("workqueue_init: cannot create system_wq");
+  {
+    InterruptDisabler guard;
+    wq::init_queue(registry, &system_kwq.core, "events", 0, 0, 0);
+  }
+  __init_waitqueue_head(&system_kwq.more, system_kwq.core.name);
+  str_copy(system_kwq.worker_name, "kworker/0:0", sizeof system_kwq.worker_name);
+  system_wq = &system_kwq.core;
   proc_create("workqueues", show_workqueues, nullptr, nullptr);
+}
+
+void workqueue_start_workers() {
+  if (!start_worker(&system_kwq)) panic("workqueue: no thread for system_wq's worker");
 }
 
 size_t wq_find_in_range(uintptr_t lo, uintptr_t hi, wq::RangeFn fn, void* ctx) {
@@ -366,20 +396,26 @@ void collect_hit(void* vctx, const wq::RangeHit& h) {
 }  // namespace
 
 size_t wq_free_items_in_range(uintptr_t lo, uintptr_t hi) {
+  if (!wq_any_active()) return 0;
   size_t total = 0;
   for (int round = 0; round < 64; ++round) {
     Collect c{lo, hi, wq::kHitWork | wq::kHitRunning, {}, 0};
     wq::Fault faults[8];
-    bool reported[8];
+    bool reported[8], delayed[8];
     {
       InterruptDisabler guard;
       wq::find_in_range(registry, lo, hi, collect_hit, &c);
-      for (size_t i = 0; i < c.n; ++i)
+      for (size_t i = 0; i < c.n; ++i) {
+        delayed[i] = (c.out[i]->wk_flags & WORK_FLAG_DELAYED) != 0;
         reported[i] = wq::poison(registry, c.out[i], context(), &faults[i]);
+      }
     }
-    for (size_t i = 0; i < c.n; ++i)
+    for (size_t i = 0; i < c.n; ++i) {
+      if (delayed[i]) del_timer(&to_delayed_work(c.out[i])->timer);  // before the timer's check
       if (reported[i]) report(faults[i]);
+    }
     total += c.n;
+    if (c.n) wake_up(&wq_flush);  // a flush may have waited for an item taken off
     // A running item stays found until it returns: poisoned once is enough.
     bool pending_left = false;
     for (size_t i = 0; i < c.n; ++i)
@@ -429,6 +465,51 @@ size_t wq_undo_in_range(uintptr_t lo, uintptr_t hi, const char* who) {
 
 using namespace quartz;
 
+namespace {
+// cancel_work_sync and cancel_delayed_work_sync: take it off (disarming its timer), then
+// wait until it runs nowhere; queue_work refuses it meanwhile.
+bool cancel_sync(work_struct* w, const char* op) {
+  wq::Fault f{};
+  wq::CancelBegin cb;
+  {
+    InterruptDisabler guard;
+    cb = wq::cancel_begin(registry, w, context(), op, &f);
+  }
+  if (cb.refused) {
+    report(f);
+    return false;
+  }
+  if (cb.was_delayed) del_timer(&to_delayed_work(w)->timer);
+  if (cb.was_pending) wake_up(&wq_flush);
+  wait_not_running(w);
+  {
+    InterruptDisabler guard;
+    wq::cancel_end(w);
+  }
+  return cb.was_pending;
+}
+// Takes a pending item off (its timer disarmed): Linux's try_to_grab_pending. True if it
+// was pending. Never waits.
+bool grab_pending(struct delayed_work* dw, const char* op) {
+  wq::Fault f{};
+  bool was = false, delayed = false, ok;
+  {
+    InterruptDisabler guard;
+    ok = dw && wq::check_work(&dw->work, op, &f);
+    if (ok) was = wq::take_pending(&dw->work, &delayed);
+  }
+  if (!ok) {
+    if (!dw) f = wq::Fault{wq::FaultKind::NullPointer, op, nullptr, nullptr, nullptr, 0, 0};
+    report(f);
+    return false;
+  }
+  if (delayed) del_timer(&dw->timer);
+  if (was) wake_up(&wq_flush);  // a flush may have waited for its ticket
+  return was;
+}
+
+}  // namespace
+
 extern "C" {
 
 struct workqueue_struct* system_wq = nullptr;
@@ -453,12 +534,16 @@ struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, in
         max_active, name, WQ_MAX_ACTIVE);
     max_active = clamped;
   }
-  return create(name, flags, max_active, reinterpret_cast<uintptr_t>(caller), false);
+  return create(name, flags, max_active, reinterpret_cast<uintptr_t>(caller));
 }
 
 void destroy_workqueue(struct workqueue_struct* q) {
   might_sleep("destroy_workqueue", __builtin_return_address(0));
   if (!live(q, "destroy_workqueue")) return;
+  if (q == system_wq) {
+    kprintf("destroy_workqueue: system_wq belongs to the kernel; refused\n");
+    return;
+  }
   KWorkqueue* k = kwq(q);
   wq::Fault f{};
   bool ok;
@@ -510,22 +595,76 @@ bool schedule_work(struct work_struct* w) { return queue_work(system_wq, w); }
 
 bool cancel_work_sync(struct work_struct* w) {
   might_sleep("cancel_work_sync", __builtin_return_address(0));
-  wq::Fault f{};
-  wq::CancelBegin cb;
+  return cancel_sync(w, "cancel_work_sync");
+}
+
+bool cancel_delayed_work_sync(struct delayed_work* dw) {
+  might_sleep("cancel_delayed_work_sync", __builtin_return_address(0));
+  return cancel_sync(dw ? &dw->work : nullptr, "cancel_delayed_work_sync");
+}
+
+void delayed_work_timer_fn(struct timer_list* t) {
+  delayed_work* dw = from_timer(dw, t, timer);
+  workqueue_struct* q;
+  bool fired;
   {
     InterruptDisabler guard;
-    cb = wq::cancel_begin(registry, w, context(), "cancel_work_sync", &f);
+    q = dw->work.wk_wq;
+    fired = wq::fire(&dw->work);  // false: cancelled (or moved) since it was armed
   }
-  if (cb.refused) {
+  if (fired) wake_up(&kwq(q)->more);
+}
+
+bool queue_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, unsigned long delay) {
+  if (!dw) return queue_work(q, nullptr);
+  if (delay == 0) return queue_work(q, &dw->work);  // Linux: no timer for no delay
+  wq::Fault f{};
+  int r;
+  {
+    InterruptDisabler guard;
+    r = wq::queue_delayed(registry, q, &dw->work, context(), &f);
+  }
+  if (r < 0) {
     report(f);
     return false;
   }
-  wait_not_running(w);
+  // Armed after the core marked it: a cancel in between finds it pending, and the timer,
+  // if it still fires, finds it no longer delayed and does nothing.
+  if (r > 0) mod_timer(&dw->timer, jiffies + delay);
+  return r > 0;
+}
+
+bool schedule_delayed_work(struct delayed_work* dw, unsigned long delay) {
+  return queue_delayed_work(system_wq, dw, delay);
+}
+
+bool cancel_delayed_work(struct delayed_work* dw) {
+  return grab_pending(dw, "cancel_delayed_work");
+}
+
+bool mod_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, unsigned long delay) {
+  const bool was = grab_pending(dw, "mod_delayed_work");
+  if (dw) queue_delayed_work(q, dw, delay);
+  return was;
+}
+
+bool flush_delayed_work(struct delayed_work* dw) {
+  might_sleep("flush_delayed_work", __builtin_return_address(0));
+  if (!dw) return flush_work(nullptr);
+  workqueue_struct* q = nullptr;
+  bool fired = false;
   {
     InterruptDisabler guard;
-    wq::cancel_end(w);
+    if (dw->work.wk_magic == WORK_MAGIC_PENDING && (dw->work.wk_flags & WORK_FLAG_DELAYED)) {
+      q = dw->work.wk_wq;
+      fired = wq::fire(&dw->work);  // queued now, for immediate execution
+    }
   }
-  return cb.was_pending;
+  if (fired) {
+    del_timer(&dw->timer);
+    wake_up(&kwq(q)->more);
+  }
+  return flush_work(&dw->work);
 }
 
 bool flush_work(struct work_struct* w) {
@@ -561,3 +700,10 @@ EXPORT_SYMBOL(schedule_work);
 EXPORT_SYMBOL(cancel_work_sync);
 EXPORT_SYMBOL(flush_work);
 EXPORT_SYMBOL(flush_workqueue);
+EXPORT_SYMBOL(delayed_work_timer_fn);
+EXPORT_SYMBOL(queue_delayed_work);
+EXPORT_SYMBOL(schedule_delayed_work);
+EXPORT_SYMBOL(mod_delayed_work);
+EXPORT_SYMBOL(cancel_delayed_work);
+EXPORT_SYMBOL(cancel_delayed_work_sync);
+EXPORT_SYMBOL(flush_delayed_work);

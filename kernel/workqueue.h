@@ -3,7 +3,7 @@
 // `wq` command, and what kfree and the module unloader ask of them.
 //
 // Contract (besides the C API's, in quartz/workqueue.h):
-//   workqueue_init          boot, after sched_init: system_wq and its worker.
+//   workqueue_init, workqueue_start_workers   boot (see below).
 //   wq_find_in_range        any context (one interrupts-off section); fn runs with
 //                           interrupts off and must not sleep.
 //   wq_free_items_in_range  kfree, thread context: items in the freed block are reported
@@ -17,7 +17,18 @@
 #include "kernel/lib/work_core.h"
 
 namespace quartz {
+// The registry of workqueues (interrupts off to change; see kernel/workqueue.cpp).
+extern wq::Registry g_wq_registry;
+// Is any work item pending or running anywhere? kfree asks before wq_free_items_in_range:
+// one load and a compare on its path when none is.
+[[gnu::always_inline]] inline bool wq_any_active() {
+  return __atomic_load_n(&g_wq_registry.active, __ATOMIC_RELAXED) != 0;
+}
+
+// Boot, after sched_init: system_wq (static, usable at once), /proc/workqueues.
 void workqueue_init();
+// Boot, after workqueue_init: system_wq's worker kworker/0:0.
+void workqueue_start_workers();
 // What of the workqueues lies in [lo, hi) (see wq::find_in_range): pending or running
 // items whose memory or function is there, and live queues created from code there.
 size_t wq_find_in_range(uintptr_t lo, uintptr_t hi, wq::RangeFn fn, void* ctx);

@@ -266,11 +266,14 @@ def make_repository(dest, lab, title):
         print("lab.sh: git is not installed: the tree is not a repository (handin needs one)",
               file=sys.stderr)
         return False
-    for cmd in (["init", "-q"], ["add", "-A"],
-                ["commit", "-q", "-m", f"Lab {lab}: {title} (the skeleton from tools/lab.sh start)"]):
-        r = run(["git", *GIT_IDENTITY, "-C", dest, *cmd])
+    def git(*args):
+        r = run(["git", *GIT_IDENTITY, "-C", dest, *args])
         if r.returncode != 0:
-            raise LabError(f"git {cmd[0]} in {dest} failed: {r.stdout.strip()}")
+            raise LabError(f"git {args[0]} in {dest} failed: {r.stdout.strip()}")
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", f"Lab {lab}: {title} (the skeleton from tools/lab.sh start)")
     return True
 
 

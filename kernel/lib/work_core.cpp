@@ -45,6 +45,7 @@ void unlink(work_struct* w) {
   w->wk_wq = nullptr;
   w->wk_flags &= ~(WORK_FLAG_PENDING | WORK_FLAG_DELAYED);
   w->wk_magic = WORK_MAGIC_IDLE;
+  --*q->active;
 }
 
 void link_tail(workqueue_struct* q, work_struct* w) {
@@ -201,6 +202,7 @@ void init_queue(Registry& reg, workqueue_struct* q, const char* name, unsigned f
   q->owner = owner;
   q->magic = kWqMagicLive;
   q->registered = true;
+  q->active = &reg.active;
   workqueue_struct** p = &reg.head;
   while (*p) p = &(*p)->next_wq;
   *p = q;
@@ -260,6 +262,7 @@ int queue(const Registry& reg, workqueue_struct* q, work_struct* w, std::uintptr
   w->wk_flags |= WORK_FLAG_PENDING;
   w->wk_magic = WORK_MAGIC_PENDING;
   ++q->total_queued;
+  ++*q->active;
   return 1;
 }
 
@@ -276,6 +279,7 @@ int queue_delayed(const Registry& reg, workqueue_struct* q, work_struct* w, std:
   w->wk_flags |= WORK_FLAG_PENDING | WORK_FLAG_DELAYED;
   w->wk_magic = WORK_MAGIC_PENDING;
   ++q->total_queued;
+  ++*q->active;
   return 1;
 }
 
@@ -328,6 +332,7 @@ Claim claim(const Registry& reg, workqueue_struct* q, Claimed* out, Fault* fault
     } else {
       q->head = q->tail = nullptr;
     }
+    *q->active -= q->queued - kept;
     q->queued = kept;
     FaultKind kind = FaultKind::Reinitialised;
     if (magic == WORK_MAGIC_FREED || magic == kSlabPoison) kind = FaultKind::UseAfterFree;
@@ -346,6 +351,7 @@ Claim claim(const Registry& reg, workqueue_struct* q, Claimed* out, Fault* fault
   out->busy_on = nullptr;
   q->current_func = w->func;
   unlink(w);
+  ++*q->active;  // running
   q->current = w;
   q->current_seq = seq;
   q->running = true;
@@ -353,6 +359,7 @@ Claim claim(const Registry& reg, workqueue_struct* q, Claimed* out, Fault* fault
 }
 
 void finish(workqueue_struct* q) {
+  if (q->running) --*q->active;
   q->running = false;
   q->current = nullptr;
   q->current_func = nullptr;

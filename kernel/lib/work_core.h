@@ -59,7 +59,8 @@ struct workqueue_struct {
   bool draining;                     // destroy_workqueue drains
   bool stopping;                     // the worker must exit
   bool registered;
-  struct workqueue_struct* next_wq;                           // registry link
+  struct workqueue_struct* next_wq;  // registry link
+  unsigned long* active;             // the registry's count of active items
   unsigned long total_queued, items_run, refused, max_depth;  // statistics
 };
 
@@ -106,9 +107,12 @@ struct Fault {
 int format_fault(const Fault& fault, const char* func_name, char* buf, std::size_t size);
 const char* fault_kind_name(FaultKind kind);
 
-// Every queue that was created and not yet destroyed, oldest first.
+// Every queue that was created and not yet destroyed, oldest first, and how many items
+// are pending or running on them all (kfree's check reads it first: one compare when
+// no item is active anywhere).
 struct Registry {
   workqueue_struct* head = nullptr;
+  unsigned long active = 0;
 };
 
 // ---- queues ----

@@ -343,15 +343,33 @@ TEST_F(WorkCore, ReinitialisedPendingItemIsDroppedAloneAndTheRestRuns) {
   ASSERT_EQ(q(&q0, &a), 1);
   ASSERT_EQ(q(&q0, &b), 1);
   ASSERT_EQ(q(&q0, &c), 1);
+  EXPECT_EQ(reg.active, 3u);
   INIT_WORK(&a, fn_a);  // a bug: a is pending
   Claimed cl{};
   EXPECT_EQ(claim(reg, &q0, &cl, &f), Claim::Corrupt);
   EXPECT_EQ(f.kind, FaultKind::Reinitialised);
   EXPECT_EQ(f.b, 0u);
   EXPECT_EQ(q0.queued, 2u);
+  EXPECT_EQ(reg.active, 2u);
   run(&q0, &b);
   run(&q0, &c);
   EXPECT_EQ(claim(reg, &q0, &cl, &f), Claim::None);
+  EXPECT_EQ(reg.active, 0u);
+}
+
+TEST_F(WorkCore, ActiveCountsPendingDelayedAndRunningItems) {
+  EXPECT_EQ(reg.active, 0u);
+  ASSERT_EQ(q(&q0, &a), 1);
+  ASSERT_EQ(queue_delayed(reg, &q1, &b, kThread, &f), 1);
+  EXPECT_EQ(reg.active, 2u);
+  start(&q0, &a);
+  EXPECT_EQ(reg.active, 2u);  // running still counts
+  EXPECT_TRUE(fire(&b));
+  EXPECT_EQ(reg.active, 2u);
+  finish(&q0);
+  bool delayed;
+  EXPECT_TRUE(take_pending(&b, &delayed));
+  EXPECT_EQ(reg.active, 0u);
 }
 
 TEST_F(WorkCore, FindInRangeSeesQueuesPendingAndRunningItems) {
@@ -605,10 +623,14 @@ struct ModelTest : ::testing::TestWithParam<unsigned> {
       Fault f{};
       ASSERT_TRUE(check_work(&ws[i], "check", &f)) << fault_kind_name(f.kind);
     }
+    unsigned long active = 0;
     for (int q = 0; q < kQ; ++q) {
       ASSERT_EQ(qs[q].queued, mq[q].fifo.size());
       ASSERT_EQ(qs[q].running, mq[q].running_item >= 0);
+      active += mq[q].fifo.size() + (mq[q].running_item >= 0 ? 1 : 0);
     }
+    for (int i = 0; i < kW; ++i) active += (mi[i].pending && mi[i].delayed) ? 1 : 0;
+    ASSERT_EQ(reg.active, active);  // kfree's fast path trusts it
   }
 };
 

@@ -130,6 +130,21 @@ static void freed_fn(struct work_struct *w)
     freed_ran = 1;
 }
 
+static volatile int d_runs;
+static void d_fn(struct work_struct *w)
+{
+    (void)w;
+    d_runs++;
+}
+static DECLARE_DELAYED_WORK(dw, d_fn);
+static volatile int dself_runs;
+static void dself_fn(struct work_struct *w)
+{
+    dself_runs++;
+    schedule_delayed_work(to_delayed_work(w), 1);
+}
+static DECLARE_DELAYED_WORK(dself, dself_fn);
+
 static void contracts_show(struct ProcFile *o, void *data)
 {
     (void)data;
@@ -250,7 +265,54 @@ static void contracts_show(struct ProcFile *o, void *data)
     destroy_workqueue(forever_wq);
     CHECK("destroy_gives_up_on_endless_work", forever_runs >= 100 && !work_pending(&forever));
 
+    /* delayed work: pending while its timer is armed; flush_workqueue does not wait */
+    d_runs = 0;
+    CHECK("queue_delayed_work_true", queue_delayed_work(wq, &dw, 50));
+    CHECK("queue_delayed_work_false_if_pending",
+          !queue_delayed_work(wq, &dw, 1) && delayed_work_pending(&dw));
+    flush_workqueue(wq);
+    CHECK("flush_workqueue_ignores_armed_timers", d_runs == 0 && delayed_work_pending(&dw));
+    /* flush_delayed_work fires it now and waits */
+    unsigned long start = jiffies;
+    CHECK("flush_delayed_work_runs_it_now",
+          flush_delayed_work(&dw) && d_runs == 1 && (long)(jiffies - start) < 50);
+    /* cancel_delayed_work of an armed timer: true, and it never runs */
+    queue_delayed_work(wq, &dw, 5);
+    CHECK("cancel_delayed_work_true", cancel_delayed_work(&dw) && !delayed_work_pending(&dw));
+    CHECK("cancel_delayed_work_idle_false", !cancel_delayed_work(&dw));
+    msleep(100);
+    CHECK("cancelled_delayed_never_runs", d_runs == 1);
+    /* mod_delayed_work: moves a pending timer (true), or queues an idle item (false) */
+    queue_delayed_work(wq, &dw, 500);
+    CHECK("mod_delayed_work_pending_true", mod_delayed_work(wq, &dw, 1));
+    msleep(100);
+    CHECK("mod_delayed_work_moved_the_timer", d_runs == 2);
+    CHECK("mod_delayed_work_idle_false", !mod_delayed_work(wq, &dw, 0));
+    flush_workqueue(wq);
+    CHECK("mod_delayed_work_zero_queues_now", d_runs == 3);
+    /* the delay is counted in ticks */
+    start = jiffies;
+    queue_delayed_work(wq, &dw, 10);
+    while (delayed_work_pending(&dw))
+        msleep(1);
+    flush_work(&dw.work);
+    CHECK("delay_in_ticks", d_runs == 4 && (long)(jiffies - start) >= 10);
+    /* cancel_delayed_work_sync of self-requeuing delayed work */
+    dself_runs = 0;
+    schedule_delayed_work(&dself, 1);
+    msleep(100);
+    cancel_delayed_work_sync(&dself);
+    const int dfrozen = dself_runs;
+    msleep(50);
+    CHECK("cancel_delayed_work_sync_stops_self_requeuing",
+          dfrozen > 0 && dself_runs == dfrozen && !delayed_work_pending(&dself));
+    /* destroy_workqueue with a timer still armed: reported, disarmed */
+    queue_delayed_work(wq, &dw, 500);
     destroy_workqueue(wq);
+    CHECK("destroy_disarms_delayed_work", !delayed_work_pending(&dw));
+    msleep(20);
+    CHECK("destroyed_delayed_never_runs", d_runs == 4);
+
     destroy_workqueue(wq2);
     proc_printf(out, "wq_contracts: %s (%d failed)\n", failures ? "FAILED" : "all passed",
                 failures);
@@ -265,4 +327,6 @@ void cleanup_module(void)
 {
     proc_remove("wq_contracts");
     cancel_work_sync(&spinner);
+    cancel_delayed_work_sync(&dself);
+    cancel_delayed_work_sync(&dw);
 }

@@ -1,7 +1,8 @@
 /* wq_deadlock: a work function that waits for itself, on purpose. mode=cancel: it calls
  * cancel_work_sync on its own item; mode=flush: flush_workqueue of its own queue;
  * mode=flushwork: flush_work of itself. Each would never return: the kernel panics,
- * naming the function. */
+ * naming the function. mode=irq: a tq_timer routine (interrupt context) calls
+ * cancel_work_sync, which may sleep: the kernel panics, naming the routine. */
 #include <quartz/module.h>
 
 static char *mode = "cancel";
@@ -20,12 +21,22 @@ static void deadlock_fn(struct work_struct *w)
 }
 static DECLARE_WORK(deadlock_work, deadlock_fn);
 
+static void deadlock_tick(void *unused)
+{
+    (void)unused;
+    cancel_work_sync(&deadlock_work); /* waiting, in interrupt context */
+}
+static struct tq_struct tick = {.routine = deadlock_tick, .data = NULL};
+
 int init_module(void)
 {
     deadlock_wq = alloc_workqueue("wq_deadlock", 0, 1);
     if (!deadlock_wq)
         return -ENOMEM;
-    queue_work(deadlock_wq, &deadlock_work);
+    if (strcmp(mode, "irq") == 0)
+        queue_task(&tick, &tq_timer);
+    else
+        queue_work(deadlock_wq, &deadlock_work);
     return 0;
 }
 

@@ -119,6 +119,10 @@ def work_waiting_for_itself_panics_naming_it(build):
         "flushwork": r"kernel panic: flush_work of work 0x[0-9a-f]{8} \(function "
                      r"deadlock_fn\+0x0 \[wq_deadlock\]\) from wq_deadlock's own worker, "
                      r"which must run it: deadlock",
+        # Waiting is for threads: from a tq_timer routine it panics before it waits.
+        "irq": r"kernel panic: cancel_work_sync called from task-queue routine "
+               r"deadlock_tick\+0x0 \[wq_deadlock\][^\n]*: routines run in interrupt context "
+               r"and must not sleep",
     }
     for mode, pattern in cases.items():
         with _boot(build, "wq_deadlock", icount=False) as q:
@@ -143,21 +147,103 @@ def failed_init_work_is_cancelled_and_its_queue_torn_down(build):
         _end(q)
 
 
+def _edition_script(mod):
+    """One module's story as boot-script commands: the commands follow one another
+    without waiting for the host, so under -icount the ticks between them are exact."""
+    return (f"insmod {mod}; sleep 100; cat /proc/{mod}; ps; rmmod {mod}; cat /proc/{mod}; "
+            f"insmod {mod} interval=5; sleep 100; cat /proc/{mod}; rmmod {mod}; wq")
+
+
+def _check_edition(q, mod, worker):
+    """Counts at every tick (10 ticks of sleep), its worker runs under its name, rmmod
+    takes at most a tick, /proc is gone; reloaded with interval=5 it counts 1 in 5."""
+    q.expect(rf"{mod}: loaded at ")
+    n = int(q.expect(r"Timer called (\d+) times so far\ninterval: 1 ticks\n").group(1))
+    assert 9 <= n <= 11, (mod, n, q.output)
+    q.expect(r"\n +\d+ " + worker + r" +\w+ ")
+    q.expect(rf"{mod}: unloaded \(cleanup_module took [01] ticks?\)")
+    q.expect(rf"cat: /proc/{mod}: no such file")
+    q.expect(rf"{mod}: loaded at ")
+    n5 = int(q.expect(r"Timer called (\d+) times so far\ninterval: 5 ticks\n").group(1))
+    assert 1 <= n5 <= 3, (mod, n5, q.output)
+    q.expect(rf"{mod}: unloaded \(cleanup_module took \d+ ticks?\)")
+    wq = q.expect(r"WORKQUEUE[^\n]*\n((?:[^\n]*\n)*?)quartz> ").group(1)
+    assert not re.search(r"^sched_(wq26|work) ", wq, re.M), wq
+
+
 def keventd_runs_the_guides_module(build):
     # Linux 2.4's keventd: the tick hands the work to keventd (schedule_task); rmmod
     # stops the tick, then flush_scheduled_tasks.
-    with _boot(build) as q:
-        q.prompt()
-        assert "sched_task: loaded" in q.command("insmod sched_task")
-        q.command("sleep 100")
-        n, interval = _count(q.command("cat /proc/sched_task"))
-        assert n >= 5 and interval == 1, q.output
-        out = q.command("rmmod sched_task")
-        assert re.search(r"sched_task: unloaded \(cleanup_module took [01] ticks?\)", out), out
-        assert "no such file" in q.command("cat /proc/sched_task")
-        assert "sched_task: loaded" in q.command("insmod sched_task interval=5")
-        q.command("sleep 100")
-        n5, interval = _count(q.command("cat /proc/sched_task"))
-        assert interval == 5 and 1 <= n5 <= 4, q.output
-        assert "sched_task: unloaded" in q.command("rmmod sched_task")
+    with _boot(build, script=_edition_script("sched_task")) as q:
+        _check_edition(q, "sched_task", "keventd")
         _end(q)
+
+
+def guides_module_in_its_workqueue_editions(build):
+    # 2.6 (own workqueue, self-requeuing delayed work, die + cancel + flush + destroy),
+    # today's (a timer queues work on an alloc_workqueue queue) and the modern one
+    # (cancel_delayed_work_sync): each counts like /proc/sched, is seen in ps, unloads
+    # at once, and reloads with interval=5.
+    workers = {"sched_wq26": r"sched_wq26/0", "sched_work": r"kworker/u:\d+",
+               "sched_dwork": r"kworker/0:0"}
+    script = "; ".join(_edition_script(m) for m in workers)
+    with _boot(build, script=script) as q:
+        for mod, worker in workers.items():
+            _check_edition(q, mod, worker)
+        _end(q)
+
+
+def dwork_cancel_without_flush_is_caught(build):
+    # cleanup_module calls cancel_delayed_work while the work runs (and then requeues
+    # itself): the check before freeing names the item and keeps the module.
+    with _boot(build, "dwork_cancel_noflush") as q:
+        q.prompt()
+        q.command("insmod dwork_cancel_noflush")
+        q.command("sleep 50")
+        out = q.command("rmmod dwork_cancel_noflush")
+        assert "cancel_delayed_work found nothing pending: the work was running" in out, out
+        assert re.search(r"  dwork_cancel_noflush: running work item 0x[0-9a-f]{8} on events "
+                         r"\(function noflush_fn\+0x0 \[dwork_cancel_noflush\]\)\n", out), out
+        assert re.search(r"rmmod: dwork_cancel_noflush: not freed: \d+ references? into its "
+                         r"memory remains?; it stays 'going'", out), out
+        # The run it missed has requeued the item since: still caught, still named.
+        q.command("sleep 50")
+        out = q.command("rmmod dwork_cancel_noflush")
+        assert re.search(r"  dwork_cancel_noflush: (running|pending|delayed \(timer armed\)) work item "
+                         r"0x[0-9a-f]{8} on events \(function noflush_fn\+0x0 "
+                         r"\[dwork_cancel_noflush\]\)\n", out), out
+        assert "not freed" in out, out
+        _end(q)
+
+
+def work_items_in_a_cpp_module(build):
+    # Namespace-scope DECLARE_WORK / DECLARE_DELAYED_WORK in C++ are constant data (the
+    # module builds: no .init_array), and container_of finds a C++ object from its item.
+    with _boot(build, "wq_cpp") as q:
+        q.prompt()
+        assert "wq_cpp: three work items ran (111)" in q.command("insmod wq_cpp"), q.output
+        assert "wq_cpp: unloaded" in q.command("rmmod wq_cpp"), q.output
+        _end(q)
+
+
+def fault_in_a_work_function_ends_that_item_only(build):
+    # A work function writes through NULL: the item ends, its module is marked failed,
+    # and the same worker goes on running other work; rmmod then frees the module.
+    with _boot(build, "wq_fault") as q:
+        q.prompt()
+        mark = len(q.output)
+        q.send("insmod wq_fault\n")  # the worker's lines may come before or after the prompt
+        q.expect(r"module wq_fault faulted: marked failed", since=mark)
+        q.expect(r"wq: work function faulting_fn\+0x0 \[wq_fault\] faulted on events; the "
+                 r"worker goes on\n", since=mark)
+        assert re.search(r"^wq_fault +\d+ +\d+ +- +failed", q.command("lsmod"), re.M), q.output
+        q.command("insmod wq_sleep")
+        mark = len(q.output)
+        q.command("cat /proc/wq_sleep")
+        q.expect(r"wq_sleep: run 1: slept 50 ms", since=mark)
+        assert "wq_fault: freed (it had failed" in q.command("rmmod wq_fault"), q.output
+        assert re.search(r"^ +\d+ kworker/0:0 +sleeping +events ", q.command("ps"), re.M)
+        assert q.command("echo alive") == "alive\n"
+        assert "kernel panic" not in q.output, q.output
+        q.send("poweroff 0\n")
+        assert q.wait_exit() == exit_status(0), q.output

@@ -1,6 +1,9 @@
-/* Workqueues, module-facing API: struct work_struct, INIT_WORK, DECLARE_WORK, queue_work,
- * schedule_work, cancel_work_sync, flush_work, flush_workqueue, alloc_workqueue,
- * create_workqueue, destroy_workqueue and system_wq, with Linux's names and contracts
+/* Workqueues, module-facing API: struct work_struct, struct delayed_work, INIT_WORK,
+ * DECLARE_WORK, INIT_DELAYED_WORK, DECLARE_DELAYED_WORK, queue_work, schedule_work,
+ * queue_delayed_work, schedule_delayed_work, mod_delayed_work, cancel_work_sync,
+ * cancel_delayed_work, cancel_delayed_work_sync, flush_work, flush_delayed_work,
+ * flush_workqueue, alloc_workqueue, create_workqueue, destroy_workqueue and system_wq,
+ * with Linux's names and contracts
  * (kernel/workqueue.c and include/linux/workqueue.h of Linux 2.6.20 onwards; the work
  * function takes the work item, as since 2.6.20). Linux 2.4's keventd (schedule_task,
  * flush_scheduled_tasks) is at the end.
@@ -49,6 +52,17 @@
  *                  freed item is refused with a one-line report. kfree of memory holding
  *                  a pending item reports "free of an active work item" (naming its
  *                  function) and takes it off its queue.
+ *   - Delayed work (struct delayed_work: a work item and the timer that queues it):
+ *                  queue_delayed_work(wq, dw, delay) arms the timer; when it fires (in the
+ *                  tick's bottom half) the item is queued on wq. It is pending from the
+ *                  call until it runs: a second queue_delayed_work returns false and
+ *                  leaves the first timer as it was (mod_delayed_work moves it). delay 0
+ *                  queues at once. cancel_delayed_work: any context, never waits: true if
+ *                  it was pending (timer disarmed or item taken off); the function may
+ *                  still be running on return, and may requeue itself.
+ *                  cancel_delayed_work_sync: thread context, like cancel_work_sync.
+ *                  flush_delayed_work: fires a pending timer now, then flush_work.
+ *                  flush_workqueue does not wait for timers that have not fired.
  *   - Modules: rmmod refuses to free a module while an item whose memory or function
  *                  lies in it is pending or running, or a workqueue it created is not
  *                  destroyed; each is named on one line and the module stays.
@@ -58,6 +72,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <quartz/timer.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,6 +141,36 @@ struct work_struct {
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
+/* ---- Delayed work ---- */
+struct delayed_work {
+    struct work_struct work;
+    struct timer_list timer; /* its function queues `work` on the queue it was given */
+};
+/* The timer function of every delayed work item (Linux's delayed_work_timer_fn). */
+void delayed_work_timer_fn(struct timer_list *timer);
+
+#ifdef __cplusplus
+#define __DELAYED_WORK_INITIALIZER(n, f)                                                 \
+    {                                                                                    \
+        __WORK_INITIALIZER((n).work, (f)), __TIMER_INITIALIZER(delayed_work_timer_fn, 0) \
+    }
+#else
+#define __DELAYED_WORK_INITIALIZER(n, f)                       \
+    {                                                          \
+        .work = __WORK_INITIALIZER((n).work, (f)),             \
+        .timer = __TIMER_INITIALIZER(delayed_work_timer_fn, 0) \
+    }
+#endif
+#define DECLARE_DELAYED_WORK(n, f) struct delayed_work n = __DELAYED_WORK_INITIALIZER(n, f)
+#define INIT_DELAYED_WORK(_dw, _f)                            \
+    do {                                                      \
+        INIT_WORK(&(_dw)->work, (_f));                        \
+        timer_setup(&(_dw)->timer, delayed_work_timer_fn, 0); \
+    } while (0)
+/* The delayed_work that holds a work item (in its function: to_delayed_work(work)). */
+#define to_delayed_work(w)       container_of((w), struct delayed_work, work)
+#define delayed_work_pending(dw) work_pending(&(dw)->work)
+
 /* alloc_workqueue flags (Linux's values, include/linux/workqueue.h). Every flag is
  * accepted; with one worker per queue on one CPU they change nothing but the worker's
  * name (WQ_UNBOUND: "kworker/u:N"). */
@@ -162,6 +208,15 @@ bool schedule_work(struct work_struct *work); /* queue_work(system_wq, work) */
 bool cancel_work_sync(struct work_struct *work);
 bool flush_work(struct work_struct *work);
 void flush_workqueue(struct workqueue_struct *wq);
+
+/* delay in jiffies. Any context, except the _sync and flush calls (thread context). */
+bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
+                        unsigned long delay);
+bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay);
+bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay);
+bool cancel_delayed_work(struct delayed_work *dwork);
+bool cancel_delayed_work_sync(struct delayed_work *dwork);
+bool flush_delayed_work(struct delayed_work *dwork);
 
 /* ---- Linux 2.4's keventd (kernel/context.c) -------------------------------------------
  * schedule_task(t): any context. Queues the tq_struct on the kernel's tq_context queue,
