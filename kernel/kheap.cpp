@@ -124,14 +124,18 @@ extern "C" void kfree(void* p) {
   }
   if (size) {
     const auto lo = reinterpret_cast<uintptr_t>(p);
-    take_pending_tasks_out(lo, lo + size);
+    // One short walk first: usually no queue holds a task and none lies in the block.
+    const bool tq = tq_range_matters(lo, lo + size);
+    if (tq) [[unlikely]]
+      take_pending_tasks_out(lo, lo + size);
     if (wq_any_active()) [[unlikely]]
       wq_free_items_in_range(lo, lo + size);  // "free of an active work item"
     // "free of an active timer" (disarmed), "free of a scheduled tasklet" (taken off); the
     // idle tests are inline: every kfree asks, and usually nothing is armed or scheduled.
     if (!timers_idle()) timer_debug_free_range(lo, lo + size);
     if (!tasklets_idle()) tasklet_debug_free_range(lo, lo + size);
-    tq_free_queues_in_range(lo, lo + size);
+    if (tq) [[unlikely]]
+      tq_free_queues_in_range(lo, lo + size);
     __builtin_memset(p, kPoisonFree, size);
   }
   {

@@ -62,6 +62,10 @@ size_t tq_cancel_in_range(uintptr_t lo, uintptr_t hi);
 // kfree's check: every queue in [lo, hi) leaves the registry; a busy one is reported
 // ("free of an active queue") and its tasks are taken off. Returns how many were busy.
 size_t tq_free_queues_in_range(uintptr_t lo, uintptr_t hi);
+// Whether freeing [lo, hi) concerns the task queues (TaskQueue::range_matters): kfree's
+// cheap first question; when false, neither a pending task nor a busy or registered queue
+// can be in the range.
+bool tq_range_matters(uintptr_t lo, uintptr_t hi);
 bool tq_is_pending(const tq_struct* task);
 TqStats tq_stats(const task_queue* q);
 bool tq_forget_queue(task_queue* q);

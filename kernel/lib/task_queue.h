@@ -618,6 +618,17 @@ class TaskQueue {
 
   // ---- read-only views (all under the guard, into caller storage) ----
 
+  // Whether freeing [lo, hi) concerns the task queues at all: false only if every queue
+  // on the registry is idle and empty (so no task is pending, in a batch or running
+  // anywhere) and none has its head in the range. One short walk of the registry: kfree
+  // asks it first and skips the scans (poison, free_queues_in_range) when it is false.
+  static bool range_matters(std::uintptr_t lo, std::uintptr_t hi) {
+    auto guard = make_tq_guard<Guard>(TqSite::Inspect);
+    for (const task_queue* q = registry(); q; q = q->next_queue)
+      if (!tq_detail::idle_and_empty(q) || tq_detail::in_range(q, lo, hi)) return true;
+    return false;
+  }
+
   static bool is_pending(const tq_struct* task) {
     auto guard = make_tq_guard<Guard>(TqSite::Inspect);
     return (task->sync & TQ_SYNC_PENDING) != 0;

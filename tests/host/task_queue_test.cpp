@@ -1157,6 +1157,25 @@ TEST_F(TaskQueueTest, FreeingAnIdleQueueForgetsItSilently) {
   EXPECT_EQ(q->registered, 0);
 }
 
+// kfree's first question: does freeing this block concern the task queues at all?
+TEST_F(TaskQueueTest, RangeMattersOnlyWithWorkQueuedOrAQueueInTheRange) {
+  auto q = std::make_unique<task_queue>();
+  q->name = "heapq";
+  auto block = std::make_unique<char[]>(64);  // a block holding nothing of the queues'
+  const auto blo = reinterpret_cast<std::uintptr_t>(block.get());
+  const auto qlo = reinterpret_cast<std::uintptr_t>(q.get());
+  EXPECT_FALSE(Tq::range_matters(blo, blo + 64));  // nothing registered
+  Probe a;
+  init_probe(a);
+  Tq::queue_task(&a.task, q.get());  // a task pending anywhere: every block matters
+  EXPECT_TRUE(Tq::range_matters(blo, blo + 64));
+  Tq::run(q.get());  // idle and empty again, still registered
+  EXPECT_FALSE(Tq::range_matters(blo, blo + 64));
+  EXPECT_TRUE(Tq::range_matters(qlo, qlo + sizeof(task_queue)));  // the queue's own block
+  Tq::free_queues_in_range(qlo, qlo + sizeof(task_queue));
+  EXPECT_FALSE(Tq::range_matters(qlo, qlo + sizeof(task_queue)));  // forgotten
+}
+
 TEST_F(TaskQueueTest, FreeingABusyQueueIsReportedAndItsTasksAreTakenOff) {
   auto q = std::make_unique<task_queue>();
   q->name = "heapq";
