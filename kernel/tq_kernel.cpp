@@ -200,9 +200,7 @@ size_t tq_free_queues_in_range(uintptr_t lo, uintptr_t hi) {
   return KernelTaskQueue::free_queues_in_range(lo, hi);
 }
 
-bool tq_range_matters(uintptr_t lo, uintptr_t hi) {
-  return KernelTaskQueue::range_matters(lo, hi);
-}
+bool tq_range_matters(uintptr_t lo, uintptr_t hi) { return KernelTaskQueue::range_matters(lo, hi); }
 bool tq_is_pending(const tq_struct* task) { return KernelTaskQueue::is_pending(task); }
 TqStats tq_stats(const task_queue* q) { return KernelTaskQueue::stats(q); }
 bool tq_forget_queue(task_queue* q) { return KernelTaskQueue::forget_queue(q); }
