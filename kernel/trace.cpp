@@ -128,6 +128,12 @@ void emit(const TraceEvent& e, bool& first) {
       name_of(e.a, name, sizeof name);
       json_string(name);
       break;
+    case TraceType::WorkStart:
+    case TraceType::WorkEnd:
+      begin(e.type == TraceType::WorkStart ? "B" : "E", e.thread, "work");
+      name_of(e.a, name, sizeof name);
+      json_string(name);
+      break;
     case TraceType::WakeUp: {
       begin("i", e.thread, "wait");
       snformat(name, sizeof name, "wake_up %s (%u woken)", reinterpret_cast<const char*>(e.a), e.b);

@@ -17,6 +17,7 @@
 #include "kernel/procfs.h"
 #include "kernel/sched.h"
 #include "kernel/shell.h"
+#include "kernel/trace.h"
 #include "kernel/tq_kernel.h"
 #include <quartz/export.h>
 #include <quartz/timer.h>
@@ -116,7 +117,10 @@ void worker_main(void* arg) {
       // Process context, interrupts on: the function may sleep, lock, allocate. A fault
       // in it ends only this item (the fault path marks a module's code failed).
       Call call{cl.func, cl.work};
-      if (!fault_call_recoverable(call_work, &call)) {
+      trace(TraceType::WorkStart, trace_ptr(reinterpret_cast<void*>(cl.func)), trace_ptr(cl.work));
+      const bool ran = fault_call_recoverable(call_work, &call);
+      trace(TraceType::WorkEnd, trace_ptr(reinterpret_cast<void*>(cl.func)));
+      if (!ran) {
         char name[96];
         ksyms_describe(reinterpret_cast<uintptr_t>(cl.func), name, sizeof name);
         kprintf("wq: work function %s faulted on %s; the worker goes on\n", name, k->core.name);

@@ -342,7 +342,8 @@ class Axis:
 # ---------------------------------------------------------------------------------------
 FONT = 10
 CHAR_W = 0.6 * FONT  # monospace
-SLICE_COLORS = {"irq": "#d9534f", "tq": "#f0ad4e", "routine": "#3fa34d"}
+SLICE_COLORS = {"irq": "#d9534f", "tq": "#f0ad4e", "routine": "#3fa34d", "timer": "#1f7a8c",
+                "tasklet": "#a0522d", "work": "#2e8b57"}
 THREAD_COLORS = ["#4a7fd4", "#8e6bc9", "#2aa1a8", "#c46a2b", "#b0417a", "#6a8a1f"]
 IDLE_COLOR = "#c4c4c4"
 INSTANT_COLORS = {"module": "#7b3fa0", "tq": "#2c6fbb", "wake": "#1e8a3c", "sleep": "#d35400",
@@ -360,7 +361,7 @@ def slice_labels(s):
         return [s.name, s.name.split(" (")[0]]
     if s.cat == "tq":
         return [s.name, s.name.replace("drain ", "")]
-    if s.cat == "routine":
+    if s.cat in ("routine", "timer", "tasklet", "work"):
         short = short_symbol(s.name)
         return [short, short.split(" [")[0]]
     return [s.name]
@@ -457,6 +458,11 @@ def render_svg(doc, width=1600, linear=False, title_file="trace.json"):
               ("mark", INSTANT_COLORS["tq"], "queue_task"), ("mark", INSTANT_COLORS["wake"], "wake_up"),
               ("mark", INSTANT_COLORS["sleep"], "sleep on"), ("mark", INSTANT_COLORS["fault"], "fault"),
               ("tick", INSTANT_COLORS["tick"], "tick (jiffies)")]
+    # The later mechanisms' slices, when the trace has them (the line has room for two).
+    cats = {s.cat for s in m.slices}
+    later = [(c, t) for c, t in (("timer", "timer function"), ("tasklet", "tasklet"),
+                                 ("work", "work item")) if c in cats]
+    legend[3:3] = [("rect", SLICE_COLORS[c], t) for c, t in later[:2]]
     for kind, color, label in legend:
         if kind == "rect":
             out.append(f'<rect x="{lx}" y="{ly - 9}" width="14" height="10" fill="{color}"/>')

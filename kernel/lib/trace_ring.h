@@ -35,6 +35,8 @@ enum class TraceType : uint16_t {
   TimerEnd,      // a = timer function
   TaskletStart,  // a = tasklet function, b = tasklet
   TaskletEnd,    // a = tasklet function
+  WorkStart,     // a = work function, b = work item (on the worker thread's row)
+  WorkEnd,       // a = work function
 };
 
 enum TraceModulePhase : uint32_t {

@@ -247,3 +247,35 @@ def fault_in_a_work_function_ends_that_item_only(build):
         assert "kernel panic" not in q.output, q.output
         q.send("poweroff 0\n")
         assert q.wait_exit() == exit_status(0), q.output
+
+
+def trace_shows_work_items_on_their_worker(build):
+    # The trace records each work item as a slice on its worker thread's row (kworker/0:0
+    # for system_wq), after the timer that queued it ran in the tick's bottom half.
+    import importlib.util
+    import os
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    spec = importlib.util.spec_from_file_location("quartz_trace",
+                                                  os.path.join(root, "tools", "trace.py"))
+    tracetool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tracetool)
+    with _boot(build) as q:
+        q.prompt()
+        for cmd in ("trace clear", "trace start", "insmod workwork", "sleep 50",
+                    "rmmod workwork", "trace stop"):
+            q.command(cmd)
+        _, doc = tracetool.extract(q.command("trace dump", timeout=60))
+        _end(q)
+    events = doc["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in events if e.get("ph") == "M"}
+    work = [e for e in events if e.get("cat") == "work" and e["ph"] == "B"]
+    ends = [e for e in events if e.get("cat") == "work" and e["ph"] == "E"]
+    assert len(work) >= 3 and len(ends) == len(work), (work, ends)
+    assert all(e["name"] == "workwork_fn+0x0 [workwork]" for e in work), work
+    assert {names[e["tid"]] for e in work} == {"kworker/0:0"}, work
+    timer = next(e["ts"] for e in events if e.get("cat") == "timer" and e["ph"] == "B"
+                 and e["name"] == "delayed_work_timer_fn")
+    assert timer < work[0]["ts"], (timer, work[0])
+    # The svg draws them, with the legend entry.
+    svg = tracetool.render_svg(doc)
+    assert "work item" in svg and "workwork_fn" in svg
