@@ -1,6 +1,6 @@
 /* sched_timer: the guide's counting module written for a Linux 2.4 kernel timer instead
  * of tq_timer: init_timer, .function/.data/.expires, add_timer; the function re-arms
- * itself with mod_timer(&t, jiffies + interval); cleanup_module calls del_timer_sync.
+ * itself every `interval` ticks; cleanup_module disarms it for good (lab 7 ports it).
  * /proc/sched_timer prints exactly what /proc/sched prints, and `interval` is the same
  * parameter (insmod sched_timer interval=5). */
 #define QUARTZ_TIMER_2_4   /* the 2.4 form of struct timer_list: function(unsigned long) */
@@ -24,10 +24,12 @@ static struct timer_list my_timer;
 static void sched_timer_fn(unsigned long data)
 {
     (void)data;
+    /* LAB(7) BEGIN: count this run, then re-arm the timer to fire again `interval` ticks from now */
     TimerIntrpt++;
     /* Re-arm: run again `interval` ticks from now. No `die` flag and no wait queue: the
      * kernel's del_timer_sync does what sched.c's cleanup had to build by hand. */
     mod_timer(&my_timer, jiffies + interval);
+    /* LAB(7) END */
 }
 
 static void sched_timer_show(struct ProcFile *out, void *data)
@@ -46,21 +48,27 @@ int init_module(void)
     if (proc_create("sched_timer", sched_timer_show, NULL, THIS_MODULE) != 0)
         return -EBUSY;
 
+    /* LAB(7) BEGIN: set up my_timer in Linux 2.4's form (init_timer, .function, .data, .expires) and arm it with add_timer */
     /* Linux 2.4, as the old text has it. */
     init_timer(&my_timer);
     my_timer.function = sched_timer_fn;
     my_timer.data = 0;
     my_timer.expires = jiffies + interval;
     add_timer(&my_timer);
+    /* LAB(7) STUB: (void)sched_timer_fn; */
+    /* LAB(7) END */
     return 0;
 }
 
 void cleanup_module(void)
 {
     proc_remove("sched_timer");
+    /* LAB(7) BEGIN: make sure the timer is neither armed nor running when this returns, although its function re-arms it */
     /* Disarm, and wait for a function that is running right now: on return the timer is
      * neither armed nor running, even though the function re-arms itself. (del_timer
      * alone returns at once; a function running on another CPU would re-arm the timer
      * after it: tests/modules/timer_del_running.c.) */
     del_timer_sync(&my_timer);
+    /* LAB(7) STUB: (void)&my_timer; */
+    /* LAB(7) END */
 }

@@ -72,6 +72,8 @@ def main():
     files = "|".join(sorted({labs[k].get("host_test_files", "") for k in (n, n - 1) if k in labs} - {""}))
     opts = lab_py.grade_configuration(labs[n])
     opts["QUARTZ_HOST_TEST_FILTER"] = files or opts["QUARTZ_HOST_TEST_FILTER"]
+    if any(labs[k].get("user") for k in (n, n - 1) if k in labs):
+        opts["QUARTZ_USER"] = "ON"  # lab N-1 grades user programs (lab 7 after lab 6)
     build = os.path.join(work, "build-grade")
     step(f"configure ({' '.join(f'{k}={v}' for k, v in opts.items())}) and build")
     rc, out = sh(["cmake", "-S", work, "-B", build] + [f"-D{k}={v}" for k, v in opts.items()])

@@ -3,7 +3,7 @@ like the others. Each checks one thing a lab asks for more precisely than the ge
 suite does; all use -icount where timing matters and wait for output, never a fixed time."""
 import re
 
-from quartz_qemu import Qemu, exit_status, initramfs, test_modules
+from quartz_qemu import Qemu, exit_status, initramfs, shipped_modules, test_modules
 
 UPTIME = r"up (\d+) ticks, (\d+)\.(\d\d) s at HZ=(\d+)\n"
 
@@ -88,3 +88,83 @@ def lab6_delete_module_nonblock_is_refused_at_once(build):
         assert after - before < 100, f"the refusal took {after - before} ticks: it must not wait"
         assert re.search(r"(?m)^sleepy_reader +\d+ +1 +- +live$", q.command("lsmod")), \
             "the module must stay live"
+
+
+# Lab 7: the guide's module ported to a kernel timer (modules/sched_timer.c) and to a
+# delayed work item (modules/sched_dwork.c). Boot scripts: the commands follow one another
+# without waiting for the host, so under -icount the ticks between them are exact.
+COUNT = r"Timer called (\d+) times so far\ninterval: (\d+) ticks\n"
+
+
+def _lab7_boot(build, script):
+    return Qemu(build, icount=True, initrd=shipped_modules(build), append=f'run="{script}"')
+
+
+def _lab7_alive(q):
+    q.prompt()
+    assert q.command("echo alive") == "alive\n"
+    for bad in ("EXCEPTION", "kernel panic", "not freed", "BUG"):
+        assert bad not in q.output, f"{bad!r} in the output:\n{q.output[-3000:]}"
+
+
+def lab7_timer_unload_cycles(build):
+    # Ten load/count/unload cycles, each unloaded at a different moment of the tick: each
+    # counts, each rmmod frees the module at once, and no timer is left armed.
+    script = "; ".join(f"insmod sched_timer; sleep {20 + k}; cat /proc/sched_timer; "
+                       "rmmod sched_timer" for k in range(10)) + "; timers; sleep 50"
+    with _lab7_boot(build, script) as q:
+        for k in range(10):
+            q.expect(r"sched_timer: loaded at ")
+            n = int(q.expect(COUNT).group(1))
+            assert n >= 1, f"cycle {k}: the timer never ran ({n} runs after {20 + k} ms)"
+            m = q.expect(r"sched_timer: (unloaded \(cleanup_module took \d+ ticks?\)|[^\n]*)\n")
+            assert m.group(1).startswith("unloaded"), f"cycle {k}: rmmod said {m.group(0)!r}"
+        q.expect(r"timers: 0 armed")
+        _lab7_alive(q)
+
+
+def lab7_dwork_counts_and_unloads(build):
+    # Counts once per tick (10 ticks of sleep), rmmod takes at most a tick and leaves no
+    # item on system_wq, /proc is gone; reloaded with interval=5 it counts 1 in 5.
+    script = ("insmod sched_dwork; sleep 100; cat /proc/sched_dwork; rmmod sched_dwork; "
+              "cat /proc/sched_dwork; wq; insmod sched_dwork interval=5; sleep 100; "
+              "cat /proc/sched_dwork; rmmod sched_dwork; wq")
+    with _lab7_boot(build, script) as q:
+        q.expect(r"sched_dwork: loaded at ")
+        n = int(q.expect(COUNT).group(1))
+        assert 9 <= n <= 11, f"{n} runs in 10 ticks with interval=1 (expected 9 to 11)"
+        m = q.expect(r"sched_dwork: (unloaded \(cleanup_module took (\d+) ticks?\)|[^\n]*)\n")
+        assert m.group(2) is not None, f"rmmod said {m.group(0)!r}"
+        assert int(m.group(2)) <= 1, f"cleanup_module took {m.group(2)} ticks"
+        q.expect(r"cat: /proc/sched_dwork: no such file")
+        wq = q.expect(r"WORKQUEUE[^\n]*\n((?:[^\n]*\n)*?)(?=quartz> )").group(1)
+        assert "sched_dwork" not in wq, f"an item of the freed module is still queued:\n{wq}"
+        n5 = int(q.expect(COUNT).group(1))
+        assert 1 <= n5 <= 3, f"{n5} runs in 10 ticks with interval=5 (expected 1 to 3)"
+        q.expect(r"sched_dwork: unloaded \(cleanup_module took \d+ ticks?\)")
+        _lab7_alive(q)
+
+
+def lab7_dwork_unload_while_the_work_sleeps(build):
+    # work_ms=30: each run sleeps 30 ms before it counts and requeues itself, so most
+    # moments find the work running. rmmod at six such moments must wait for the run in
+    # progress and stop the item from queueing itself again: every unload frees the
+    # module, and nothing of it runs afterwards.
+    offsets = (15, 25, 45, 55, 85, 95)
+    script = "; ".join(f"insmod sched_dwork work_ms=30; sleep {t}; rmmod sched_dwork"
+                       for t in offsets) + "; wq; sleep 100"
+    with _lab7_boot(build, script) as q:
+        waited = 0
+        for t in offsets:
+            q.expect(r"sched_dwork: loaded at ")
+            m = q.expect(r"sched_dwork: (unloaded \(cleanup_module took (\d+) ticks?\)|"
+                         r"[^\n]*not freed[^\n]*)\n")
+            assert m.group(2) is not None, (
+                f"rmmod {t} ms after insmod, while the work slept: {m.group(0).strip()!r}\n"
+                + q.output[-2500:])
+            waited += int(m.group(2)) >= 1
+        # The test means something only if rmmod did find runs in progress.
+        assert waited >= 2, f"cleanup_module waited for a running item in {waited} of 6 cycles"
+        wq = q.expect(r"WORKQUEUE[^\n]*\n((?:[^\n]*\n)*?)quartz> ").group(1)
+        assert "sched_dwork" not in wq, wq
+        _lab7_alive(q)
