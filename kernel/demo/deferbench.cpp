@@ -49,11 +49,11 @@ struct Edition {
   const char* module;
   const char* counter;  // its int count of activations, or null (not measured)
 };
-constexpr Edition kEditions[] = {
-    {"sched", nullptr},      {"sched_legacy", nullptr},  {"sched_timer", nullptr},
-    {"sched_tasklet", nullptr}, {"sched_wq26", nullptr}, {"sched_work", nullptr},
-    {"sched_dwork", nullptr},   {"sched22", "TickCount"}, {"sched24", "TickCount"},
-    {"sched26", "WorkRuns"}};
+constexpr Edition kEditions[] = {{"sched", nullptr},       {"sched_legacy", nullptr},
+                                 {"sched_timer", nullptr}, {"sched_tasklet", nullptr},
+                                 {"sched_wq26", nullptr},  {"sched_work", nullptr},
+                                 {"sched_dwork", nullptr}, {"sched22", "TickCount"},
+                                 {"sched24", "TickCount"}, {"sched26", "WorkRuns"}};
 
 // Instructions the CPU spends (idle excluded) while `ticks` ticks pass.
 uint64_t busy_window(unsigned long ticks) {

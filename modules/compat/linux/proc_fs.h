@@ -169,7 +169,8 @@ static __inline__ struct proc_dir_entry *create_proc_read_entry(const char *name
 }
 
 #else
-#error "<linux/proc_fs.h> for today's Linux (proc_create, struct proc_ops) is not written yet (docs/the-guide.md)"
+#error \
+    "<linux/proc_fs.h> for today's Linux (proc_create, struct proc_ops) is not written yet (docs/the-guide.md)"
 #endif
 
 #ifdef __cplusplus

@@ -67,10 +67,10 @@ struct work_struct {
 #define __QUARTZ_WORK26_FLAGS 0x4UL
 #define __QUARTZ_WORK26_MAGIC 0x3017d1e0UL
 
-#define __WORK_INITIALIZER(n, f, d)                                                        \
-    {                                                                                      \
+#define __WORK_INITIALIZER(n, f, d)                                                            \
+    {                                                                                          \
         .func = (f), .__wk_flags = __QUARTZ_WORK26_FLAGS, .__wk_magic = __QUARTZ_WORK26_MAGIC, \
-        .data = (d)                                                                        \
+        .data = (d)                                                                            \
     }
 #define DECLARE_WORK(n, f, d) struct work_struct n = __WORK_INITIALIZER(n, f, d)
 #define PREPARE_WORK(_work, _func, _data) \
@@ -105,11 +105,11 @@ int linux26_queue_delayed_work(struct workqueue_struct *wq, struct work_struct *
 int linux26_schedule_work(struct work_struct *work);
 int linux26_schedule_delayed_work(struct work_struct *work, unsigned long delay);
 int linux26_cancel_delayed_work(struct work_struct *work);
-#define queue_work            linux26_queue_work
-#define queue_delayed_work    linux26_queue_delayed_work
-#define schedule_work         linux26_schedule_work
-#define schedule_delayed_work linux26_schedule_delayed_work
-#define cancel_delayed_work   linux26_cancel_delayed_work
+#define queue_work                          linux26_queue_work
+#define queue_delayed_work                  linux26_queue_delayed_work
+#define schedule_work                       linux26_schedule_work
+#define schedule_delayed_work               linux26_schedule_delayed_work
+#define cancel_delayed_work                 linux26_cancel_delayed_work
 
 int schedule_delayed_work_on(int cpu, struct work_struct *work, unsigned long delay)
     __attribute__((unavailable("schedule_delayed_work_on is not supported by Quartz: it has one "
@@ -124,8 +124,8 @@ void cancel_rearming_delayed_workqueue(struct workqueue_struct *wq, struct work_
                                "cancel_delayed_work and flush_workqueue")));
 int execute_in_process_context(void (*fn)(void *), void *data, void *ew) __attribute__((
     unavailable("execute_in_process_context is not supported by the --linux 2.6 headers")));
-int current_is_keventd(void) __attribute__((
-    unavailable("current_is_keventd is not supported by the --linux 2.6 headers")));
+int current_is_keventd(void)
+    __attribute__((unavailable("current_is_keventd is not supported by the --linux 2.6 headers")));
 int keventd_up(void)
     __attribute__((unavailable("keventd_up is not supported by the --linux 2.6 headers")));
 
