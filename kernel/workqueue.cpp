@@ -82,10 +82,15 @@ bool has_work(KWorkqueue* k) {
 struct Call {
   work_func_t func;
   work_struct* work;
+  bool data_form;
+  void* arg;
 };
 void call_work(void* arg) {
   auto* c = static_cast<Call*>(arg);
-  c->func(c->work);
+  if (c->data_form)  // Linux 2.6.19's form: func(data) (<linux/workqueue.h>, --linux 2.6)
+    reinterpret_cast<void (*)(void*)>(reinterpret_cast<void (*)()>(c->func))(c->arg);
+  else
+    c->func(c->work);
 }
 
 // The worker: sleeps on `more` until there is an item, runs it, wakes wq_flush. Exits when
@@ -116,7 +121,7 @@ void worker_main(void* arg) {
     } else if (c == wq::Claim::Ok) {
       // Process context, interrupts on: the function may sleep, lock, allocate. A fault
       // in it ends only this item (the fault path marks a module's code failed).
-      Call call{cl.func, cl.work};
+      Call call{cl.func, cl.work, cl.data_form, cl.arg};
       trace(TraceType::WorkStart, trace_ptr(reinterpret_cast<void*>(cl.func)), trace_ptr(cl.work));
       const bool ran = fault_call_recoverable(call_work, &call);
       trace(TraceType::WorkEnd, trace_ptr(reinterpret_cast<void*>(cl.func)));
@@ -377,6 +382,10 @@ void workqueue_start_workers() {
   if (!start_worker(&system_kwq)) panic("workqueue: no thread for system_wq's worker");
 }
 
+workqueue_struct* wq_create_for(const char* name, unsigned flags, uintptr_t owner) {
+  return create(name, flags, 1, owner);
+}
+
 size_t wq_find_in_range(uintptr_t lo, uintptr_t hi, wq::RangeFn fn, void* ctx) {
   InterruptDisabler guard;
   return wq::find_in_range(registry, lo, hi, fn, ctx);
@@ -620,8 +629,14 @@ void delayed_work_timer_fn(struct timer_list* t) {
 }
 
 bool queue_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, unsigned long delay) {
+  return quartz::wq_queue_delayed(q, dw, delay, false);
+}
+}  // extern "C"
+
+bool quartz::wq_queue_delayed(workqueue_struct* q, delayed_work* dw, unsigned long delay,
+                              bool timer_for_zero) {
   if (!dw) return queue_work(q, nullptr);
-  if (delay == 0) return queue_work(q, &dw->work);  // Linux: no timer for no delay
+  if (delay == 0 && !timer_for_zero) return queue_work(q, &dw->work);  // Linux: no timer
   wq::Fault f{};
   int r;
   {
@@ -637,6 +652,25 @@ bool queue_delayed_work(struct workqueue_struct* q, struct delayed_work* dw, uns
   if (r > 0) mod_timer(&dw->timer, jiffies + delay);
   return r > 0;
 }
+
+bool quartz::wq_cancel_timer(delayed_work* dw, const char* op) {
+  wq::Fault f{};
+  bool taken = false, ok;
+  {
+    InterruptDisabler guard;
+    ok = dw && wq::check_work(&dw->work, op, &f);
+    if (ok) taken = wq::take_delayed(&dw->work);
+  }
+  if (!ok) {
+    if (!dw) f = wq::Fault{wq::FaultKind::NullPointer, op, nullptr, nullptr, nullptr, 0, 0};
+    report(f);
+    return false;
+  }
+  if (taken) del_timer(&dw->timer);
+  return taken;
+}
+
+extern "C" {
 
 bool schedule_delayed_work(struct delayed_work* dw, unsigned long delay) {
   return queue_delayed_work(system_wq, dw, delay);

@@ -167,13 +167,25 @@ EDITIONS = (("sched", "2.2/2.4 `tq_timer`, flag + `wait_event`"),
             ("sched_tasklet", "tasklet, `tasklet_kill`"),
             ("sched_wq26", "2.6 delayed work, cancel + flush + destroy"),
             ("sched_work", "today's work item, `destroy_workqueue`"),
-            ("sched_dwork", "modern, `cancel_delayed_work_sync`"))
+            ("sched_dwork", "modern, `cancel_delayed_work_sync`"),
+            ("sched22", "the 2.2 edition's code, `sleep_on(&WaitQ)`"),
+            ("sched24", "the 2.4 edition's code, flag + `sleep_on`"),
+            ("sched26", "the 2.6 edition's code, die + cancel + flush + destroy"))
+# The guide's own examples (modules/guide, built with --linux): one activation per tick.
+GUIDE_EDITIONS = ("sched22", "sched24", "sched26")
 for _name, _label in EDITIONS:
     _spec(f"edition_{_name}_unload_ticks", "deferred", f"rmmod `{_name}` ({_label})", "ticks",
           None, f"""
           `deferbench`: `insmod {_name}`, 10 ticks of counting, then the ticks its `rmmod`
           takes, `cleanup_module` and the check before freeing included: what the unload
           protocol of its edition costs.""", family="the guide's module: rmmod latency")
+for _name in GUIDE_EDITIONS:
+    _spec(f"edition_{_name}_instructions", "deferred", f"`{_name}`: per activation",
+          "instructions", None, f"""
+          `deferbench 100`: busy instructions over 100 ticks with the guide's example
+          `{_name}` loaded (it counts once per tick), minus those of the idle system, divided
+          by the activations its own counter saw: the edition's mechanism (its queue, timer,
+          worker thread) plus its routine.""", family="the guide's examples: instructions per activation")
 _spec("syscall_round_trip_instructions", "user", "system call round trip (`getpid`)",
       "instructions", ("<=", 200), """
       `/test/bench_syscall`: from the program's rdtsc before `getpid()` to the one after it:
@@ -269,21 +281,24 @@ def periodic_costs(build):
 
 
 def deferred_costs(build):
-    """deferbench's lines: {"mechanisms": {key: pairs}, "editions": {name: ticks}}."""
+    """deferbench's lines: {"mechanisms": {key: pairs}, "editions": {name: ticks},
+    "edition_instructions": {name: (instructions, activations)}}."""
     mods = sorted(glob.glob(os.path.join(build, "modules", "*.ko")))
     with Qemu(build, icount=True, initrd=mods,
               append='run="deferbench 100; echo deferbench-done; poweroff 0"') as q:
         q.expect(r"deferbench-done\n", 600)
         text = q.output
         q.wait_exit()
-    mech, eds = {}, {}
+    mech, eds, acts = {}, {}, {}
     for line in text.splitlines():
         pairs = parse_figures(line, "deferbench")
         if "mechanism" in pairs and "instructions" in pairs:
             mech[pairs["mechanism"]] = pairs
         elif "edition" in pairs and "unload_ticks" in pairs:
             eds[pairs["edition"]] = pairs["unload_ticks"]
-    return {"mechanisms": mech, "editions": eds}
+            if "instructions" in pairs:
+                acts[pairs["edition"]] = (pairs["instructions"], pairs["activations"])
+    return {"mechanisms": mech, "editions": eds, "edition_instructions": acts}
 
 
 def user_costs(build):
@@ -443,6 +458,10 @@ def make_figures(raw):
         for name, _ in EDITIONS:
             if name in d["editions"]:
                 figs.append(figure(f"edition_{name}_unload_ticks", d["editions"][name]))
+        for name in GUIDE_EDITIONS:
+            if name in d.get("edition_instructions", {}):
+                ins, n = d["edition_instructions"][name]
+                figs.append(figure(f"edition_{name}_instructions", ins, activations=n))
     if "user" in raw:
         u = raw["user"]
         figs.append(figure("syscall_round_trip_instructions",

@@ -2,8 +2,9 @@
 // tools/build-module.sh --linux): what the bottom half, the module loader and the
 // unloader call into. The entry points modules call are in the files beside this one,
 // one per area and generation: kernel_h (printk's helpers), tqueue22, wait22, proc
-// (shared /proc glue), proc22, proc24. Types here are opaque: the Linux layouts live
-// only in the compat files, which include the module headers.
+// (shared /proc glue), proc22, proc24, proc26, workqueue26 (2.6.19's work items on
+// Quartz's). Types here are opaque: the Linux layouts live only in the compat files,
+// which include the module headers.
 #pragma once
 #include <cstddef>
 #include <cstdint>

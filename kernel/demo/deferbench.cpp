@@ -5,6 +5,7 @@
 #include "kernel/arch/x86/cpu.h"
 #include "kernel/arch/x86/irq_guard.h"
 #include "kernel/lib/cmdline.h"
+#include "kernel/lib/format.h"
 #include "kernel/console.h"
 #include "kernel/crontab.h"
 #include "kernel/module/module.h"
@@ -41,9 +42,18 @@ constexpr Mechanism kMechanisms[] = {
     {"cron_thread", "cronwork", "cronwork_work", "read /proc/cronwork"},
 };
 
-// The guide's module in each edition, with the unload protocol of its time.
-constexpr const char* kEditions[] = {"sched",      "sched_legacy", "sched_timer", "sched_tasklet",
-                                     "sched_wq26", "sched_work",   "sched_dwork"};
+// The guide's module in each edition, with the unload protocol of its time: Quartz's own
+// versions, then the guide's examples built with --linux (modules/guide), whose counter of
+// activations (one per tick) is read to measure what one activation costs.
+struct Edition {
+  const char* module;
+  const char* counter;  // its int count of activations, or null (not measured)
+};
+constexpr Edition kEditions[] = {{"sched", nullptr},       {"sched_legacy", nullptr},
+                                 {"sched_timer", nullptr}, {"sched_tasklet", nullptr},
+                                 {"sched_wq26", nullptr},  {"sched_work", nullptr},
+                                 {"sched_dwork", nullptr}, {"sched22", "TickCount"},
+                                 {"sched24", "TickCount"}, {"sched26", "WorkRuns"}};
 
 // Instructions the CPU spends (idle excluded) while `ticks` ticks pass.
 uint64_t busy_window(unsigned long ticks) {
@@ -128,7 +138,10 @@ void measure(const Mechanism& m, unsigned long n, uint64_t base) {
 
 // The guide's module in one edition: load, let it count, unload; the ticks cleanup_module
 // took, as the unloader measures them (rmmod's line), are what the edition's protocol costs.
-void edition(const char* name) {
+// With a counter: the busy instructions over n ticks above the idle system's (`base`),
+// divided by the activations counted meanwhile.
+void edition(const Edition& e, unsigned long n, uint64_t base) {
+  const char* name = e.module;
   const int r = module_load(name);
   if (r == -ENOENT) {
     kprintf("deferbench: edition=%s not available\n", name);
@@ -136,9 +149,20 @@ void edition(const char* name) {
   }
   if (r != 0) return;
   sleep_ticks(10);
+  char measured[96] = "";
+  uintptr_t addr = 0;
+  if (e.counter && module_symbol(name, e.counter, &addr)) {
+    const volatile int* count = reinterpret_cast<const volatile int*>(addr);
+    const int runs0 = *count;
+    const uint64_t busy = busy_window(n);
+    const int acts = *count - runs0;
+    if (acts > 0)
+      snformat(measured, sizeof measured, " activations=%d instructions=%llu", acts,
+               static_cast<unsigned long long>(busy > base ? (busy - base) / unsigned(acts) : 0));
+  }
   const unsigned long t0 = jiffies;
   const int u = module_unload(name);
-  kprintf("deferbench: edition=%s unload_ticks=%lu%s\n", name, jiffies - t0,
+  kprintf("deferbench: edition=%s unload_ticks=%lu%s%s\n", name, jiffies - t0, measured,
           u == 0 ? "" : " (not unloaded)");
 }
 
@@ -151,7 +175,7 @@ int cmd_deferbench(int argc, char** argv) {
   kprintf("deferbench: ticks=%lu idle_instructions=%llu (the system alone)\n", n,
           static_cast<unsigned long long>(base));
   for (const Mechanism& m : kMechanisms) measure(m, n, base);
-  for (const char* e : kEditions) edition(e);
+  for (const Edition& e : kEditions) edition(e, n, base);
   return 0;
 }
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 
 constexpr unsigned long kSlabPoison = ~0UL / 0xff * 0x6b;  // kfree's 0x6b in every byte
 constexpr unsigned long kKnownFlagBits =
-    WORK_FLAG_PENDING | WORK_FLAG_DELAYED | WORK_FLAG_CANCEL_MASK;
+    WORK_FLAG_PENDING | WORK_FLAG_DELAYED | WORK_FLAG_DATA_FORM | WORK_FLAG_CANCEL_MASK;
 
 std::uintptr_t addr(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
@@ -297,6 +297,12 @@ bool fire(work_struct* w) {
   return true;
 }
 
+bool take_delayed(work_struct* w) {
+  if (!(w->wk_flags & WORK_FLAG_PENDING) || !(w->wk_flags & WORK_FLAG_DELAYED)) return false;
+  unlink(w);
+  return true;
+}
+
 bool take_pending(work_struct* w, bool* was_delayed) {
   *was_delayed = (w->wk_flags & WORK_FLAG_DELAYED) != 0;
   if (!(w->wk_flags & WORK_FLAG_PENDING)) return false;
@@ -349,6 +355,9 @@ Claim claim(const Registry& reg, workqueue_struct* q, Claimed* out, Fault* fault
   out->work = w;
   out->func = w->func;
   out->busy_on = nullptr;
+  // Read now: the item's memory is not touched after the claim (its function may free it).
+  out->data_form = (w->wk_flags & WORK_FLAG_DATA_FORM) != 0;
+  out->arg = out->data_form ? reinterpret_cast<DataFormWork*>(w)->data : static_cast<void*>(w);
   q->current_func = w->func;
   unlink(w);
   ++*q->active;  // running

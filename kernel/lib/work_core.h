@@ -67,6 +67,14 @@ struct workqueue_struct {
 namespace quartz {
 namespace wq {
 
+// Linux 2.6.19's work item as <linux/workqueue.h> lays it out for --linux 2.6 modules
+// (kernel/compat/workqueue26.cpp checks the two agree): Quartz's delayed_work, its func
+// really a void (*)(void *) (WORK_FLAG_DATA_FORM), then the argument it is called with.
+struct DataFormWork {
+  delayed_work dw;
+  void* data;
+};
+
 constexpr unsigned long kWqMagicLive = 0x77711ae0UL;
 constexpr unsigned long kWqMagicDead = 0x77710dedUL;
 constexpr unsigned int kKnownFlags = WQ_UNBOUND | WQ_FREEZABLE | WQ_MEM_RECLAIM | WQ_HIGHPRI |
@@ -141,6 +149,10 @@ int queue_delayed(const Registry& reg, workqueue_struct* wq, work_struct* w,
 // The delayed item's timer fired: moves it to the tail of its queue's list with a fresh
 // ticket. False (nothing done) if it is no longer delayed (cancelled meanwhile).
 bool fire(work_struct* w);
+// Linux 2.6.19's cancel_delayed_work: only an item whose timer is armed (on the delayed
+// list) is taken off; one already queued to run (its timer fired) stays. True if taken.
+// Item already checked.
+bool take_delayed(work_struct* w);
 // A pending item leaves its list (cancelled): true if it was pending. *was_delayed says
 // whether its timer was armed (the kernel deletes it). Item already checked.
 bool take_pending(work_struct* w, bool* was_delayed);
@@ -151,6 +163,8 @@ struct Claimed {
   work_struct* work;
   work_func_t func;
   const workqueue_struct* busy_on;  // Busy: the queue whose worker runs this item now
+  bool data_form;                   // Ok: call ((void (*)(void*))func)(arg), 2.6.19's form
+  void* arg;                        // Ok: the item, or (data form) its data, read at the claim
 };
 // Takes the head of wq's list and marks it running. Corrupt: the head failed its check
 // (*fault filled) and was dropped alone. Busy: the head runs on another queue's worker;

@@ -280,6 +280,52 @@ TEST_F(WorkCore, CancelOfADelayedItemStopsItsFiring) {
   EXPECT_EQ(q0.delayed, 0u);
 }
 
+// Linux 2.6.19's cancel_delayed_work (del_timer_sync, then clear pending only if the
+// timer was armed): an item whose timer already fired stays queued and still runs.
+TEST_F(WorkCore, TakeDelayedTakesOnlyAnItemWhoseTimerIsArmed) {
+  ASSERT_EQ(queue_delayed(reg, &q0, &a, kThread, &f), 1);
+  EXPECT_TRUE(take_delayed(&a));
+  EXPECT_FALSE(work_pending(&a));
+  EXPECT_EQ(q0.delayed, 0u);
+  EXPECT_FALSE(take_delayed(&a));  // idle: nothing to take
+  ASSERT_EQ(queue_delayed(reg, &q0, &a, kThread, &f), 1);
+  ASSERT_TRUE(fire(&a));           // on the list now, to run
+  EXPECT_FALSE(take_delayed(&a));  // 2.6.19: returns 0 and leaves it queued
+  EXPECT_TRUE(work_pending(&a));
+  run(&q0, &a);
+  EXPECT_EQ(reg.active, 0u);
+}
+
+void fn_data(void* p) { *static_cast<int*>(p) += 1; }
+
+// A 2.6.19-form item (WORK_FLAG_DATA_FORM): the claim says so and hands over its data,
+// read before the function runs; the flag passes every check and survives queueings.
+TEST_F(WorkCore, DataFormItemIsClaimedWithItsData) {
+  DataFormWork d{};
+  int counter = 0;
+  INIT_WORK(&d.dw.work, reinterpret_cast<work_func_t>(reinterpret_cast<void (*)()>(&fn_data)));
+  d.dw.work.wk_flags = WORK_FLAG_DATA_FORM;
+  d.data = &counter;
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(queue_delayed(reg, &q0, &d.dw.work, kThread, &f), 1) << text(f);
+    ASSERT_TRUE(fire(&d.dw.work));
+    Claimed cl{};
+    ASSERT_EQ(claim(reg, &q0, &cl, &f), Claim::Ok);
+    EXPECT_TRUE(cl.data_form);
+    EXPECT_EQ(cl.arg, &counter);
+    reinterpret_cast<void (*)(void*)>(reinterpret_cast<void (*)()>(cl.func))(cl.arg);
+    finish(&q0);
+    EXPECT_TRUE(check_work(&d.dw.work, "queue_work", &f));
+  }
+  EXPECT_EQ(counter, 2);
+  ASSERT_EQ(q(&q0, &a), 1);  // a plain item is claimed as itself
+  Claimed cl{};
+  ASSERT_EQ(claim(reg, &q0, &cl, &f), Claim::Ok);
+  EXPECT_FALSE(cl.data_form);
+  EXPECT_EQ(cl.arg, &a);
+  finish(&q0);
+}
+
 TEST_F(WorkCore, UninitialisedCorruptAndFreedItemsAreRefused) {
   work_struct zero{};
   EXPECT_EQ(q(&q0, &zero), -1);

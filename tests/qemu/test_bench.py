@@ -48,6 +48,10 @@ def bench_commands_print_key_values(build):
         assert mech[key]["instructions"] > 0 and mech[key]["load_activations"] > 0, mech[key]
     assert mech["tq_timer"]["instructions"] < mech["cron_thread"]["instructions"], mech
     assert eds["sched"]["unload_ticks"] <= 1, eds
+    # The guide's examples (--linux): one activation a tick, each measured.
+    for name in ("sched22", "sched24", "sched26"):
+        assert eds[name]["unload_ticks"] <= 1 and eds[name]["activations"] >= 9, (name, eds)
+        assert eds[name]["instructions"] > 0, (name, eds)
     # The words after the pairs are for people and may change freely; the pairs may not.
     assert bench.parse_figures("bench: a=1 b=x (c=2) d=3\nbenchx: e=4\n", "bench") == \
         {"a": 1, "b": "x"}

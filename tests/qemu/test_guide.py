@@ -1,9 +1,11 @@
-"""The guide's own code (docs/the-guide.md): the 2.2 and 2.4 editions' sched example
+"""The guide's own code (docs/the-guide.md): the 2.2, 2.4 and 2.6 editions' sched example
 built unchanged with tools/build-module.sh --linux, loaded from the kernel shell and
 with /sbin/insmod, read through /proc/sched, unloaded; 2.2's wait queue pointer and its
 named sleeper; the 2.4 edition's lost wake-up made to happen and caught by the watchdog;
-what a 2.2 module leaves behind caught by the kernel; today's edition's workqueue and
-tasklet examples built with --linux 6."""
+what a 2.2 module leaves behind caught by the kernel; the 2.6 edition's work in its worker
+thread, its cleanup's window (a timer re-armed behind cancel_delayed_work) and a missing
+flush caught and named; today's edition's workqueue and tasklet examples built with
+--linux 6."""
 import re
 
 from quartz_qemu import Qemu, initramfs, shipped_modules, test_modules
@@ -15,7 +17,9 @@ def guide_editions_from_the_kernel_shell(build):
     # A boot script: under -icount only commands that follow each other in the guest
     # have exact timing (see test_modules.sched_story).
     script = ("insmod sched22; sleep 500; cat /proc/sched; rmmod sched22; cat /proc/sched; "
-              "insmod sched24; sleep 500; cat /proc/sched; rmmod sched24; cat /proc/sched; lsmod")
+              "insmod sched24; sleep 500; cat /proc/sched; rmmod sched24; cat /proc/sched; "
+              "insmod sched26; sleep 500; cat /proc/sched; ps; wq; rmmod sched26; cat /proc/sched; "
+              "wq; lsmod")
     with Qemu(build, icount=True, initrd=shipped_modules(build), append=f'run="{script}"') as q:
         q.expect(r"sched22: loaded at 0xd[0-9a-f]{7}")
         m = q.expect(r"Timer was called (\d+) times so far")  # the 2.2 edition's wording
@@ -30,7 +34,18 @@ def guide_editions_from_the_kernel_shell(build):
         m = q.expect(r"sched24: unloaded \(cleanup_module took (\d+) ticks?\)")
         assert int(m.group(1)) <= 1, q.output
         q.expect(r"cat: /proc/sched: no such file")
+        # 2.6: KERN_INFO stripped; the work runs once a tick in create_workqueue's thread.
+        q.expect(r"\nsched26: counting work runs in /proc/sched\n")
+        m = q.expect(r"\nTimer called (\d+) times so far\n")
+        assert 45 <= int(m.group(1)) <= 55, m.group(0)
+        q.expect(r"\n +\d+ WQsched26/0 +(runnable|sleeping|running) ")  # 2.6's "NAME/0"
+        q.expect(r"\nWQsched26 +WQsched26/0 +\d+ +\d+ +\d+ +\d+ ")
+        m = q.expect(r"sched26: unloaded \(cleanup_module took (\d+) ticks?\)")
+        # die, cancel_delayed_work (its timer was armed), flush, destroy: no tick to wait.
+        assert int(m.group(1)) <= 1, q.output
+        q.expect(r"cat: /proc/sched: no such file")
         q.prompt()
+        assert "WQsched26" not in q.output[m.end():], q.output  # the queue is gone
         assert "<1>" not in q.output, q.output
         assert "EXCEPTION" not in q.output and "BUG" not in q.output, q.output
 
@@ -39,7 +54,7 @@ def guide_editions_from_user_space(build):
     with Qemu(build, initrd=shipped_modules(build) + [initramfs(build)],
               append="init=/sbin/init") as q:
         q.expect(r"\$ ", 30)
-        for name in ("sched22", "sched24"):
+        for name in ("sched22", "sched24", "sched26"):
             q.send(f"insmod /lib/modules/{name}.ko\n")
             q.expect(rf"{name}: loaded at 0xd[0-9a-f]+")
             q.expect(r"\$ ")
@@ -112,6 +127,57 @@ def guide_22_leftovers_are_caught(build):
         q.command("sleep 50")  # the task would run freed code here
         assert "EXCEPTION" not in q.output and "panic" not in q.output, q.output
         assert "alive" in q.command("echo alive")
+
+
+def guide_26_window_behind_cancel_delayed_work_is_caught(build):
+    # The edition's cleanup as printed, with the work between its `die` test and its
+    # queue_delayed_work when cleanup runs: the timer it arms is neither cancelled nor
+    # flushed; destroy_workqueue disarms it and names it (2.6.19 freed the queue under it).
+    with Qemu(build, icount=True, initrd=test_modules(build, "sched26_race")) as q:
+        q.prompt()
+        q.command("insmod sched26_race")
+        out = q.command("rmmod sched26_race", timeout=60)
+        assert "sched26_race: cancel_delayed_work found no timer armed: the work was running" \
+            in out, out
+        assert re.search(r"wq: destroy_workqueue: delayed work intrpt_routine\+0x0 "
+                         r"\[sched26_race\] on WQsched26_race still had its timer armed: "
+                         r"cancelled\n", out), out
+        assert re.search(r"sched26_race: unloaded \(cleanup_module took \d+ ticks?\)", out), out
+        q.command("sleep 1500")  # past the timer's 100 ticks: it was disarmed, nothing runs
+        assert "EXCEPTION" not in q.output and "panic" not in q.output, q.output
+        assert "alive" in q.command("echo alive")
+
+
+def guide_26_missing_flush_and_shared_queue_are_caught(build):
+    with Qemu(build, icount=True,
+              initrd=test_modules(build, "sched26_noflush", "sched26_syswq")) as q:
+        q.prompt()
+        # No flush_scheduled_work after cancel_delayed_work: the running work is named.
+        q.command("insmod sched26_noflush")
+        q.command("sleep 20")
+        out = q.command("rmmod sched26_noflush")
+        assert "sched26_noflush: cancel_delayed_work found no timer armed: the work was running" \
+            in out, out
+        assert re.search(r"  sched26_noflush: running work item 0x[0-9a-f]{8} on events "
+                         r"\(function intrpt_routine\+0x0 \[sched26_noflush\]\)\n", out), out
+        assert re.search(r"rmmod: sched26_noflush: not freed: \d+ references? into its memory "
+                         r"remain", out), out
+        q.command("sleep 100")  # the work returns, sees die and stops
+        out = q.command("rmmod sched26_noflush")
+        assert "sched26_noflush: unloaded" in out, out
+        # destroy_workqueue waits for the module's own queue only: the item it left on the
+        # shared queue, its timer armed, keeps the module.
+        q.command("insmod sched26_syswq")
+        q.command("sleep 20")
+        out = q.command("rmmod sched26_syswq")
+        assert re.search(r"  sched26_syswq: (delayed \(timer armed\)|pending|running) work item "
+                         r"0x[0-9a-f]{8} on events \(function stats_routine\+0x0 "
+                         r"\[sched26_syswq\]\)\n", out), out
+        assert "not freed" in out, out
+        q.command("sleep 600")  # its timer (50 ticks) fires, it runs, sees die and stops
+        out = q.command("rmmod sched26_syswq")
+        assert "sched26_syswq: unloaded" in out, out
+        assert "EXCEPTION" not in q.output and "panic" not in q.output, q.output
 
 
 def guide_today_edition_from_the_kernel_shell(build):

@@ -26,8 +26,14 @@ extern "C" {
 /* Linux i386's types of those years (include/linux/types.h, include/asm-i386/posix_types.h). */
 typedef unsigned short mode_t; /* __kernel_mode_t */
 typedef long off_t;            /* __kernel_off_t */
-typedef unsigned short uid_t;  /* __kernel_uid_t: 16 bits on i386 */
+#if QUARTZ_LINUX >= 0x020600
+/* 2.6's include/linux/types.h, under __KERNEL__ (since 2.5.x): __kernel_uid32_t. */
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+#else
+typedef unsigned short uid_t; /* __kernel_uid_t: 16 bits on i386 */
 typedef unsigned short gid_t;
+#endif
 typedef unsigned short nlink_t;
 typedef int ssize_t;
 typedef long long loff_t;

@@ -110,8 +110,12 @@ struct work_struct {
 
 #define WORK_FLAG_PENDING     0x1UL   /* queued, or (delayed) its timer armed          */
 #define WORK_FLAG_DELAYED     0x2UL   /* pending on its queue's delayed list           */
+#define WORK_FLAG_DATA_FORM   0x4UL   /* Linux 2.6.19's form: see below                */
 #define WORK_FLAG_CANCEL_ONE  0x100UL /* one cancel_work_sync in progress              */
 #define WORK_FLAG_CANCEL_MASK (~0xffUL)
+/* WORK_FLAG_DATA_FORM, set by <linux/workqueue.h>'s INIT_WORK and DECLARE_WORK for
+ * --linux 2.6 modules (like timers' TIMER_DATA_FORM): the item is a struct delayed_work
+ * followed by a `void *data`, and func is a void (*)(void *) called with that data. */
 
 #define __WORK_INITIALIZER(n, f)                                                         \
     {                                                                                    \
