@@ -174,13 +174,13 @@ EDITIONS = (("sched", "2.2/2.4 `tq_timer`, flag + `wait_event`"),
 # The guide's own examples (modules/guide, built with --linux): one activation per tick.
 GUIDE_EDITIONS = ("sched22", "sched24", "sched26")
 for _name, _label in EDITIONS:
-    _spec(f"edition_{_name}_unload_ticks", "deferred", f"rmmod `{_name}` ({_label})", "ticks",
+    _spec(f"edition_{_name}_unload_ticks", "guide" if _name in GUIDE_EDITIONS else "deferred", f"rmmod `{_name}` ({_label})", "ticks",
           None, f"""
           `deferbench`: `insmod {_name}`, 10 ticks of counting, then the ticks its `rmmod`
           takes, `cleanup_module` and the check before freeing included: what the unload
           protocol of its edition costs.""", family="the guide's module: rmmod latency")
 for _name in GUIDE_EDITIONS:
-    _spec(f"edition_{_name}_instructions", "deferred", f"`{_name}`: per activation",
+    _spec(f"edition_{_name}_instructions", "guide", f"`{_name}`: per activation",
           "instructions", None, f"""
           `deferbench 100`: busy instructions over 100 ticks with the guide's example
           `{_name}` loaded (it counts once per tick), minus those of the idle system, divided
