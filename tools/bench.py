@@ -161,6 +161,23 @@ for _key, _label, _mod in DEFERRED:
           round-robin slice is 10 ticks), the most ticks by which an activation of `{_mod}`'s
           job came after its due tick (one tick after the previous one); the mean is in the
           JSON (`mean_x100`).""", family="same periodic job: ticks late under load")
+# The guide's first way as it tells it: /sbin/crond runs `cat /proc/cronwork` as a process.
+_spec("deferred_cron_process_instructions", "deferred",
+      "same job, crond process running `cat /proc/cronwork`: per activation", "instructions",
+      None, """
+      The row "first way as the guide tells it" (`/test/bench_cron`): fork, exec of
+      `/bin/cat`, its read of /proc/cronwork (the job), exit and reaping, seen from crond.""",
+      family="same periodic job: instructions per activation")
+_spec("deferred_cron_process_late_ticks", "deferred",
+      "same job, crond process running `cat /proc/cronwork`: ticks late under load", "ticks",
+      None, """
+      `deferbench watch cronwork 100` while `/sbin/crond -f /test/crontab.tick` runs
+      `/bin/cat /proc/cronwork` every 10 ms (every tick): while a kernel thread spins for 100
+      ticks, the most ticks by which an activation came after its due tick; the mean is in
+      the JSON (`mean_x100`). Even on a quiet system crond comes every second tick (its
+      sleep to the next due time lasts at least one whole tick after the fork, exec and
+      wait): `quiet_late_max` in the JSON, the floor under this figure.""",
+      family="same periodic job: ticks late under load")
 EDITIONS = (("sched", "2.2/2.4 `tq_timer`, flag + `wait_event`"),
             ("sched_legacy", "2.4 as printed, flag + `sleep_on`"),
             ("sched_timer", "2.4 kernel timer, `del_timer_sync`"),
@@ -319,6 +336,20 @@ def crond_costs(build):
         return pairs
 
 
+def crond_lateness(build):
+    """`deferbench watch cronwork` while /sbin/crond runs `cat /proc/cronwork` every tick."""
+    with Qemu(build, icount=True, initrd=[initramfs(build)],
+              append='run="exec /sbin/insmod /lib/modules/cronwork.ko; '
+                     'bg exec /sbin/crond -f /test/crontab.tick; sleep 50; '
+                     'deferbench watch cronwork 100; poweroff 0"') as q:
+        line = q.expect(r"deferbench: watch[^\n]*\n", 600).group(0)
+        q.wait_exit()
+        pairs = parse_figures(line, "deferbench")
+        if "late_max" not in pairs:
+            raise ValueError(f"crond lateness: {line.strip()}")
+        return pairs
+
+
 def idle_cpu_percent(build, seconds=IDLE_SECONDS):
     """Host CPU used by QEMU (plain TCG, no icount) while the kernel idles at the prompt."""
     with Qemu(build) as q:
@@ -455,6 +486,14 @@ def make_figures(raw):
                                activations=m["activations"]))
             figs.append(figure(f"deferred_{key}_late_ticks", m["late_max"],
                                mean_x100=m["late_mean_x100"], activations=m["load_activations"]))
+        if "bench_cron" in raw:
+            figs.append(figure("deferred_cron_process_instructions",
+                               raw["bench_cron"]["activation_instructions"]))
+        if "crond_late" in raw:
+            c = raw["crond_late"]
+            figs.append(figure("deferred_cron_process_late_ticks", c["late_max"],
+                               mean_x100=c["late_mean_x100"], activations=c["load_activations"],
+                               quiet_late_max=c["quiet_late_max"]))
         for name, _ in EDITIONS:
             if name in d["editions"]:
                 figs.append(figure(f"edition_{name}_unload_ticks", d["editions"][name]))
@@ -519,6 +558,7 @@ def main():
            "modbench": module_costs(build), "cronbench": periodic_costs(build),
            "deferred": deferred_costs(build),
            "user": user_costs(build), "bench_cron": crond_costs(build),
+           "crond_late": crond_lateness(build),
            "idle_cpu_percent": idle_cpu_percent(build)}
     figs = make_figures(raw)
     for line in table_lines(figs):

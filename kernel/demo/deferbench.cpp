@@ -94,16 +94,13 @@ PeriodicWork* start(const Mechanism& m, CronJob** job) {
   return reinterpret_cast<PeriodicWork*>(addr);
 }
 
-void measure(const Mechanism& m, unsigned long n, uint64_t base) {
-  CronJob* job;
-  PeriodicWork* w = start(m, &job);
-  if (!w) return;
-  sleep_ticks(2);  // past the first activation
-  const int runs0 = w->runs;
-  const uint64_t busy = busy_window(n);
-  const int acts = w->runs - runs0;
-
-  // Under load: the late counters start again, a thread spins for n ticks.
+// Under load: w's late counters start again while a thread spins for n ticks. False if
+// the spinning thread could not be created.
+struct Load {
+  int activations;
+  unsigned long late_max, late_total;
+};
+bool under_load(PeriodicWork* w, unsigned long n, Load* out) {
   {
     InterruptDisabler guard;
     w->late_max = 0;
@@ -117,8 +114,23 @@ void measure(const Mechanism& m, unsigned long n, uint64_t base) {
   sleep_ticks(n);
   spin_stop = true;
   while (!spin_done) sleep_ticks(1);
-  const int load_acts = w->runs - runs1;
-  const unsigned long late_max = w->late_max, late_total = w->late_total;
+  *out = {w->runs - runs1, w->late_max, w->late_total};
+  return loaded;
+}
+
+void measure(const Mechanism& m, unsigned long n, uint64_t base) {
+  CronJob* job;
+  PeriodicWork* w = start(m, &job);
+  if (!w) return;
+  sleep_ticks(2);  // past the first activation
+  const int runs0 = w->runs;
+  const uint64_t busy = busy_window(n);
+  const int acts = w->runs - runs0;
+
+  Load load;
+  const bool loaded = under_load(w, n, &load);
+  const int load_acts = load.activations;
+  const unsigned long late_max = load.late_max, late_total = load.late_total;
 
   if (job) crontab_stop(job);
   const unsigned long t0 = jiffies;
@@ -166,7 +178,47 @@ void edition(const Edition& e, unsigned long n, uint64_t base) {
           u == 0 ? "" : " (not unloaded)");
 }
 
+// `deferbench watch MODULE [TICKS]`: MODULE's job is driven from outside (crond running
+// `cat /proc/cronwork` as a process): its activations over TICKS quiet ticks, then how late
+// they come while a kernel thread spins, as for the mechanisms above.
+int watch(int argc, char** argv) {
+  long long ticks = 100;
+  if (argc < 3 || argc > 4 ||
+      (argc == 4 && (!parse_int(argv[3], &ticks) || ticks < 10 || ticks > 10000)))
+    return shell_usage("deferbench");
+  const unsigned long n = static_cast<unsigned long>(ticks);
+  char symbol[64];
+  snformat(symbol, sizeof symbol, "%s_work", argv[2]);
+  uintptr_t addr = 0;
+  if (!module_symbol(argv[2], symbol, &addr)) {
+    kprintf("deferbench: module %s is not loaded or has no symbol %s\n", argv[2], symbol);
+    return 1;
+  }
+  auto* w = reinterpret_cast<PeriodicWork*>(addr);
+  {
+    InterruptDisabler guard;
+    w->late_max = 0;
+  }
+  const int runs0 = w->runs;
+  sleep_ticks(n);
+  const int acts = w->runs - runs0;
+  const unsigned long quiet_late_max = w->late_max;
+  Load load;
+  if (!under_load(w, n, &load) || acts <= 0 || load.activations <= 0) {
+    kprintf("deferbench: watch %s: no activations measured (is something driving it?)\n",
+            argv[2]);
+    return 1;
+  }
+  kprintf(
+      "deferbench: watched=%s activations=%d quiet_late_max=%lu load_activations=%d "
+      "late_max=%lu late_mean_x100=%lu\n",
+      argv[2], acts, quiet_late_max, load.activations, load.late_max,
+      load.late_total * 100 / unsigned(load.activations));
+  return 0;
+}
+
 int cmd_deferbench(int argc, char** argv) {
+  if (argc >= 2 && __builtin_strcmp(argv[1], "watch") == 0) return watch(argc, argv);
   long long ticks = 100;
   if (argc > 2 || (argc == 2 && (!parse_int(argv[1], &ticks) || ticks < 10 || ticks > 10000)))
     return shell_usage("deferbench");
@@ -180,7 +232,7 @@ int cmd_deferbench(int argc, char** argv) {
 }
 }  // namespace
 
-SHELL_COMMAND(deferbench, "[TICKS]",
+SHELL_COMMAND(deferbench, "[TICKS] | watch MODULE [TICKS]",
               "one periodic job driven by each deferred-work mechanism, measured side by side",
               cmd_deferbench);
 }  // namespace quartz

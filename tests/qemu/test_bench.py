@@ -90,3 +90,24 @@ def bench_commands_print_key_values(build):
     else:
         raise AssertionError("a boot figure taken with boot modules was accepted")
     assert any(line.startswith("a tick with an empty tq_timer") for line in bench.table_lines(figs))
+
+
+def deferbench_watch_measures_crond(build):
+    # The guide's first way as a process: /sbin/crond runs `cat /proc/cronwork` every tick;
+    # `deferbench watch` counts its activations, quiet and under a spinning thread, and
+    # bench.py turns the line into the row; a module that is not loaded gets one line.
+    script = ("deferbench watch cronwork 10; exec /sbin/insmod /lib/modules/cronwork.ko; "
+              "deferbench watch cronwork; bg exec /sbin/crond -f /test/crontab.tick; sleep 50; "
+              "deferbench watch cronwork 20")
+    with Qemu(build, icount=True, initrd=[initramfs(build)], append=f'run="{script}"') as q:
+        q.expect(r"deferbench: module cronwork is not loaded or has no symbol cronwork_work\n")
+        q.expect(r"deferbench: watch cronwork: no activations measured \(is something driving")
+        line = q.expect(r"deferbench: watched=[^\n]*\n", 120).group(0)
+        q.prompt()
+    p = bench.parse_figures(line, "deferbench")
+    # crond's sleep to the next due time takes at least one whole tick: every second tick.
+    assert 8 <= p["activations"] <= 11 and p["quiet_late_max"] >= 1, p
+    assert p["load_activations"] > 0 and p["late_max"] >= p["quiet_late_max"], p
+    fig = bench.make_figures({"crond_late": p, "deferred": {"mechanisms": {}, "editions": {}}})
+    assert [f["value"] for f in fig if f["metric"] == "deferred_cron_process_late_ticks"] == \
+        [p["late_max"]], fig
