@@ -205,8 +205,7 @@ int watch(int argc, char** argv) {
   const unsigned long quiet_late_max = w->late_max;
   Load load;
   if (!under_load(w, n, &load) || acts <= 0 || load.activations <= 0) {
-    kprintf("deferbench: watch %s: no activations measured (is something driving it?)\n",
-            argv[2]);
+    kprintf("deferbench: watch %s: no activations measured (is something driving it?)\n", argv[2]);
     return 1;
   }
   kprintf(
