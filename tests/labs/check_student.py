@@ -3,12 +3,15 @@
 prompt, scores below 100% on lab N with every failing test saying what was expected and
 what was seen, and scores 100% on lab N-1 (whose solution it keeps).
 
-  check_student.py --lab N --work DIR
+  check_student.py --lab N --work DIR [--reuse]
 
 DIR (under the build directory) is wiped and rewritten. The tree is configured to build
 only the host test files labs N and N-1 grade (QUARTZ_HOST_TEST_FILTER) and only the
 kernel and the host tests (not the fuzzer or the benchmarks), host tests at -O0, to keep
-CI short."""
+CI short. With --reuse (the CI's labci.student.N share one DIR, lab 7's tree first), the
+new tree is written beside DIR and only the files whose bytes differ are copied over, so
+DIR/build-grade rebuilds only what the lab's stubs changed; the configuration is then the
+same for every lab (every lab's host test files, user space), which keeps it valid."""
 import argparse
 import json
 import os
@@ -40,6 +43,40 @@ def fail(msg):
     sys.exit(1)
 
 
+def sync_tree(src, dst, keep=("build-grade",)):
+    """Makes dst hold exactly src's files (but dst's `keep` directories), writing only the
+    files whose bytes or mode differ: the others keep their times, so make does not rebuild
+    them. Returns how many files were written or removed."""
+    import filecmp
+    changed = 0
+    for root, dirs, files in os.walk(dst):
+        rel = os.path.relpath(root, dst)
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d not in keep]
+        for d in list(dirs):
+            if not os.path.isdir(os.path.join(src, rel, d)):
+                shutil.rmtree(os.path.join(root, d))
+                dirs.remove(d)
+                changed += 1
+        for f in files:
+            if not os.path.isfile(os.path.join(src, rel, f)):
+                os.remove(os.path.join(root, f))
+                changed += 1
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        os.makedirs(os.path.join(dst, rel), exist_ok=True)
+        for f in files:
+            a, b = os.path.join(root, f), os.path.join(dst, rel, f)
+            if os.path.isfile(b) and filecmp.cmp(a, b, shallow=False):
+                if os.stat(a).st_mode != os.stat(b).st_mode:
+                    shutil.copymode(a, b)
+                continue
+            shutil.copyfile(a, b)
+            shutil.copymode(a, b)
+            changed += 1
+    return changed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lab", type=int, required=True)
@@ -47,22 +84,31 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--official", action="store_true",
                     help="also check tools/lab.sh grade-official on made-up submissions")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep DIR's build: write only the files that differ (see above)")
     args = ap.parse_args()
     n, work = args.lab, os.path.abspath(args.work)
     with open(os.path.join(REPO, "tools", "labs.json")) as f:
         labs = {lab["number"]: lab for lab in json.load(f)["labs"]}
 
-    shutil.rmtree(work, ignore_errors=True)
-    step(f"tools/lab.sh start {n} {work}")
+    reuse = args.reuse and os.path.isdir(os.path.join(work, "build-grade"))
+    fresh = work + ".start" if reuse else work
+    shutil.rmtree(fresh, ignore_errors=True)
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    step(f"tools/lab.sh start {n} {fresh}")
     # --with-untracked: the tree as it is being changed (a student gets `git ls-files`).
-    rc, out = sh([sys.executable, LAB, "start", str(n), work, "--with-untracked"])
+    rc, out = sh([sys.executable, LAB, "start", str(n), fresh, "--with-untracked"])
     print(out, end="")
     if rc != 0:
         fail("lab.sh start failed")
+    if reuse:
+        step(f"{sync_tree(fresh, work)} files changed in {work} (its build kept)")
+        shutil.rmtree(fresh)
     rc, out = sh([sys.executable, LAB, "start", str(n), work])
     if rc == 0 or "not empty" not in out:
         fail(f"start over a non-empty directory was not refused: {out!r}")
-    leftover = sh(["grep", "-rlE", "--include=*.h", "--include=*.cpp", "--include=*.c",
+    leftover = sh(["grep", "-rlE", "--exclude-dir=build-grade", "--include=*.h", "--include=*.cpp", "--include=*.c",
                    "--include=*.asm", r"LAB\([0-9]+\) (BEGIN|STUB|END)", work])[1].strip()
     if leftover:
         fail(f"markers left in the student tree: {leftover}")
@@ -74,6 +120,10 @@ def main():
     opts["QUARTZ_HOST_TEST_FILTER"] = files or opts["QUARTZ_HOST_TEST_FILTER"]
     if any(labs[k].get("user") for k in (n, n - 1) if k in labs):
         opts["QUARTZ_USER"] = "ON"  # lab N-1 grades user programs (lab 7 after lab 6)
+    if args.reuse:  # one configuration for every lab's tree: nothing reconfigures
+        opts["QUARTZ_HOST_TEST_FILTER"] = "|".join(
+            sorted({lab.get("host_test_files", "") for lab in labs.values()} - {""})) or "pic_pit"
+        opts["QUARTZ_USER"] = "ON" if any(lab.get("user") for lab in labs.values()) else "OFF"
     build = os.path.join(work, "build-grade")
     step(f"configure ({' '.join(f'{k}={v}' for k, v in opts.items())}) and build")
     rc, out = sh(["cmake", "-S", work, "-B", build] + [f"-D{k}={v}" for k, v in opts.items()])
