@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """labci.student.N: the student tree of lab N (tools/lab.sh start N) builds, boots to the
 prompt, scores below 100% on lab N with every failing test saying what was expected and
-what was seen, and scores 100% on lab N-1 (whose solution it keeps).
+what was seen, and scores 100% on lab N-1 (whose solution it keeps); then each wrong
+solution of lab N (tests/labs/wrong/labN, `tools/lab.sh wrong`) put into the same tree,
+rebuilt incrementally, fails a test it names.
 
   check_student.py --lab N --work DIR
 
@@ -127,6 +129,15 @@ def main():
                  "later lab breaks an earlier one")
     if args.official:
         official_checks(n, labs, work, args)
+    if lab_py.wrong_solutions(n, lab_py.load_labs()[1]):
+        # Last: each one rewrites the lab's files (the skeleton's come back at the end).
+        # Normal timeouts: a test must fail because of the mistake, not a short wait.
+        step(f"lab {n}'s wrong solutions (tests/labs/wrong/lab{n}): each must be caught")
+        rc, out = sh([sys.executable, LAB, "wrong", str(n), work, "-j", str(args.jobs)])
+        print(out, end="")
+        if rc != 0:
+            fail(f"a wrong solution of lab {n} is not caught by the tests it names (or the "
+                 "check could not run)")
     step("ok")
 
 
