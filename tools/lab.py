@@ -939,8 +939,12 @@ def check_wrong(lab, tree, labs, args):
         with open(path, "wb") as f:
             f.write(data)
 
+    # First the control: the lab solved, with every test the wrong solutions name. They
+    # must pass here, or a wrong solution's failure would prove nothing.
+    union = [n for n in by_name if any(n in w.caught_by for w in wrongs)]
+    control = Wrong("(the solution)", None, "none: the lab's solution, the control", union, [])
     try:
-        for w in wrongs:
+        for w in [control] + wrongs:
             start_t = time.monotonic()
             for rel, _, _ in w.edits:
                 if rel not in files:
@@ -968,6 +972,18 @@ def check_wrong(lab, tree, labs, args):
             rep = grade_report(lab, tree, {lab: spec}, grade_args)
             lost = sum(t["max"] - t["points"] for t in rep["tests"])
             failed = [t["name"] for t in rep["tests"] if t["result"] != "PASS"]
+            if w is control:
+                print(f"control: the solution {'FAILS ' + ', '.join(failed) if failed else 'passes'}"
+                      f" ({len(tests)} tests); build {built - start_t:.1f}s, tests "
+                      f"{time.monotonic() - built:.1f}s", flush=True)
+                if failed:
+                    for t in rep["tests"]:
+                        if t["result"] != "PASS":
+                            print(indent("expected: " + t["expected"], "    "))
+                            print(indent("seen:     " + tail(t["seen"], 6), "    "))
+                    raise LabError(f"the tests that must catch lab {lab}'s wrong solutions fail "
+                                   f"on its solution in {tree}: nothing can be concluded")
+                continue
             verdict = "caught" if failed else "NOT CAUGHT"
             print(f"wrong {w.name}: {verdict}: {w.mistake}; build {built - start_t:.1f}s, "
                   f"tests {time.monotonic() - built:.1f}s; "
