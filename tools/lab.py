@@ -146,6 +146,46 @@ def transform(path, lines, lab):
     return out, regions
 
 
+# Documentation can hold a lab's answer too (a table of the unload protocols): in a .md
+# file, `<!-- LAB(N) BEGIN: why -->`, the teacher's lines, `<!-- LAB(N) STUB: a line -->`
+# (zero or more), `<!-- LAB(N) END -->`. In a student tree of lab N or earlier the lines
+# are replaced by the STUB lines (no TODO: nothing to write there); from lab N+1 on they
+# stay. Such regions are not parts to write: `list`, `lab_files` and grading ignore them.
+DOC_MARKER = re.compile(r"^[ \t]*<!--[ \t]*LAB\((?P<lab>\d+)\)[ \t]+(?P<kind>BEGIN|STUB|END)\b:?"
+                        r"[ \t]?(?P<text>.*?)[ \t]*-->[ \t]*$")
+DOC_ANY_MARKER = re.compile(r"<!--[ \t]*LAB\(\d+\)")
+
+
+def transform_doc(path, lines, lab):
+    """The student version of a .md file's lines for `lab` (see DOC_MARKER)."""
+    out, cur, begin = [], None, 0
+    for i, line in enumerate(lines, 1):
+        m = DOC_MARKER.match(line.rstrip("\n"))
+        if not m:
+            if DOC_ANY_MARKER.search(line):
+                raise LabError(f"{path}:{i}: a LAB marker must be alone on its line")
+            if cur is None or cur < lab:
+                out.append(line)
+            continue
+        n, kind = int(m["lab"]), m["kind"]
+        if kind == "BEGIN":
+            if cur is not None:
+                raise LabError(f"{path}:{i}: LAB({n}) BEGIN inside LAB({cur}) (opened at line {begin})")
+            if not m["text"]:
+                raise LabError(f"{path}:{i}: LAB({n}) BEGIN needs a line saying why it is hidden")
+            cur, begin = n, i
+        elif cur != n:
+            raise LabError(f"{path}:{i}: LAB({n}) {kind} without a LAB({n}) BEGIN")
+        elif kind == "STUB":
+            if n >= lab:
+                out.append(m["text"] + "\n")
+        else:
+            cur = None
+    if cur is not None:
+        raise LabError(f"{path}:{begin}: LAB({cur}) BEGIN without END")
+    return out
+
+
 def git_toplevel(tree):
     """The tree's path if it is the top of a git checkout and git is installed, else None
     (a tarball, maybe unpacked inside some other repository, or a machine without git)."""
@@ -314,6 +354,8 @@ def start(lab, dest, data, labs, untracked=False, tarball=None):
                 if r.lab >= lab:
                     counts[r.lab] = counts.get(r.lab, 0) + 1
             plan.append((rel, src, "".join(new)))
+        elif rel.endswith(".md") and text is not None and DOC_ANY_MARKER.search(text):
+            plan.append((rel, src, "".join(transform_doc(rel, text.splitlines(keepends=True), lab))))
         else:
             plan.append((rel, src, None))
     os.makedirs(dest, exist_ok=True)
