@@ -507,8 +507,7 @@ const char* cleanup_race_module = nullptr;
 
 // The tick between a test and the sleep: the lost-wakeup window, widened to a whole tick.
 void cleanup_race_window(const char* call, const wait_queue_head_t* wq) {
-  if (!cleanup_race_thread || cleanup_race_thread != current_thread() ||
-      !cpu::interrupts_enabled())
+  if (!cleanup_race_thread || cleanup_race_thread != current_thread() || !cpu::interrupts_enabled())
     return;
   const unsigned long j = jiffies;
   while (jiffies == j) cpu::sti_and_hlt();  // irq_exit has drained tq_timer when we are back

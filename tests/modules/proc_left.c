@@ -16,5 +16,6 @@ int init_module(void)
 
 void cleanup_module(void)
 {
-    /* The bug: no proc_remove("proc_left"). */
+    /* The bug: no proc_remove("proc_left") here. */
+    printk("proc_left: cleanup_module returns\n");
 }
