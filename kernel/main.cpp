@@ -62,6 +62,12 @@ void apply_sched_cmdline() {
       kprintf("cmdline: watchdog=%s is not milliseconds in 0..600000; keeping %lu ticks\n", s,
               sched_watchdog());
   }
+  if (const char* s = cmdline.get("cleanup_race")) {
+    if (str_eq(s, "1"))
+      sched_set_cleanup_race(true);
+    else if (!str_eq(s, "0"))
+      kprintf("cmdline: cleanup_race=%s is not 0 or 1; off\n", s);
+  }
 }
 
 void apply_cmdline() {

@@ -56,8 +56,13 @@ bool multiboot_copy(uint32_t magic, uint32_t info_phys, const char** error) {
       BootModule& m = info.modules[info.module_count++];
       m.start = mods[i].mod_start;
       m.end = mods[i].mod_end;
-      if (mods[i].cmdline)
-        str_copy(m.name, reinterpret_cast<const char*>(mods[i].cmdline), sizeof(m.name));
+      if (mods[i].cmdline) {
+        // A path longer than the buffer keeps its end: the file name names the module (a
+        // student tree in a deep directory passes long -initrd paths).
+        const char* s = reinterpret_cast<const char*>(mods[i].cmdline);
+        const size_t n = __builtin_strlen(s);
+        str_copy(m.name, n >= sizeof(m.name) ? s + (n - (sizeof(m.name) - 1)) : s, sizeof(m.name));
+      }
     }
   }
   return true;

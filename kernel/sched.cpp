@@ -500,6 +500,29 @@ WakeReason sleep_on_linked(wait_queue_head_t* wq, void (*linked)(void*), void* c
   return core.block_on(wq, linked, ctx);
 }
 
+namespace {
+bool cleanup_race_on = false;
+Thread* cleanup_race_thread = nullptr;  // the rmmod thread in cleanup_module, or null
+const char* cleanup_race_module = nullptr;
+
+// The tick between a test and the sleep: the lost-wakeup window, widened to a whole tick.
+void cleanup_race_window(const char* call, const wait_queue_head_t* wq) {
+  if (!cleanup_race_thread || cleanup_race_thread != current_thread() || !cpu::interrupts_enabled())
+    return;
+  const unsigned long j = jiffies;
+  while (jiffies == j) cpu::sti_and_hlt();  // irq_exit has drained tq_timer when we are back
+  kprintf("cleanup_race: %s: tick %lu ran before cleanup_module's %s(%s) queued it\n",
+          cleanup_race_module, jiffies, call, wq->name ? wq->name : "?");
+}
+}  // namespace
+
+void sched_set_cleanup_race(bool on) { cleanup_race_on = on; }
+void sched_cleanup_race(Thread* t, const char* module) {
+  if (!cleanup_race_on) return;
+  cleanup_race_module = module;
+  cleanup_race_thread = t;
+}
+
 }  // namespace quartz
 
 using namespace quartz;
@@ -528,6 +551,7 @@ void wake_up(wait_queue_head_t* wq) {
 
 void sleep_on(wait_queue_head_t* wq) {
   might_sleep("sleep_on", __builtin_return_address(0));
+  cleanup_race_window("sleep_on", wq);
   if (g_trace_enabled)
     trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.block_on(wq);
@@ -537,6 +561,7 @@ void module_sleep_on(wait_queue_head_t* wq) __attribute__((alias("sleep_on")));
 
 void prepare_to_wait(wait_queue_head_t* wq) {
   might_sleep("wait_event", __builtin_return_address(0));
+  cleanup_race_window("prepare_to_wait", wq);
   if (g_trace_enabled)
     trace_event(TraceType::Sleep, trace_ptr(trace_intern(wq->name)), current_thread()->id);
   core.prepare_to_wait(wq);
@@ -544,6 +569,7 @@ void prepare_to_wait(wait_queue_head_t* wq) {
 
 void prepare_to_wait_timeout(wait_queue_head_t* wq, unsigned long deadline) {
   might_sleep("wait_event_timeout", __builtin_return_address(0));
+  cleanup_race_window("prepare_to_wait_timeout", wq);
   core.prepare_to_wait(wq, true, deadline);
 }
 

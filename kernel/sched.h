@@ -74,6 +74,14 @@ unsigned sched_slice();
 void sched_set_watchdog(unsigned long ticks);
 unsigned long sched_watchdog();
 unsigned long sched_watchdog_releases();
+// cleanup_race=1 on the command line (docs/labs/lab5.md): while thread `t` runs module
+// `module`'s cleanup_module, every sleep it starts through the module API (sleep_on,
+// module_sleep_on, prepare_to_wait, prepare_to_wait_timeout) first waits, interrupts on,
+// for the next tick and that tick's tq_timer drain, and says so: a tick lands between
+// any test cleanup_module made and its sleep, every time (the lost-wakeup window of
+// `lostwakeup sleep_on`, made to happen in a module). t == nullptr ends it. Off: nothing.
+void sched_set_cleanup_race(bool on);
+void sched_cleanup_race(Thread* t, const char* module);
 // Calls fn for each thread sleeping on a wait queue that lies in [lo, hi): what a module
 // about to be freed must not leave behind. Thread context.
 void threads_waiting_in_range(uintptr_t lo, uintptr_t hi, void (*fn)(void* ctx, const Thread& t),

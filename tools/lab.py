@@ -12,6 +12,9 @@
                                           teacher's clean tree, with the teacher's tests
   tools/lab.sh grade-all N FOLDER         grade-official for every submission in FOLDER; a
                                           JSON report each and grades.csv
+  tools/lab.sh wrong N DIR [--name W]     lab N's wrong solutions (tests/labs/wrong/labN) put
+                                          in turn into DIR, a built student tree of lab N:
+                                          each must fail a test it names (instructors' CI)
 
 The parts a lab asks students to write are marked in the normal source tree:
 
@@ -141,6 +144,46 @@ def transform(path, lines, lab):
             for indent, code in region.stubs:
                 out.append(indent + code + "\n")
     return out, regions
+
+
+# Documentation can hold a lab's answer too (a table of the unload protocols): in a .md
+# file, `<!-- LAB(N) BEGIN: why -->`, the teacher's lines, `<!-- LAB(N) STUB: a line -->`
+# (zero or more), `<!-- LAB(N) END -->`. In a student tree of lab N or earlier the lines
+# are replaced by the STUB lines (no TODO: nothing to write there); from lab N+1 on they
+# stay. Such regions are not parts to write: `list`, `lab_files` and grading ignore them.
+DOC_MARKER = re.compile(r"^[ \t]*<!--[ \t]*LAB\((?P<lab>\d+)\)[ \t]+(?P<kind>BEGIN|STUB|END)\b:?"
+                        r"[ \t]?(?P<text>.*?)[ \t]*-->[ \t]*$")
+DOC_ANY_MARKER = re.compile(r"<!--[ \t]*LAB\(\d+\)")
+
+
+def transform_doc(path, lines, lab):
+    """The student version of a .md file's lines for `lab` (see DOC_MARKER)."""
+    out, cur, begin = [], None, 0
+    for i, line in enumerate(lines, 1):
+        m = DOC_MARKER.match(line.rstrip("\n"))
+        if not m:
+            if DOC_ANY_MARKER.search(line):
+                raise LabError(f"{path}:{i}: a LAB marker must be alone on its line")
+            if cur is None or cur < lab:
+                out.append(line)
+            continue
+        n, kind = int(m["lab"]), m["kind"]
+        if kind == "BEGIN":
+            if cur is not None:
+                raise LabError(f"{path}:{i}: LAB({n}) BEGIN inside LAB({cur}) (opened at line {begin})")
+            if not m["text"]:
+                raise LabError(f"{path}:{i}: LAB({n}) BEGIN needs a line saying why it is hidden")
+            cur, begin = n, i
+        elif cur != n:
+            raise LabError(f"{path}:{i}: LAB({n}) {kind} without a LAB({n}) BEGIN")
+        elif kind == "STUB":
+            if n >= lab:
+                out.append(m["text"] + "\n")
+        else:
+            cur = None
+    if cur is not None:
+        raise LabError(f"{path}:{begin}: LAB({cur}) BEGIN without END")
+    return out
 
 
 def git_toplevel(tree):
@@ -311,6 +354,8 @@ def start(lab, dest, data, labs, untracked=False, tarball=None):
                 if r.lab >= lab:
                     counts[r.lab] = counts.get(r.lab, 0) + 1
             plan.append((rel, src, "".join(new)))
+        elif rel.endswith(".md") and text is not None and DOC_ANY_MARKER.search(text):
+            plan.append((rel, src, "".join(transform_doc(rel, text.splitlines(keepends=True), lab))))
         else:
             plan.append((rel, src, None))
     os.makedirs(dest, exist_ok=True)
@@ -820,6 +865,194 @@ def grade_all(lab, folder, labs, args):
     return 0
 
 
+# ------------------------------------------------------- wrong solutions ----
+#
+# tests/labs/wrong/labN/NAME.wrong: a plausible wrong solution of lab N, the way students
+# get it wrong, kept so that CI proves the graders catch it (`tools/lab.sh wrong`, run by
+# tests/labs/check_student.py in the student tree it has just built). The format:
+#
+#   wrong: <the mistake, in one line> -- caught by `<test name>`[, `<test name>`...]
+#   @@ <path>: <words from the BEGIN text of one LAB(N) region of that file>
+#   <the lines that take the place of that region's solution>
+#   @@ ...                    (more regions of the lab, if the mistake spans several)
+#
+# The test names are those of tools/labs.json. Every other region of the lab keeps its
+# solution, so the named tests are the ones the mistake must fail.
+
+WRONG_DIR = os.path.join(REPO, "tests", "labs", "wrong")
+WRONG_HEADER = re.compile(r"^wrong: (?P<mistake>.+?) -- caught by (?P<tests>`[^`]+`(?:, `[^`]+`)*)\s*$")
+
+
+class Wrong:
+    def __init__(self, name, path, mistake, caught_by, edits):
+        self.name, self.path, self.mistake = name, path, mistake
+        self.caught_by, self.edits = caught_by, edits  # edits: [(rel, key, lines)]
+
+
+def parse_wrong(path, lab, labs):
+    rel = os.path.relpath(path, REPO)
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines(keepends=True)
+    m = WRONG_HEADER.match(lines[0].rstrip("\n")) if lines else None
+    if not m:
+        raise LabError(f"{rel}:1: the first line must be 'wrong: MISTAKE -- caught by `TEST`'")
+    caught_by = re.findall(r"`([^`]+)`", m["tests"])
+    names = {t["name"] for t in labs[lab]["tests"]}
+    for t in caught_by:
+        if t not in names:
+            raise LabError(f"{rel}:1: no test {t!r} in lab {lab} (tools/labs.json)")
+    edits = []
+    for i, line in enumerate(lines[1:], 2):
+        h = re.match(r"^@@ (\S+): (.+?)\s*$", line)
+        if h:
+            edits.append([h.group(1), h.group(2), [], i])
+        elif not edits:
+            raise LabError(f"{rel}:{i}: '@@ PATH: REGION' must come before the region's lines")
+        else:
+            edits[-1][2].append(line if line.endswith("\n") else line + "\n")
+    if not edits:
+        raise LabError(f"{rel}: no '@@ PATH: REGION' section")
+    for e in edits:
+        while e[2] and not e[2][-1].strip():
+            e[2].pop()
+    name = os.path.splitext(os.path.basename(path))[0]
+    return Wrong(name, rel, m["mistake"], caught_by, [(r, k, body) for r, k, body, _ in edits])
+
+
+def wrong_solutions(lab, labs):
+    folder = os.path.join(WRONG_DIR, f"lab{lab}")
+    if not os.path.isdir(folder):
+        return []
+    return [parse_wrong(os.path.join(folder, f), lab, labs)
+            for f in sorted(os.listdir(folder)) if f.endswith(".wrong")]
+
+
+def solved_text(rel, lab, edits=()):
+    """The teacher's file `rel` as a lab `lab` student would hand it in: lab `lab` (and the
+    earlier labs) solved, later labs stubbed; each (key, lines) in edits replaces the
+    solution of the LAB(lab) region whose BEGIN text contains key."""
+    with open(os.path.join(REPO, rel), encoding="utf-8", newline="") as f:
+        lines = f.read().splitlines(keepends=True)
+    regions = parse_markers(rel, lines)[0]
+    cuts = []
+    for key, body in edits:
+        hits = [r for r in regions if r.lab == lab and key in r.text]
+        if len(hits) != 1:
+            raise LabError(f"{rel}: {len(hits)} LAB({lab}) regions have {key!r} in their "
+                           f"BEGIN text (one is needed)")
+        cuts.append((hits[0], body))
+    for r, body in sorted(cuts, key=lambda c: -c[0].begin_line):
+        lines[r.begin_line:r.begin_line + r.code_lines] = body
+    return "".join(transform(rel, lines, lab + 1)[0])
+
+
+def check_wrong(lab, tree, labs, args):
+    """Puts each wrong solution of lab `lab` in turn into `tree` (a built student tree of
+    that lab), rebuilds what its tests need and runs only the tests it names: at least
+    one must fail. The tree's lab files are the skeleton's again afterwards. Returns 0 if
+    every wrong solution was caught, 1 otherwise."""
+    if lab not in labs:
+        raise LabError(f"no lab {lab} (labs: {', '.join(map(str, sorted(labs)))})")
+    tree = os.path.abspath(tree)
+    if student_lab(tree) != lab:
+        raise LabError(f"{tree} is not a student tree of lab {lab} (tools/lab.sh start {lab} DIR)")
+    build = os.path.abspath(args.build_dir or os.path.join(tree, "build-grade"))
+    if not os.path.isfile(os.path.join(build, "CMakeCache.txt")):
+        raise LabError(f"{build} is not configured: grade the tree once first")
+    wrongs = [w for w in wrong_solutions(lab, labs) if not args.name or w.name in args.name]
+    if args.ci and "wrong_in_ci" in labs[lab]:
+        wrongs = [w for w in wrongs if w.name in labs[lab]["wrong_in_ci"]]
+    if args.name and len(wrongs) != len(set(args.name)):
+        raise LabError(f"lab {lab} has no wrong solution named "
+                       f"{sorted(set(args.name) - {w.name for w in wrongs})}")
+    if not wrongs:
+        raise LabError(f"no wrong solutions in {os.path.relpath(WRONG_DIR, REPO)}/lab{lab}")
+    files = lab_files(lab)
+    skeleton = {}
+    for rel in files:
+        with open(os.path.join(tree, rel), "rb") as f:
+            skeleton[rel] = f.read()
+    by_name = {t["name"]: t for t in labs[lab]["tests"]}
+    missed = []
+
+    def put(rel, data):  # unchanged files keep their time stamp: nothing to rebuild
+        path = os.path.join(tree, rel)
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return
+        with open(path, "wb") as f:
+            f.write(data)
+
+    # First the control: the lab solved, with every QEMU test the wrong solutions name.
+    # They must pass here, or a wrong solution's failure would prove nothing (a QEMU test
+    # depends on the tree's build and paths; a host test is the same program as in the
+    # teacher's build, which labci.solution.N grades, so it is not run again).
+    union = [n for n in by_name if any(n in w.caught_by for w in wrongs)
+             and not by_name[n]["ctest"].startswith("host\\.")]
+    control = Wrong("(the solution)", None, "none: the lab's solution, the control", union, [])
+    try:
+        for w in ([control] if union else []) + wrongs:
+            start_t = time.monotonic()
+            for rel, _, _ in w.edits:
+                if rel not in files:
+                    raise LabError(f"{w.path}: {rel} holds no LAB({lab}) region")
+            for rel in files:
+                edits = [(k, body) for r, k, body in w.edits if r == rel]
+                put(rel, solved_text(rel, lab, edits).encode("utf-8"))
+            tests = [by_name[n] for n in w.caught_by]
+            targets = []
+            if any(not t["ctest"].startswith("host\\.") for t in tests):
+                targets.append("quartz_target")
+            if any(t["ctest"].startswith("host\\.") for t in tests):
+                targets.append("quartz_host_tests")
+            cmd = ["cmake", "--build", build, "-j", str(args.jobs), "--target"] + targets
+            r = run(cmd)
+            built = time.monotonic()
+            if r.returncode != 0:
+                print(f"wrong {w.name}: does not build (a wrong solution must compile):\n"
+                      + tail(r.stdout, 30))
+                missed.append(w.name)
+                continue
+            spec = dict(labs[lab], tests=tests)
+            grade_args = argparse.Namespace(**{**vars(args), "no_build": True,
+                                               "build_dir": build})
+            rep = grade_report(lab, tree, {lab: spec}, grade_args)
+            lost = sum(t["max"] - t["points"] for t in rep["tests"])
+            failed = [t["name"] for t in rep["tests"] if t["result"] != "PASS"]
+            if w is control:
+                print(f"control: the solution {'FAILS ' + ', '.join(failed) if failed else 'passes'}"
+                      f" ({len(tests)} tests); build {built - start_t:.1f}s, tests "
+                      f"{time.monotonic() - built:.1f}s", flush=True)
+                if failed:
+                    for t in rep["tests"]:
+                        if t["result"] != "PASS":
+                            print(indent("expected: " + t["expected"], "    "))
+                            print(indent("seen:     " + tail(t["seen"], 6), "    "))
+                    raise LabError(f"the tests that must catch lab {lab}'s wrong solutions fail "
+                                   f"on its solution in {tree}: nothing can be concluded")
+                continue
+            verdict = "caught" if failed else "NOT CAUGHT"
+            print(f"wrong {w.name}: {verdict}: {w.mistake}; build {built - start_t:.1f}s, "
+                  f"tests {time.monotonic() - built:.1f}s; "
+                  + (f"fails {', '.join(failed)}: lab {lab} at most {100 - lost}/100"
+                     if failed else f"passes {', '.join(w.caught_by)}"), flush=True)
+            for t in rep["tests"]:
+                if t["result"] != "PASS":
+                    print(indent("expected: " + t["expected"], "    "))
+                    print(indent("seen:     " + tail(t["seen"], 6), "    "))
+            if not failed:
+                missed.append(w.name)
+    finally:
+        for rel, data in skeleton.items():
+            put(rel, data)
+    if missed:
+        print(f"lab {lab}: {len(missed)} of {len(wrongs)} wrong solutions not caught: "
+              f"{', '.join(missed)}")
+        return 1
+    print(f"lab {lab}: all {len(wrongs)} wrong solutions caught")
+    return 0
+
+
 def git_commit(tree):
     if git_toplevel(tree) is None:
         return None  # not a repository of its own (e.g. a student tree without git)
@@ -998,6 +1231,21 @@ def main(argv):
     ap_all.add_argument("--out", metavar="DIR",
                         help="where the reports go (default FOLDER/grades-labN)")
     grading_options(ap_all)
+    wp = sub.add_parser("wrong", help="check that lab N's wrong solutions (tests/labs/wrong/labN) "
+                        "fail the tests they name, in DIR, a built student tree of lab N")
+    wp.add_argument("lab", type=int)
+    wp.add_argument("dir")
+    wp.add_argument("--name", action="append", help="only this wrong solution (repeatable)")
+    wp.add_argument("--ci", action="store_true",
+                    help="only those the lab's wrong_in_ci in tools/labs.json lists (all if "
+                         "it has none): what labci.student.N checks")
+    wp.add_argument("--build-dir", metavar="B", help="the build directory (default DIR/build-grade)")
+    wp.add_argument("-j", "--jobs", type=int, default=max(1, min(os.cpu_count() or 1, 4)),
+                    help="tests (and build jobs) run in parallel (default: CPUs, at most 4)")
+    wp.add_argument("--timeout", type=float, default=60,
+                    help="seconds per test without a ctest TIMEOUT (default 60)")
+    wp.add_argument("--timeout-scale", type=float, metavar="X",
+                    help="scale every test's timeout (QUARTZ_TIMEOUT_SCALE)")
     hp = sub.add_parser("handin", help="archive a student tree's last commit to hand in")
     hp.add_argument("dir", nargs="?", default=REPO)
     hp.add_argument("-o", "--output", metavar="FILE",
@@ -1030,6 +1278,8 @@ def main(argv):
             return handin(args.dir, args.output)
         if args.cmd == "grade-official":
             return grade_official(args.lab, args.submission, labs, args)
+        if args.cmd == "wrong":
+            return check_wrong(args.lab, args.dir, labs, args)
         if args.cmd == "grade-all":
             return grade_all(args.lab, args.folder, labs, args)
         return grade(args.lab, args.dir, labs, args)

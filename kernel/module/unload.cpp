@@ -311,8 +311,10 @@ int unload(const char* name, int flags) {
     trace(TraceType::Module, trace_ptr(tname), kModCleanup);
     const unsigned long start = jiffies;
     // Blocks this thread until the module's protocol says it is done.
+    sched_cleanup_race(current_thread(), m->name);  // cleanup_race=1 only
     const bool ok =
         fault_call_recoverable(run_cleanup, m) && fault_call_recoverable(run_destructors, m);
+    sched_cleanup_race(nullptr, nullptr);
     took = jiffies - start;
     {
       InterruptDisabler guard;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """labci.student.N: the student tree of lab N (tools/lab.sh start N) builds, boots to the
 prompt, scores below 100% on lab N with every failing test saying what was expected and
-what was seen, and scores 100% on lab N-1 (whose solution it keeps).
+what was seen, and scores 100% on lab N-1 (whose solution it keeps); then each wrong
+solution of lab N (tests/labs/wrong/labN, `tools/lab.sh wrong`) put into the same tree,
+rebuilt incrementally, fails a test it names.
 
   check_student.py --lab N --work DIR [--reuse]
 
@@ -112,6 +114,9 @@ def main():
                    "--include=*.asm", r"LAB\([0-9]+\) (BEGIN|STUB|END)", work])[1].strip()
     if leftover:
         fail(f"markers left in the student tree: {leftover}")
+    leftover = sh(["grep", "-rlE", "--exclude-dir=build-grade", "--include=*.md", r"<!--[[:space:]]*LAB\([0-9]+\)", work])[1].strip()
+    if leftover:
+        fail(f"documentation markers left in the student tree: {leftover}")
 
     # The grader's own configuration (tools/lab.py grade_configuration), widened to the
     # host tests of lab N-1 too, whose grade this tree must also pass.
@@ -179,6 +184,19 @@ def main():
                  "later lab breaks an earlier one")
     if args.official:
         official_checks(n, labs, work, args)
+    if lab_py.wrong_solutions(n, lab_py.load_labs()[1]):
+        # Last: each one rewrites the lab's files (the skeleton's come back at the end).
+        # Waits for output at a quarter of their length (a missing line costs 7.5 s, not
+        # 30): the control runs at the same scale, so a failure is the mistake's, not
+        # the short wait's. Only the lab's wrong_in_ci (each host-tested one costs a
+        # recompile of its test file, 15-20 s here).
+        step(f"lab {n}'s wrong solutions (tests/labs/wrong/lab{n}): each must be caught")
+        rc, out = sh([sys.executable, LAB, "wrong", str(n), work, "-j", str(args.jobs), "--ci",
+                      "--timeout-scale", "0.25"])
+        print(out, end="")
+        if rc != 0:
+            fail(f"a wrong solution of lab {n} is not caught by the tests it names (or the "
+                 "check could not run)")
     step("ok")
 
 

@@ -54,6 +54,57 @@ def lab2_exception_headers(build):
             q.prompt()
 
 
+def lab5_lost_wakeup_window(build):
+    # cleanup_race=1 puts a tick (and its tq_timer drain) between every test cleanup_module
+    # makes and the sleep it then starts. wait_event(WaitQ, routine_done) queues first and
+    # tests second, so it sees the flag the routine set in that tick: rmmod takes that one
+    # tick. A cleanup_module that tests the flag and then sleeps (module_sleep_on, or a loop
+    # testing before prepare_to_wait) misses the routine's only wake_up, every time.
+    # sched_legacy (the guide's sleep_on) shows the window is real: the watchdog (200 ms
+    # here) has to release it.
+    script = "insmod sched; sleep 30; rmmod sched; insmod sched_legacy; sleep 30; rmmod sched_legacy"
+    with Qemu(build, icount=True, initrd=shipped_modules(build),
+              append=f'cleanup_race=1 watchdog=200 run="{script}"') as q:
+        q.expect(r"cleanup_race: sched: tick \d+ ran before cleanup_module's \w+\(WaitQ\) "
+                 r"queued it\n")
+        m = q.expect(r"(?m)^(sched: unloaded \(cleanup_module took (\d+) ticks?\)|rmmod: sched: .*)$",
+                     timeout=20)
+        assert m.group(2) and int(m.group(2)) <= 2, (
+            f"with a tick between cleanup_module's test and its sleep: {m.group(1)!r} (want "
+            f"'unloaded' within 2 ticks)\n" + q.output[-1500:])
+        assert "watchdog:" not in q.output[:m.end()], (
+            "the watchdog had to release sched's cleanup_module: its wakeup was lost\n"
+            + q.output[-1500:])
+        q.expect(r"watchdog: thread \S+ has slept \d+ ticks in sleep_on\(WaitQ\)", timeout=20)
+        q.expect(r"sched_legacy: unloaded")
+        q.prompt()
+
+
+def lab5_leftovers_are_named(build):
+    # Modules whose cleanup_module forgets something the kernel's registries still hold:
+    # /proc/proc_left (proc_find), and a kernel worker asleep on sleeper_left's wait queue
+    # (threads_waiting_in_range). Each is named and the module is not freed.
+    with Qemu(build, icount=True, initrd=test_modules(build, "proc_left", "sleeper_left")) as q:
+        q.prompt()
+        q.command("insmod proc_left")
+        out = q.command("rmmod proc_left")
+        assert "  proc_left: /proc/proc_left is still registered\n" in out, out
+        assert re.search(r"rmmod: proc_left: not freed: \d+ references? into its memory "
+                         r"remains?; it stays 'going'", out), out
+        q.send("insmod sleeper_left\n")
+        q.expect(r"sleeper_left: the worker sleeps on left_wait\n")
+        q.prompt()
+        q.command("sleep 20")
+        out = q.command("rmmod sleeper_left")
+        assert re.search(r"  sleeper_left: thread \S+ sleeps on wait queue left_wait in the "
+                         r"module\n", out), out
+        assert re.search(r"rmmod: sleeper_left: not freed: \d+ references? into its memory "
+                         r"remains?; it stays 'going'", out), out
+        lsmod = q.command("lsmod")
+        for name in ("proc_left", "sleeper_left"):
+            assert re.search(rf"^{name} .* going$", lsmod, re.M), lsmod
+
+
 def lab6_waitpid_from_a_program(build):
     # /test/waittest checks waitpid as Linux defines it (the same binary passes on Linux);
     # afterwards no zombie of its children is left in the process table.

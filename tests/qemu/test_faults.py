@@ -63,6 +63,12 @@ def crash_stack_overflow(build):
         q.send("crash stack\n")
         q.expect(r"\*\*\* EXCEPTION 8: #DF double fault \(on its own stack\)")
         q.expect(r"EIP=[0-9a-f]{8} <.*overflow_stack.*>")
+        # The register dump of the faulting context (lab 2's print_registers), its ESP in
+        # the guard page below the shell's stack.
+        q.expect(r"EAX=[0-9a-f]{8} EBX=[0-9a-f]{8} ECX=[0-9a-f]{8} EDX=[0-9a-f]{8}\n"
+                 r"ESI=[0-9a-f]{8} EDI=[0-9a-f]{8} EBP=[0-9a-f]{8} ESP=e[0-9a-f]{7}\n"
+                 r"CS=[0-9a-f]{4} DS=[0-9a-f]{4} ES=[0-9a-f]{4} FS=[0-9a-f]{4} GS=[0-9a-f]{4} "
+                 r"SS=[0-9a-f]{4} EFLAGS=[0-9a-f]{8}\n")
         q.expect(r"kernel panic: kernel stack overflow in thread shell \(ESP=e[0-9a-f]{7} hit the guard page\)")
         q.expect(r"Backtrace:\n  [0-9a-f]{8} <.*overflow_stack.*>")
         assert q.wait_exit() == PANIC_STATUS
