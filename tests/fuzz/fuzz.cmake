@@ -58,7 +58,7 @@ set(_seeds "")
 if(QUARTZ_ELF_FIXTURE_DIR)
   set(_seeds ${QUARTZ_ELF_FIXTURE_DIR})
 endif()
-quartz_fuzzer(elf elf_module 15 300
+quartz_fuzzer(elf elf_module 8 300
   SOURCES elf_module.cpp format.cpp ksyms.cpp kstring.cpp SEEDS ${_seeds} DEPENDS elf_fixtures)
 
 # User space: executables, initramfs archives, the file system's paths.
@@ -66,12 +66,12 @@ set(_seeds "")
 if(QUARTZ_EXEC_SEED_DIR)
   set(_seeds ${QUARTZ_EXEC_SEED_DIR})
 endif()
-quartz_fuzzer(elf_exec elf_exec 10 120
+quartz_fuzzer(elf_exec elf_exec 5 120
   SOURCES elf_exec.cpp format.cpp SEEDS ${_seeds} DEPENDS exec_fixtures)
 set(_seeds "")
 if(QUARTZ_CPIO_SEED_DIR)
   set(_seeds ${QUARTZ_CPIO_SEED_DIR})
 endif()
-quartz_fuzzer(cpio cpio 10 120
+quartz_fuzzer(cpio cpio 5 120
   SOURCES cpio.cpp ramfs.cpp format.cpp SEEDS ${_seeds} DEPENDS cpio_seeds)
-quartz_fuzzer(ramfs ramfs 10 120 SOURCES ramfs.cpp cpio.cpp format.cpp)
+quartz_fuzzer(ramfs ramfs 5 120 SOURCES ramfs.cpp cpio.cpp format.cpp)
