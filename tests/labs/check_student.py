@@ -86,6 +86,9 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--official", action="store_true",
                     help="also check tools/lab.sh grade-official on made-up submissions")
+    ap.add_argument("--all-wrong", action="store_true",
+                    help="only build the tree and check every wrong solution of lab N (not "
+                         "just the lab's wrong_in_ci), at full timeouts: the long label's run")
     ap.add_argument("--reuse", action="store_true",
                     help="keep DIR's build: write only the files that differ (see above)")
     args = ap.parse_args()
@@ -139,6 +142,11 @@ def main():
     if rc != 0:
         fail("the student tree does not build:\n" + out[-4000:])
 
+    if args.all_wrong:
+        check_wrong(n, work, args, ["--timeout-scale", "1"])
+        step("ok")
+        return
+
     step("boot to the prompt")
     with Qemu(build) as q:
         q.expect(r"Quartz teaching kernel")
@@ -184,20 +192,27 @@ def main():
                  "later lab breaks an earlier one")
     if args.official:
         official_checks(n, labs, work, args)
-    if lab_py.wrong_solutions(n, lab_py.load_labs()[1]):
-        # Last: each one rewrites the lab's files (the skeleton's come back at the end).
-        # Waits for output at a quarter of their length (a missing line costs 7.5 s, not
-        # 30): the control runs at the same scale, so a failure is the mistake's, not
-        # the short wait's. Only the lab's wrong_in_ci (each host-tested one costs a
-        # recompile of its test file, 15-20 s here).
-        step(f"lab {n}'s wrong solutions (tests/labs/wrong/lab{n}): each must be caught")
-        rc, out = sh([sys.executable, LAB, "wrong", str(n), work, "-j", str(args.jobs), "--ci",
-                      "--timeout-scale", "0.25"])
-        print(out, end="")
-        if rc != 0:
-            fail(f"a wrong solution of lab {n} is not caught by the tests it names (or the "
-                 "check could not run)")
+    # Last: each one rewrites the lab's files (the skeleton's come back at the end). Waits
+    # for output at a quarter of their length (a missing line costs 7.5 s, not 30): the
+    # control runs at the same scale, so a failure is the mistake's, not the short wait's.
+    # Only the lab's wrong_in_ci (each host-tested one costs a recompile of its test file,
+    # 15-20 s here); labci.wrong_all.N (label long) checks them all.
+    check_wrong(n, work, args, ["--ci", "--timeout-scale", "0.25"])
     step("ok")
+
+
+def check_wrong(n, work, args, options):
+    """tools/lab.sh wrong N WORK OPTIONS: each wrong solution of lab N must fail a test it
+    names (nothing to do for a lab without any)."""
+    if not lab_py.wrong_solutions(n, lab_py.load_labs()[1]):
+        return
+    step(f"lab {n}'s wrong solutions (tests/labs/wrong/lab{n}, {' '.join(options)}): "
+         "each must be caught")
+    rc, out = sh([sys.executable, LAB, "wrong", str(n), work, "-j", str(args.jobs)] + options)
+    print(out, end="")
+    if rc != 0:
+        fail(f"a wrong solution of lab {n} is not caught by the tests it names (or the "
+             "check could not run)")
 
 
 def official_checks(n, labs, work, args):
