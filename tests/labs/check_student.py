@@ -164,7 +164,8 @@ def main():
     # spin): much shorter waits. A test failing early here only lowers a score that must be
     # below 100% anyway; a stub that removed nothing still passes fast, and is caught.
     rc, out = sh([sys.executable, LAB, "grade", str(n), work, "--no-build", "-j", str(args.jobs),
-                  "--timeout", "10", "--timeout-scale", "0.1", "--json", report])
+                  "--timeout", "10", "--timeout-scale", "0.1", "--host-timeout", "2",
+                  "--json", report])
     print(out, end="")
     with open(report) as f:
         rep = json.load(f)
