@@ -31,11 +31,17 @@ static void sched_task_work(void *unused)
 static void sched_task_tick(void *unused)
 {
     (void)unused;
+    /* LAB(5) BEGIN: the tick routine's end of the unload protocol, as in your modules/sched.c (until then, the guide's: wake_up without a condition) */
     if (die) {
         tick_done = 1;
         wake_up(&WaitQ);
         return;
     }
+    /* LAB(5) STUB: if (die) { */
+    /* LAB(5) STUB:     wake_up(&WaitQ); */
+    /* LAB(5) STUB:     return; */
+    /* LAB(5) STUB: } */
+    /* LAB(5) END */
     if (++ticks_waited >= interval) {
         ticks_waited = 0;
         schedule_task(&Work);
@@ -65,7 +71,12 @@ int init_module(void)
 void cleanup_module(void)
 {
     proc_remove("sched_task");
+    /* LAB(5) BEGIN: cleanup_module's end of the protocol, as in your modules/sched.c (until then, the guide's module_sleep_on, which the watchdog rescues when it loses the wakeup) */
     die = 1;
     wait_event(WaitQ, tick_done); /* the tick routine has stopped scheduling work */
-    flush_scheduled_tasks();      /* and keventd has run what it scheduled */
+    /* LAB(5) STUB: die = 1; */
+    /* LAB(5) STUB: (void)tick_done; */
+    /* LAB(5) STUB: module_sleep_on(&WaitQ); */
+    /* LAB(5) END */
+    flush_scheduled_tasks(); /* and keventd has run what it scheduled */
 }
