@@ -68,10 +68,16 @@ def guide_editions_from_user_space(build):
             text = q.output[m.start():q.pos]
             assert text.count("so far") == 1, text
             q.send(f"rmmod {name}\n")
+            start = q.pos
             m = q.expect(rf"{name}: unloaded \(cleanup_module took (\d+) ticks?\)")
             # Real time here (no -icount): a loaded host may deliver two ticks at once;
-            # the exact "at most 1" is the -icount test above.
-            assert int(m.group(1)) <= 2, q.output
+            # the exact "at most 1" is the -icount test above. And the 2.4 edition as
+            # printed (flag, then sleep_on) really has its race: a tick between the two
+            # loses the wake-up, and the watchdog releases rmmod (the -icount test
+            # guide_24_lost_wakeup_is_caught_by_the_watchdog makes it happen every time).
+            lost = re.search(r"watchdog: thread rmmod has slept \d+ ticks in sleep_on\(WaitQ\) "
+                             r"and no wake_up came", q.output[start:m.start()])
+            assert int(m.group(1)) <= 2 or (name == "sched24" and lost), q.output
             q.expect(r"\$ ")
 
 
