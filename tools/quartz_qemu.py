@@ -29,6 +29,17 @@ class QemuError(AssertionError):
     pass
 
 
+def trace_tool():
+    """tools/trace.py as a module (extract(), render_svg()), loaded by path: `trace` is also a
+    standard-library name."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "quartz_trace", os.path.join(os.path.dirname(os.path.abspath(__file__)), "trace.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def shipped_modules(build):
     """The modules of modules/ (build/modules/*.ko), for -initrd."""
     import glob

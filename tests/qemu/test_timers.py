@@ -1,11 +1,9 @@
 """Kernel timers, tasklets and tq_immediate under QEMU (docs/timers.md): the self-tests,
 the guide's module in its timer and tasklet editions, the broken unload protocols caught
 and named, both forms of timer firing at their jiffy, and the misuses that panic."""
-import importlib.util
-import os
 import re
 
-from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules
+from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules, trace_tool
 
 COUNT = r"Timer called (\d+) times so far"
 
@@ -216,11 +214,7 @@ def failed_init_leaves_no_timer_or_tasklet(build):
 def trace_shows_timer_and_tasklet_runs(build):
     # The traced bottom half records each timer function and tasklet as a slice inside
     # the timer interrupt, the timer's before the tasklet it scheduled.
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    spec = importlib.util.spec_from_file_location("quartz_trace",
-                                                  os.path.join(root, "tools", "trace.py"))
-    tracetool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tracetool)
+    tracetool = trace_tool()
     with _boot(build, icount=True) as q:
         q.prompt()
         q.command("trace clear")

@@ -2,7 +2,6 @@
 story in order, tools/trace.sh writes trace.json and trace.svg, two runs of one boot script
 under -icount shift=0,sleep=off are byte-identical, and the lost wakeup shows in a trace."""
 import glob
-import importlib.util
 import json
 import os
 import re
@@ -11,13 +10,10 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-from quartz_qemu import Qemu
+from quartz_qemu import Qemu, trace_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# tools/trace.py (extract(), the SVG renderer), loaded by path: `trace` is also a stdlib name.
-_spec = importlib.util.spec_from_file_location("quartz_trace", os.path.join(ROOT, "tools", "trace.py"))
-tracetool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tracetool)
+tracetool = trace_tool()  # tools/trace.py: extract(), the SVG renderer
 
 IRQ_TID = 1000
 

@@ -5,7 +5,7 @@ with work or a workqueue left behind, and the misuses that must panic naming the
 function. Every test waits for output; timing-sensitive ones run under -icount."""
 import re
 
-from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules
+from quartz_qemu import PANIC_STATUS, Qemu, exit_status, shipped_modules, test_modules, trace_tool
 
 
 def _boot(build, *mods, script=None, icount=True):
@@ -252,13 +252,7 @@ def fault_in_a_work_function_ends_that_item_only(build):
 def trace_shows_work_items_on_their_worker(build):
     # The trace records each work item as a slice on its worker thread's row (kworker/0:0
     # for system_wq), after the timer that queued it ran in the tick's bottom half.
-    import importlib.util
-    import os
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    spec = importlib.util.spec_from_file_location("quartz_trace",
-                                                  os.path.join(root, "tools", "trace.py"))
-    tracetool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tracetool)
+    tracetool = trace_tool()
     with _boot(build) as q:
         q.prompt()
         for cmd in ("trace clear", "trace start", "insmod workwork", "sleep 50",
